@@ -1,0 +1,27 @@
+// AttnViz: with a command, run it headless (SPEC §6); otherwise open the window.
+#include "app/commands.h"
+
+#include "ui/main_window.h"
+
+#include <QApplication>
+#include <QStringList>
+
+int main(int argc, char** argv)
+{
+    const int status = attnviz::app::runCommand(argc, argv);
+    if (status >= 0)
+        return status;
+
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("AttnViz"));
+    QApplication::setApplicationName(QStringLiteral("AttnViz"));
+    QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    attnviz::ui::MainWindow window;
+    const QStringList args = QApplication::arguments();
+    if (args.size() > 1)
+        window.openFile(args.at(1));
+    else
+        window.openBuiltInExample();
+    window.show();
+    return QApplication::exec();
+}

@@ -1,0 +1,417 @@
+#include "core/json_io.h"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace attnviz {
+
+ReadLimits exampleLimits()
+{
+    return ReadLimits{};
+}
+
+ReadLimits modelLimits()
+{
+    ReadLimits l;
+    l.maxBytes = 512u << 20;
+    l.maxDim = 1'000'000;
+    l.maxElements = 64'000'000;
+    return l;
+}
+
+bool endsWith(const std::string& s, const std::string& suffix)
+{
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+namespace {
+
+// SAX handler that builds the DOM but stops at the depth limit, so neither parsing nor destroying a
+// 10,000-level document recurses deeply. Parse errors are kept as text for the message.
+class LimitedSax : public nlohmann::json_sax<json> {
+public:
+    LimitedSax(json& root, int maxDepth) : dom_(root, false), maxDepth_(maxDepth) {}
+
+    bool null() override { return dom_.null(); }
+    bool boolean(bool v) override { return dom_.boolean(v); }
+    bool number_integer(number_integer_t v) override { return dom_.number_integer(v); }
+    bool number_unsigned(number_unsigned_t v) override { return dom_.number_unsigned(v); }
+    bool number_float(number_float_t v, const string_t& s) override { return dom_.number_float(v, s); }
+    bool string(string_t& v) override { return dom_.string(v); }
+    bool binary(binary_t& v) override { return dom_.binary(v); }
+    bool start_object(std::size_t n) override { return enter() && dom_.start_object(n); }
+    bool key(string_t& k) override { return dom_.key(k); }
+    bool end_object() override { --depth_; return dom_.end_object(); }
+    bool start_array(std::size_t n) override { return enter() && dom_.start_array(n); }
+    bool end_array() override { --depth_; return dom_.end_array(); }
+    bool parse_error(std::size_t pos, const std::string&, const nlohmann::detail::exception& ex) override
+    {
+        std::string what = ex.what();
+        // Drop the "[json.exception.parse_error.101] " prefix: people need the rest.
+        if (auto close = what.find("] "); what.rfind("[json.exception", 0) == 0 && close != std::string::npos)
+            what = what.substr(close + 2);
+        error_ = what;
+        errorPos_ = pos;
+        return false;
+    }
+
+    bool tooDeep() const { return tooDeep_; }
+    const std::string& error() const { return error_; }
+
+private:
+    bool enter()
+    {
+        if (++depth_ > maxDepth_) {
+            tooDeep_ = true;
+            return false;
+        }
+        return true;
+    }
+    nlohmann::detail::json_sax_dom_parser<json> dom_;
+    int maxDepth_;
+    int depth_ = 0;
+    bool tooDeep_ = false;
+    std::string error_;
+    std::size_t errorPos_ = 0;
+};
+
+} // namespace
+
+json parseDocument(const std::string& bytes, bool cbor, const std::string& name, const ReadLimits& limits)
+{
+    if (bytes.size() > limits.maxBytes)
+        throw InputError(name, "", "expected a document of at most " + std::to_string(limits.maxBytes >> 20)
+                                       + " MiB, found " + std::to_string(bytes.size()) + " bytes");
+    json root;
+    LimitedSax sax(root, limits.maxDepth);
+    bool ok = false;
+    try {
+        ok = cbor ? json::sax_parse(bytes, &sax, json::input_format_t::cbor, true)
+                  : json::sax_parse(bytes, &sax, json::input_format_t::json, true);
+    } catch (const std::exception& e) {  // e.g. out-of-range CBOR tags
+        throw InputError(name, "", std::string("expected valid ") + (cbor ? "CBOR" : "JSON") + ", found an error: " + e.what());
+    }
+    if (sax.tooDeep())
+        throw InputError(name, "", "expected nesting of at most " + std::to_string(limits.maxDepth)
+                                       + " levels, found deeper nesting");
+    if (!ok) {
+        std::string err = sax.error().empty() ? std::string("a malformed document") : sax.error();
+        throw InputError(name, "", std::string("expected valid ") + (cbor ? "CBOR" : "JSON") + ", found " + err);
+    }
+    return root;
+}
+
+json loadDocument(const std::string& file, const ReadLimits& limits)
+{
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0)
+        throw InputError(file, "", "expected a readable file, found none (no such file)");
+    if (S_ISDIR(st.st_mode))
+        throw InputError(file, "", "expected a file, found a directory");
+    if (static_cast<unsigned long long>(st.st_size) > limits.maxBytes)
+        throw InputError(file, "", "expected a document of at most " + std::to_string(limits.maxBytes >> 20)
+                                       + " MiB, found " + std::to_string(st.st_size) + " bytes");
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        throw InputError(file, "", "expected a readable file, found one that cannot be opened");
+    std::string bytes;
+    bytes.resize(static_cast<std::size_t>(st.st_size));
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    bytes.resize(static_cast<std::size_t>(in.gcount()));
+    if (bytes.empty())
+        throw InputError(file, "", "expected a JSON or CBOR document, found an empty file");
+    return parseDocument(bytes, endsWith(file, ".cbor"), file, limits);
+}
+
+void saveDocument(const std::string& file, const json& doc)
+{
+    std::string bytes;
+    if (endsWith(file, ".cbor")) {
+        std::vector<std::uint8_t> v = json::to_cbor(doc);
+        bytes.assign(v.begin(), v.end());
+    } else {
+        bytes = doc.dump(1) + "\n";
+    }
+    const std::string tmp = file + ".tmp-" + std::to_string(::getpid());
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        if (!out)
+            throw std::runtime_error(file + ": cannot write (cannot create " + tmp + ")");
+        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        out.flush();
+        if (!out) {
+            out.close();
+            std::remove(tmp.c_str());
+            throw std::runtime_error(file + ": cannot write (disk full or I/O error)");
+        }
+    }
+    if (std::rename(tmp.c_str(), file.c_str()) != 0) {
+        std::remove(tmp.c_str());
+        throw std::runtime_error(file + ": cannot write (rename failed)");
+    }
+}
+
+std::string describeJson(const json& j)
+{
+    switch (j.type()) {
+    case json::value_t::null: return "null";
+    case json::value_t::boolean: return j.get<bool>() ? "true" : "false";
+    case json::value_t::string: {
+        std::string s = j.get<std::string>();
+        if (s.size() > 40)
+            s = s.substr(0, 37) + "...";
+        return "the string \"" + s + "\"";
+    }
+    case json::value_t::array: return "an array of " + std::to_string(j.size()) + (j.size() == 1 ? " element" : " elements");
+    case json::value_t::object: return "an object";
+    case json::value_t::number_float: {
+        double d = j.get<double>();
+        if (std::isnan(d)) return "NaN";
+        if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+        std::ostringstream os;
+        os << "the number " << d;
+        return os.str();
+    }
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: return "the number " + j.dump();
+    case json::value_t::binary: return "binary data";
+    case json::value_t::discarded: return "nothing";
+    }
+    return "an unknown value";
+}
+
+std::string childPointer(const std::string& ptr, const std::string& key)
+{
+    std::string escaped;
+    for (char c : key) {
+        if (c == '~') escaped += "~0";
+        else if (c == '/') escaped += "~1";
+        else escaped += c;
+    }
+    return ptr + "/" + escaped;
+}
+
+std::string childPointer(const std::string& ptr, std::size_t index)
+{
+    return ptr + "/" + std::to_string(index);
+}
+
+void JsonReader::fail(const std::string& ptr, const std::string& what) const
+{
+    throw InputError(file_, ptr.empty() ? std::string("/") : ptr, what);
+}
+
+void JsonReader::checkHeader(const json& doc, const std::string& format) const
+{
+    if (!doc.is_object())
+        fail("", "expected a JSON object with \"format\": \"" + format + "\", found " + describeJson(doc));
+    const json& f = require(doc, "", "format");
+    if (!f.is_string() || f.get<std::string>() != format)
+        fail("/format", "expected \"" + format + "\", found " + describeJson(f));
+    const json& v = require(doc, "", "version");
+    if (!v.is_number_integer() && !v.is_number_unsigned())
+        fail("/version", "expected 1, found " + describeJson(v));
+    if (v.get<long long>() != 1)
+        fail("/version", "expected version 1, found version " + v.dump() + " (made by a newer AttnViz?)");
+}
+
+const json& JsonReader::require(const json& obj, const std::string& ptr, const std::string& key) const
+{
+    if (!obj.is_object())
+        fail(ptr, "expected an object with \"" + key + "\", found " + describeJson(obj));
+    auto it = obj.find(key);
+    if (it == obj.end())
+        fail(childPointer(ptr, key), "expected this field, found it missing");
+    return *it;
+}
+
+const json* JsonReader::optional(const json& obj, const std::string& key) const
+{
+    if (!obj.is_object())
+        return nullptr;
+    auto it = obj.find(key);
+    return it == obj.end() || it->is_null() ? nullptr : &*it;
+}
+
+std::string JsonReader::string(const json& j, const std::string& ptr) const
+{
+    if (!j.is_string())
+        fail(ptr, "expected a string, found " + describeJson(j));
+    return j.get<std::string>();
+}
+
+double JsonReader::number(const json& j, const std::string& ptr) const
+{
+    if (!j.is_number())
+        fail(ptr, "expected a number, found " + describeJson(j));
+    double d = j.get<double>();
+    if (!std::isfinite(d))
+        fail(ptr, "expected a finite number, found " + describeJson(j));
+    return d;
+}
+
+long long JsonReader::integer(const json& j, const std::string& ptr, long long lo, long long hi) const
+{
+    const std::string range = "an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
+    if (j.is_number_integer() || j.is_number_unsigned()) {
+        if (j.is_number_unsigned() && j.get<unsigned long long>() > static_cast<unsigned long long>(hi))
+            fail(ptr, "expected " + range + ", found " + j.dump());
+        long long v = j.get<long long>();
+        if (v < lo || v > hi)
+            fail(ptr, "expected " + range + ", found " + j.dump());
+        return v;
+    }
+    if (j.is_number_float()) {
+        double d = j.get<double>();
+        if (std::isfinite(d) && d == std::floor(d) && d >= static_cast<double>(lo) && d <= static_cast<double>(hi))
+            return static_cast<long long>(d);
+    }
+    fail(ptr, "expected " + range + ", found " + describeJson(j));
+}
+
+bool JsonReader::boolean(const json& j, const std::string& ptr) const
+{
+    if (!j.is_boolean())
+        fail(ptr, "expected true or false, found " + describeJson(j));
+    return j.get<bool>();
+}
+
+Tokens JsonReader::strings(const json& j, const std::string& ptr) const
+{
+    if (!j.is_array())
+        fail(ptr, "expected an array of strings, found " + describeJson(j));
+    Tokens out;
+    out.reserve(j.size());
+    for (std::size_t i = 0; i < j.size(); ++i)
+        out.push_back(string(j[i], childPointer(ptr, i)));
+    return out;
+}
+
+std::vector<long long> JsonReader::shapeOf(const json& j, const std::string& ptr, std::size_t rank) const
+{
+    const std::string want = rank == 1 ? "a vector (an array of numbers or {\"shape\": [n], \"data\": [...]})"
+                                       : "a matrix (an array of equal-length rows or {\"shape\": [rows, cols], \"data\": [...]})";
+    std::vector<long long> shape;
+    if (j.is_object()) {
+        const json& s = require(j, ptr, "shape");
+        require(j, ptr, "data");
+        const std::string sp = childPointer(ptr, "shape");
+        if (!s.is_array() || s.size() != rank)
+            fail(sp, "expected " + std::to_string(rank) + (rank == 1 ? " dimension" : " dimensions") + ", found " + describeJson(s));
+        long long elements = 1;
+        for (std::size_t i = 0; i < rank; ++i) {
+            long long d = integer(s[i], childPointer(sp, i), 0, limits_.maxDim);
+            shape.push_back(d);
+            elements *= d;
+            if (elements > limits_.maxElements)
+                fail(sp, "expected at most " + std::to_string(limits_.maxElements) + " elements, found a larger shape " + s.dump());
+        }
+        return shape;
+    }
+    if (!j.is_array())
+        fail(ptr, "expected " + want + ", found " + describeJson(j));
+    shape.push_back(static_cast<long long>(j.size()));
+    if (rank == 2) {
+        if (j.empty())
+            shape.push_back(0);
+        else if (!j[0].is_array())
+            fail(childPointer(ptr, std::size_t{0}), "expected a row (an array of numbers), found " + describeJson(j[0]));
+        else
+            shape.push_back(static_cast<long long>(j[0].size()));
+    }
+    long long elements = 1;
+    for (long long d : shape) {
+        if (d > limits_.maxDim)
+            fail(ptr, "expected at most " + std::to_string(limits_.maxDim) + " entries per dimension, found " + std::to_string(d));
+        elements *= d;
+    }
+    if (elements > limits_.maxElements)
+        fail(ptr, "expected at most " + std::to_string(limits_.maxElements) + " elements, found " + std::to_string(elements));
+    return shape;
+}
+
+Mat JsonReader::matrix(const json& j, const std::string& ptr) const
+{
+    std::vector<long long> shape = shapeOf(j, ptr, 2);
+    const auto rows = static_cast<Eigen::Index>(shape[0]);
+    const auto cols = static_cast<Eigen::Index>(shape[1]);
+    if (j.is_object()) {
+        const json& data = j["data"];
+        const std::string dp = childPointer(ptr, "data");
+        if (!data.is_array())
+            fail(dp, "expected an array of numbers, found " + describeJson(data));
+        if (static_cast<long long>(data.size()) != shape[0] * shape[1])
+            fail(dp, "expected " + std::to_string(shape[0] * shape[1]) + " numbers for shape [" + std::to_string(shape[0]) + ", "
+                         + std::to_string(shape[1]) + "], found " + std::to_string(data.size()));
+        Mat m(rows, cols);
+        for (Eigen::Index r = 0; r < rows; ++r)
+            for (Eigen::Index c = 0; c < cols; ++c) {
+                const std::size_t k = static_cast<std::size_t>(r * cols + c);
+                m(r, c) = number(data[k], childPointer(dp, k));
+            }
+        return m;
+    }
+    Mat m(rows, cols);
+    for (Eigen::Index r = 0; r < rows; ++r) {
+        const json& row = j[static_cast<std::size_t>(r)];
+        const std::string rp = childPointer(ptr, static_cast<std::size_t>(r));
+        if (!row.is_array())
+            fail(rp, "expected a row of " + std::to_string(cols) + " numbers, found " + describeJson(row));
+        if (static_cast<Eigen::Index>(row.size()) != cols)
+            fail(rp, "expected " + std::to_string(cols) + " numbers (rows must have equal length), found " + std::to_string(row.size()));
+        for (Eigen::Index c = 0; c < cols; ++c)
+            m(r, c) = number(row[static_cast<std::size_t>(c)], childPointer(rp, static_cast<std::size_t>(c)));
+    }
+    return m;
+}
+
+Vec JsonReader::vector(const json& j, const std::string& ptr) const
+{
+    std::vector<long long> shape = shapeOf(j, ptr, 1);
+    const auto n = static_cast<Eigen::Index>(shape[0]);
+    const json& data = j.is_object() ? j["data"] : j;
+    const std::string dp = j.is_object() ? childPointer(ptr, "data") : ptr;
+    if (!data.is_array())
+        fail(dp, "expected an array of numbers, found " + describeJson(data));
+    if (static_cast<Eigen::Index>(data.size()) != n)
+        fail(dp, "expected " + std::to_string(n) + " numbers for shape [" + std::to_string(n) + "], found " + std::to_string(data.size()));
+    Vec v(n);
+    for (Eigen::Index i = 0; i < n; ++i)
+        v(i) = number(data[static_cast<std::size_t>(i)], childPointer(dp, static_cast<std::size_t>(i)));
+    return v;
+}
+
+json toJson(const Vec& v)
+{
+    json a = json::array();
+    for (Eigen::Index i = 0; i < v.size(); ++i)
+        a.push_back(v(i));
+    return a;
+}
+
+json toJson(const Mat& m)
+{
+    json a = json::array();
+    for (Eigen::Index r = 0; r < m.rows(); ++r) {
+        json row = json::array();
+        for (Eigen::Index c = 0; c < m.cols(); ++c)
+            row.push_back(m(r, c));
+        a.push_back(std::move(row));
+    }
+    return a;
+}
+
+json toTensorJson(const Mat& m)
+{
+    json data = json::array();
+    for (Eigen::Index r = 0; r < m.rows(); ++r)
+        for (Eigen::Index c = 0; c < m.cols(); ++c)
+            data.push_back(m(r, c));
+    return json{{"shape", {m.rows(), m.cols()}}, {"data", std::move(data)}};
+}
+
+} // namespace attnviz

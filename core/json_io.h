@@ -1,0 +1,84 @@
+#pragma once
+// Reading and writing AttnViz documents (JSON or CBOR, SPEC §5) with validation that names the file,
+// the JSON pointer and what was expected versus found. Limits are checked before anything large is
+// allocated, so a hostile file costs at most `maxBytes` of memory and never a deep recursion.
+#include "core/error.h"
+#include "core/types.h"
+
+#include <nlohmann/json.hpp>
+#include <cstddef>
+#include <string>
+
+namespace attnviz {
+
+using json = nlohmann::json;
+
+struct ReadLimits {
+    std::size_t maxBytes = 16u << 20;      // whole file
+    int maxDepth = 32;                     // nesting of arrays/objects
+    long long maxDim = 100000;             // any single tensor dimension
+    long long maxElements = 4'000'000;     // elements of one tensor
+};
+
+// Limits for hand-written example documents: 16 MiB, depth 32, at most 100,000 rows or columns and
+// 4 million numbers per tensor.
+ReadLimits exampleLimits();
+// Limits for model files: 512 MiB, depth 32, at most 1,000,000 rows/columns and 64 million numbers per tensor.
+ReadLimits modelLimits();
+
+// Reads `file` as CBOR when it ends in ".cbor", as JSON otherwise. Throws InputError for a missing or
+// unreadable file, a file over the byte limit, nesting over the depth limit or a syntax error.
+json loadDocument(const std::string& file, const ReadLimits& limits);
+// Parses an in-memory document (used by tests and by loadDocument). `name` is used in messages.
+json parseDocument(const std::string& bytes, bool cbor, const std::string& name, const ReadLimits& limits);
+
+// Writes atomically: to a temporary file in the same folder, then renamed over `file`. CBOR when the
+// name ends in ".cbor", pretty JSON otherwise. Throws std::runtime_error naming the file on failure.
+void saveDocument(const std::string& file, const json& doc);
+
+bool endsWith(const std::string& s, const std::string& suffix);
+
+// "a string \"abc\"", "null", "an array of 3 elements", "an object", "the number 2.5" — for "found …".
+std::string describeJson(const json& j);
+// ptr + "/" + key with JSON-pointer escaping (~0, ~1).
+std::string childPointer(const std::string& ptr, const std::string& key);
+std::string childPointer(const std::string& ptr, std::size_t index);
+
+// Validating accessors bound to one file. Each failure throws InputError(file, pointer, "expected …, found …").
+class JsonReader {
+public:
+    JsonReader(std::string file, ReadLimits limits) : file_(std::move(file)), limits_(limits) {}
+
+    [[noreturn]] void fail(const std::string& ptr, const std::string& what) const;
+    const std::string& file() const { return file_; }
+    const ReadLimits& limits() const { return limits_; }
+
+    // Checks "format" and "version": 1.
+    void checkHeader(const json& doc, const std::string& format) const;
+    const json& require(const json& obj, const std::string& ptr, const std::string& key) const;
+    const json* optional(const json& obj, const std::string& key) const;
+
+    std::string string(const json& j, const std::string& ptr) const;
+    double number(const json& j, const std::string& ptr) const;  // finite
+    long long integer(const json& j, const std::string& ptr, long long lo, long long hi) const;
+    bool boolean(const json& j, const std::string& ptr) const;
+    Tokens strings(const json& j, const std::string& ptr) const;
+
+    // A tensor is {"shape": [...], "data": [row-major numbers]} or a plain (nested) array.
+    // matrix(): 2-D (rows × cols); vector(): 1-D. Numbers must be finite; shapes within limits.
+    Mat matrix(const json& j, const std::string& ptr) const;
+    Vec vector(const json& j, const std::string& ptr) const;
+
+private:
+    std::vector<long long> shapeOf(const json& j, const std::string& ptr, std::size_t rank) const;
+    std::string file_;
+    ReadLimits limits_;
+};
+
+// Tensor writers matching the reader: a vector as a plain array, a matrix as nested rows.
+json toJson(const Vec& v);
+json toJson(const Mat& m);
+// Compact {"shape","data"} form, used for model weights.
+json toTensorJson(const Mat& m);
+
+} // namespace attnviz
