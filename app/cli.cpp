@@ -21,6 +21,7 @@ const std::map<std::string, Command>& commands()
 {
     static const std::map<std::string, Command> table{
         {"attend", {cmdAttend, "attend EXAMPLE [--score ID] [--json]   the attention steps of an example"}},
+        {"translate", {cmdTranslate, "translate MODEL \"sentence\"|--file FILE [--beam K] [--json]   decode with a model"}},
     };
     return table;
 }
