@@ -1,0 +1,104 @@
+#include "core/tape.h"
+
+#include "core/error.h"
+
+namespace attnviz {
+
+std::size_t Tape::idx(Var v) const
+{
+    if (v.id < 0 || v.id >= size())
+        throw ShapeError("tape: invalid variable " + std::to_string(v.id));
+    return static_cast<std::size_t>(v.id);
+}
+
+Var Tape::constant(Mat value)
+{
+    Node n;
+    n.value = std::move(value);
+    nodes_.push_back(std::move(n));
+    return Var{size() - 1};
+}
+
+Var Tape::param(const ParamStore& store, const std::string& name)
+{
+    if (auto it = params_.find(name); it != params_.end())
+        return Var{it->second};
+    auto it = store.find(name);
+    if (it == store.end())
+        throw ShapeError("tape: no parameter named \"" + name + "\"");
+    Node n;
+    n.ref = &it->second;
+    n.needsGrad = record_;
+    nodes_.push_back(std::move(n));
+    params_[name] = size() - 1;
+    return Var{size() - 1};
+}
+
+const Mat& Tape::value(Var v) const
+{
+    const Node& n = nodes_[idx(v)];
+    return n.ref ? *n.ref : n.value;
+}
+
+Var Tape::push(Mat value, const std::vector<Var>& inputs, Backward back)
+{
+    Node n;
+    n.value = std::move(value);
+    if (record_) {
+        for (Var in : inputs)
+            n.needsGrad = n.needsGrad || nodes_[idx(in)].needsGrad;
+        if (n.needsGrad)
+            n.back = std::move(back);
+    }
+    nodes_.push_back(std::move(n));
+    return Var{size() - 1};
+}
+
+Var Tape::push(Mat value, std::initializer_list<Var> inputs, Backward back)
+{
+    return push(std::move(value), std::vector<Var>(inputs), std::move(back));
+}
+
+Mat& Tape::gradRef(Var v)
+{
+    Node& n = nodes_[idx(v)];
+    if (n.grad.size() == 0) {
+        const Mat& val = n.ref ? *n.ref : n.value;
+        n.grad = Mat::Zero(val.rows(), val.cols());
+    }
+    return n.grad;
+}
+
+void Tape::backward(Var loss, double seed)
+{
+    if (!record_)
+        throw ShapeError("tape: backward() on a tape that does not record");
+    const Mat& l = value(loss);
+    if (l.rows() != 1 || l.cols() != 1)
+        throw ShapeError("tape: backward() needs a 1 × 1 loss, found " + std::to_string(l.rows()) + " × "
+                         + std::to_string(l.cols()));
+    if (!nodes_[idx(loss)].needsGrad)
+        return;
+    gradRef(loss)(0, 0) += seed;
+    for (int i = loss.id; i >= 0; --i) {
+        Node& n = nodes_[static_cast<std::size_t>(i)];
+        if (n.back && n.grad.size() != 0)
+            n.back(*this, n.ref ? *n.ref : n.value, n.grad);
+    }
+}
+
+void Tape::accumulateParamGrads(ParamStore& grads) const
+{
+    for (const auto& [name, id] : params_) {
+        const Node& n = nodes_[static_cast<std::size_t>(id)];
+        if (n.grad.size() == 0)
+            continue;
+        Mat& g = grads[name];
+        if (g.size() == 0)
+            g = n.grad;
+        else
+            g += n.grad;
+    }
+}
+
+} // namespace attnviz
