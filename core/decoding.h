@@ -1,0 +1,58 @@
+#pragma once
+// Greedy and beam-search decoding (SPEC §4 "Decoding") with a trace per hypothesis and the beam tree.
+#include "core/encoder_decoder.h"
+#include "core/model.h"
+#include "core/trace.h"
+
+#include <string>
+#include <vector>
+
+namespace attnviz {
+
+struct DecodeOptions {
+    int beam = 1;     // width k; 1 = greedy
+    int maxLen = 0;   // max output tokens (incl. <eos>); 0 = the config's max_len
+    int topK = 5;     // tokens listed per step in the trace
+};
+
+// One node of the beam tree: a hypothesis extended by one token at step t. The root (t = 0) is <sos>.
+struct BeamNode {
+    int id = 0;
+    int parent = -1;          // node id; -1 for the root
+    int step = 0;             // t: output position of `token` (root: 0)
+    int token = -1;           // target vocabulary id
+    std::string text;         // the token
+    double logProb = 0.0;     // log p(token | prefix)
+    double sumLogProb = 0.0;  // over the whole prefix
+    double score = 0.0;       // sumLogProb / step (length-normalised)
+    bool finished = false;    // token is <eos>
+    bool pruned = false;      // a candidate that did not make the beam
+    bool chosen = false;      // on the path of the winning hypothesis
+};
+
+struct BeamTree {
+    std::vector<BeamNode> nodes;  // nodes[0] is the root; children come after parents
+    int best = -1;                // leaf of the winning hypothesis
+};
+
+struct DecodeResult {
+    Trace best;                     // the winning hypothesis
+    double bestScore = 0.0;
+    // Every hypothesis that ended, each with its attention: the finished ones (best first), then — only
+    // when max_len stopped the search before k finished — the live ones (best first).
+    std::vector<Trace> hypotheses;
+    int finishedCount = 0;          // hypotheses[0 .. finishedCount) ended with <eos>
+    std::vector<double> scores;     // score of hypotheses[i]
+    std::vector<int> leaves;        // tree node of hypotheses[i]'s last token
+    BeamTree tree;
+};
+
+// Tokenizes with the model's tokenizer (and lowercase option) and decodes. Throws InputError for an
+// empty sentence, ShapeError for a location model with more than max_len source tokens.
+DecodeResult translate(const Model& model, const std::string& sentence, const DecodeOptions& options = {});
+DecodeResult translateTokens(const Model& model, const Tokens& source, const DecodeOptions& options = {});
+
+// The `k` most probable entries of p (n), best first; ties go to the lower index.
+std::vector<int> topIndices(const Eigen::Ref<const Vec>& p, int k);
+
+} // namespace attnviz

@@ -1,0 +1,130 @@
+#pragma once
+// attnviz-model files (SPEC §5) and the configuration of the one general encoder–decoder (SPEC §4).
+// A preset is a set of defaults for ModelConfig plus a Topology; there is one code path for all.
+#include "core/cells.h"
+#include "core/json_io.h"
+#include "core/score_functions.h"
+#include "core/types.h"
+#include "core/vocab.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace attnviz {
+
+// The file's "config" with the preset's defaults filled in (see notes/model_conventions.md).
+struct ModelConfig {
+    CellKind cell = CellKind::Lstm;
+    int hiddenSize = 0;          // H
+    int embeddingSize = 0;       // E
+    int layers = 1;              // L (encoder and decoder)
+    std::optional<ScoreKind> score;  // none: no attention (seq2seq)
+    int attentionSize = 0;       // da, additive only (default H)
+    bool inputFeeding = false;   // luong
+    int maxLen = 50;             // max output tokens; rows of W_loc
+    bool lowercase = false;
+};
+
+// Where the query comes from, where the context goes: what distinguishes the presets.
+enum class QuerySource { PreviousTop, CurrentTop, PreviousBottom };
+enum class DecoderInit { EncoderFinal, Bridge, Zero };
+
+struct Topology {
+    bool bidirectionalBottom = false;   // encoder layer 0 reads both ways, outputs [→h; ←h]
+    int residualFrom = -1;              // layers k ≥ residualFrom add their input to their output (-1: never)
+    DecoderInit init = DecoderInit::EncoderFinal;
+    QuerySource query = QuerySource::CurrentTop;
+    bool contextToBottomInput = false;  // decoder layer 0 input gets [E y; c]
+    bool contextToEveryLayer = false;   // every decoder layer input gets the context (gnmt)
+    bool attentionalState = false;      // Luong h̃ = tanh(W_c [c; h]) feeds the output
+    bool outputHasContext = false;      // output layer reads [h; c] (seq2seq_attention, bahdanau)
+    bool outputHasEmbedding = false;    // output layer reads E y_{i-1} too (bahdanau)
+};
+
+const std::vector<std::string>& allPresets();  // seq2seq, seq2seq_attention, bahdanau, luong, gnmt
+bool isPreset(const std::string& id);
+// Defaults of a preset for the given sizes (H, E), e.g. for randomModel(). Throws ShapeError for an unknown preset.
+ModelConfig presetConfig(const std::string& preset, int hidden, int embedding);
+Topology presetTopology(const std::string& preset, const ModelConfig& config);
+
+// Sizes derived from config + topology.
+struct Dims {
+    int H = 0, E = 0, L = 0, Vs = 0, Vt = 0;
+    int keySize = 0;        // dk: size of the encoder states attention reads (2H for a 1-layer bidirectional encoder)
+    int querySize = 0;      // dq = H
+    int outputFeatures = 0; // columns of out.weight
+    int encoderInput(int layer) const;   // I_k of encoder layer k (forward direction)
+    int decoderInput(int layer) const;   // I_k of decoder layer k
+    bool bidirectional = false;
+    bool inputFeeding = false;
+    bool contextToBottom = false, contextToEvery = false;
+};
+
+struct ModelWeights {
+    Mat encoderEmbedding;                // (V_s × E)
+    Mat decoderEmbedding;                // (V_t × E)
+    std::vector<RnnWeights> encoder;     // l0..l{L-1}
+    RnnWeights encoderReverse;           // l0_reverse (bidirectional bottom only)
+    std::vector<RnnWeights> decoder;     // l0..l{L-1}
+    ScoreFunction attention;             // the score function and its parameters (attention.W, W_q, …)
+    Mat bridgeWeight;                    // (H × H)   bahdanau
+    Vec bridgeBias;                      // (H)
+    Mat combineWeight;                   // (H × (dk + H)) luong W_c
+    Mat outWeight;                       // (V_t × features)
+    Vec outBias;                         // (V_t)
+};
+
+struct Model {
+    std::string architecture;   // preset id
+    ModelConfig config;
+    Topology topology;
+    Dims dims;
+    Vocab source, target;
+    std::string tokenizer;      // "whitespace" | "char"
+    ModelWeights weights;
+    std::string file;           // where it was loaded from ("" in memory)
+
+    TokenizerKind tokenizerKind() const;
+    const ScoreFunction& scoreFunction() const { return weights.attention; }  // meaningful when config.score is set
+    bool hasAttention() const { return config.score.has_value(); }
+};
+
+// One weight the configuration needs: its file name, expected shape (cols < 0: a vector) and where
+// it lives. The single list used by the loader, the writer, randomModel() and training.
+struct WeightSlot {
+    std::string name;
+    Eigen::Index rows = 0, cols = -1;
+    bool optional = false;
+    Mat* matrix = nullptr;
+    Vec* vector = nullptr;
+};
+// Sizes the layer lists of model.weights and lists every slot the (finalized) model needs, in file order.
+std::vector<WeightSlot> weightSlots(Model& model);
+
+// A configuration that makes no sense for the preset; field() is the config key ("layers", "score", …).
+class ConfigError : public ShapeError {
+public:
+    ConfigError(std::string field, const std::string& what) : ShapeError(what), field_(std::move(field)) {}
+    const std::string& field() const { return field_; }
+
+private:
+    std::string field_;
+};
+
+Dims computeDims(const ModelConfig& config, const Topology& topology, int sourceVocab, int targetVocab);
+// Throws ConfigError when the configuration makes no sense for the preset (naming the field).
+void checkConfig(const std::string& preset, const ModelConfig& config, const Dims& dims);
+
+// Validates everything (header, preset, config, vocab, tokenizer, every weight's presence and shape);
+// throws InputError naming `file`, the JSON pointer and expected versus found.
+Model modelFromJson(const json& doc, const std::string& file);
+Model loadModel(const std::string& file);  // JSON, or CBOR when the name ends in .cbor
+json modelToJson(const Model& model);
+void saveModel(const Model& model, const std::string& file);  // atomic
+
+// Fills topology and dims from architecture/config/vocab and checks the configuration (ShapeError).
+void finalizeModel(Model& model);
+
+} // namespace attnviz

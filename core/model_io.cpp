@@ -1,0 +1,181 @@
+// Reading and writing attnviz-model documents (SPEC §5). Every failure names the file, the JSON
+// pointer and expected versus found; nothing is returned unless the whole model validated.
+#include "core/error.h"
+#include "core/model.h"
+
+#include <set>
+
+namespace attnviz {
+
+namespace {
+
+std::string shapeText(Eigen::Index rows, Eigen::Index cols)
+{
+    return cols < 0 ? "[" + std::to_string(rows) + "]" : "[" + std::to_string(rows) + ", " + std::to_string(cols) + "]";
+}
+
+// Shape of a tensor document without reading its numbers: {"shape": [...]} or nested arrays.
+std::string foundShape(const json& j)
+{
+    if (j.is_object() && j.contains("shape"))
+        return j["shape"].dump();
+    if (j.is_array()) {
+        if (!j.empty() && j[0].is_array())
+            return "[" + std::to_string(j.size()) + ", " + std::to_string(j[0].size()) + "]";
+        return "[" + std::to_string(j.size()) + "]";
+    }
+    return describeJson(j);
+}
+
+int positiveInt(const JsonReader& r, const json& cfg, const std::string& key, long long hi, std::optional<int> fallback)
+{
+    const std::string ptr = childPointer("/config", key);
+    const json* v = r.optional(cfg, key);
+    if (!v) {
+        if (!fallback)
+            r.fail(ptr, "expected a positive integer (no default for this field), found it missing");
+        return *fallback;
+    }
+    return static_cast<int>(r.integer(*v, ptr, 1, hi));
+}
+
+} // namespace
+
+Model modelFromJson(const json& doc, const std::string& file)
+{
+    JsonReader r(file, modelLimits());
+    r.checkHeader(doc, "attnviz-model");
+    Model m;
+    m.file = file;
+    m.architecture = r.string(r.require(doc, "", "architecture"), "/architecture");
+    if (!isPreset(m.architecture)) {
+        std::string ids;
+        for (const std::string& p : allPresets()) ids += (ids.empty() ? "" : ", ") + p;
+        r.fail("/architecture", "expected one of " + ids + ", found \"" + m.architecture + "\"");
+    }
+
+    // config, with the preset's defaults for absent keys
+    const json& cfg = r.require(doc, "", "config");
+    if (!cfg.is_object())
+        r.fail("/config", "expected an object, found " + describeJson(cfg));
+    const int H = positiveInt(r, cfg, "hidden_size", 100000, std::nullopt);
+    const int E = positiveInt(r, cfg, "embedding_size", 100000, std::nullopt);
+    ModelConfig c = presetConfig(m.architecture, H, E);
+    if (const json* v = r.optional(cfg, "cell")) {
+        const std::string id = r.string(*v, "/config/cell");
+        std::optional<CellKind> k = cellKindFromId(id);
+        if (!k) r.fail("/config/cell", "expected \"gru\" or \"lstm\", found \"" + id + "\"");
+        c.cell = *k;
+    }
+    c.layers = positiveInt(r, cfg, "layers", 64, c.layers);
+    c.maxLen = positiveInt(r, cfg, "max_len", 100000, c.maxLen);
+    c.attentionSize = positiveInt(r, cfg, "attention_size", 100000, c.attentionSize);
+    if (cfg.contains("score")) {
+        const json& v = cfg["score"];
+        if (v.is_null()) {
+            c.score.reset();
+        } else {
+            const std::string id = r.string(v, "/config/score");
+            std::optional<ScoreKind> k = scoreKindFromId(id);
+            if (!k) {
+                std::string ids;
+                for (const std::string& s : allScoreIds()) ids += (ids.empty() ? "" : ", ") + s;
+                r.fail("/config/score", "expected one of " + ids + ", found \"" + id + "\"");
+            }
+            c.score = *k;
+        }
+    }
+    if (const json* v = r.optional(cfg, "input_feeding")) c.inputFeeding = r.boolean(*v, "/config/input_feeding");
+    if (const json* v = r.optional(cfg, "lowercase")) c.lowercase = r.boolean(*v, "/config/lowercase");
+    m.config = c;
+
+    // vocabularies and tokenizer
+    const json& vocab = r.require(doc, "", "vocab");
+    m.source = Vocab(r.strings(r.require(vocab, "/vocab", "source"), "/vocab/source"), file, "/vocab/source");
+    m.target = Vocab(r.strings(r.require(vocab, "/vocab", "target"), "/vocab/target"), file, "/vocab/target");
+    m.tokenizer = "whitespace";
+    if (const json* v = r.optional(doc, "tokenizer")) {
+        m.tokenizer = r.string(*v, "/tokenizer");
+        if (!tokenizerFromId(m.tokenizer))
+            r.fail("/tokenizer", "expected \"whitespace\" or \"char\", found \"" + m.tokenizer + "\"");
+    }
+
+    try {
+        finalizeModel(m);
+    } catch (const ConfigError& e) {
+        r.fail(childPointer("/config", e.field()), e.what());
+    }
+
+    // every weight: present, right shape, finite; nothing unexpected
+    const json& weights = r.require(doc, "", "weights");
+    if (!weights.is_object())
+        r.fail("/weights", "expected an object of named tensors, found " + describeJson(weights));
+    std::set<std::string> known;
+    for (WeightSlot& slot : weightSlots(m)) {
+        known.insert(slot.name);
+        const std::string ptr = childPointer("/weights", slot.name);
+        const json* t = r.optional(weights, slot.name);
+        if (!t) {
+            if (slot.optional) continue;
+            r.fail(ptr, "expected the weight " + slot.name + " of shape " + shapeText(slot.rows, slot.cols) + " (" + m.architecture
+                            + ", " + cellId(c.cell) + "), found it missing");
+        }
+        const std::string mismatch = "expected " + slot.name + " of shape " + shapeText(slot.rows, slot.cols) + ", found shape ";
+        if (slot.matrix) {
+            // a nested array of one row may be written as a plain vector only for vectors; matrices need rank 2
+            if (t->is_array() && !t->empty() && !(*t)[0].is_array())
+                r.fail(ptr, mismatch + foundShape(*t));
+            *slot.matrix = r.matrix(*t, ptr);
+            if (slot.matrix->rows() != slot.rows || slot.matrix->cols() != slot.cols)
+                r.fail(ptr, mismatch + shapeText(slot.matrix->rows(), slot.matrix->cols()));
+        } else {
+            if ((t->is_object() && t->contains("shape") && (*t)["shape"].is_array() && (*t)["shape"].size() != 1)
+                || (t->is_array() && !t->empty() && (*t)[0].is_array()))
+                r.fail(ptr, mismatch + foundShape(*t));
+            *slot.vector = r.vector(*t, ptr);
+            if (slot.vector->size() != slot.rows)
+                r.fail(ptr, mismatch + shapeText(slot.vector->size(), -1));
+        }
+    }
+    for (auto it = weights.begin(); it != weights.end(); ++it)
+        if (!known.count(it.key()))
+            r.fail(childPointer("/weights", it.key()), "expected only the weights " + m.architecture + " with this config uses, found "
+                                                           + it.key() + " (misspelt, or a different architecture/score?)");
+    return m;
+}
+
+Model loadModel(const std::string& file)
+{
+    return modelFromJson(loadDocument(file, modelLimits()), file);
+}
+
+json modelToJson(const Model& model)
+{
+    Model& mm = const_cast<Model&>(model);  // weightSlots hands out pointers; nothing is changed here
+    const ModelConfig& c = model.config;
+    json cfg{{"cell", cellId(c.cell)}, {"hidden_size", c.hiddenSize}, {"embedding_size", c.embeddingSize},
+             {"layers", c.layers}, {"max_len", c.maxLen}, {"lowercase", c.lowercase}};
+    cfg["score"] = c.score ? json(scoreId(*c.score)) : json(nullptr);
+    if (c.score == ScoreKind::Additive)
+        cfg["attention_size"] = c.attentionSize;
+    if (model.architecture == "luong")
+        cfg["input_feeding"] = c.inputFeeding;
+    json weights = json::object();
+    for (const WeightSlot& slot : weightSlots(mm)) {
+        if (slot.matrix) {
+            weights[slot.name] = toTensorJson(*slot.matrix);
+        } else if (slot.vector->size() != 0 || !slot.optional) {
+            weights[slot.name] = json{{"shape", {slot.vector->size()}}, {"data", toJson(*slot.vector)}};
+        }
+    }
+    return json{{"format", "attnviz-model"}, {"version", 1}, {"architecture", model.architecture}, {"config", cfg},
+                {"vocab", {{"source", model.source.tokens()}, {"target", model.target.tokens()}}},
+                {"tokenizer", model.tokenizer}, {"weights", std::move(weights)}};
+}
+
+void saveModel(const Model& model, const std::string& file)
+{
+    saveDocument(file, modelToJson(model));
+}
+
+} // namespace attnviz

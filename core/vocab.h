@@ -1,0 +1,49 @@
+#pragma once
+// Vocabularies and tokenizers (SPEC §4): a list of tokens with the four special tokens <pad>, <sos>,
+// <eos>, <unk> anywhere in it, looked up by name.
+#include "core/types.h"
+
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace attnviz {
+
+enum class TokenizerKind { Whitespace, Char };
+
+std::optional<TokenizerKind> tokenizerFromId(const std::string& id);  // "whitespace", "char"
+std::string tokenizerId(TokenizerKind kind);
+
+// Splits a sentence into tokens. Whitespace: runs of spaces/tabs/newlines separate words (ASCII
+// folding to lower case when `lowercase`). Char: every UTF-8 character is a token, spaces included
+// (`lowercase` folds ASCII letters). No <sos>/<eos> are added.
+Tokens tokenize(const std::string& sentence, TokenizerKind kind, bool lowercase = false);
+// Inverse for display: tokens joined by one space (whitespace) or nothing (char).
+std::string detokenize(const Tokens& tokens, TokenizerKind kind);
+
+class Vocab {
+public:
+    Vocab() = default;
+    // Throws InputError(file, ptr, …) when a special token is missing or a token appears twice.
+    Vocab(Tokens tokens, const std::string& file, const std::string& ptr);
+
+    int size() const { return static_cast<int>(tokens_.size()); }
+    const Tokens& tokens() const { return tokens_; }
+    const std::string& token(int id) const { return tokens_.at(static_cast<std::size_t>(id)); }
+    // The id of `token`, or the <unk> id when it is not in the vocabulary.
+    int id(const std::string& token) const;
+    bool contains(const std::string& token) const { return index_.count(token) != 0; }
+    std::vector<int> ids(const Tokens& tokens) const;
+
+    int pad() const { return pad_; }
+    int sos() const { return sos_; }
+    int eos() const { return eos_; }
+    int unk() const { return unk_; }
+
+private:
+    Tokens tokens_;
+    std::unordered_map<std::string, int> index_;
+    int pad_ = -1, sos_ = -1, eos_ = -1, unk_ = -1;
+};
+
+} // namespace attnviz
