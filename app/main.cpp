@@ -1,4 +1,5 @@
 // AttnViz: with a command, run it headless (SPEC §6); otherwise open the window.
+// `attnviz FILE` opens FILE (an example, model or trace); the textbook example stays open if it fails.
 #include "app/commands.h"
 
 #include "ui/main_window.h"
@@ -17,11 +18,11 @@ int main(int argc, char** argv)
     QApplication::setApplicationName(QStringLiteral("AttnViz"));
     QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
     attnviz::ui::MainWindow window;
+    window.setSamplesDir(QStringLiteral(ATTNVIZ_SAMPLES_DIR));
+    window.openBuiltInExample();
     const QStringList args = QApplication::arguments();
     if (args.size() > 1)
         window.openFile(args.at(1));
-    else
-        window.openBuiltInExample();
     window.show();
     return QApplication::exec();
 }

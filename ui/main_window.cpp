@@ -1,20 +1,367 @@
 #include "ui/main_window.h"
 
+#include "core/score_functions.h"
+#include "ui/context_view.h"
+#include "ui/document.h"
+#include "ui/score_table_model.h"
+#include "ui/settings.h"
+#include "ui/step_controller.h"
+#include "ui/transport_bar.h"
+#include "ui/value_delegate.h"
+
+#if __has_include("ui/step_view.h")
+#define ATTNVIZ_HAVE_STEP_VIEW 1
+#include "ui/step_view.h"
+#endif
+#if __has_include("ui/heatmap_view.h")
+#define ATTNVIZ_HAVE_HEATMAP 1
+#include "ui/heatmap_view.h"
+#endif
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileInfo>
+#include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QStatusBar>
+#include <QTableView>
+#include <QToolBar>
+#include <QVBoxLayout>
 
 namespace attnviz::ui {
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent), doc_(new Document(this)), ctl_(new StepController(this)), table_(new ScoreTableModel(this))
 {
     setWindowTitle(QStringLiteral("AttnViz"));
-    setCentralWidget(new QLabel(QStringLiteral("AttnViz"), this));
+    setAcceptDrops(true);
+    setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowNestedDocks | QMainWindow::AllowTabbedDocks);
+    errorReporter_ = [this](const QString& message) { QMessageBox::warning(this, tr("AttnViz"), message); };
+
+    buildViews();
+    buildInputBar();
+    buildMenus();
+    statusPosition_ = new QLabel(this);
+    statusBar()->addPermanentWidget(statusPosition_);
+
+    connect(doc_, &Document::traceChanged, this, &MainWindow::onTraceChanged);
+    connect(doc_, &Document::documentChanged, this, &MainWindow::onDocumentChanged);
+    connect(doc_, &Document::loadFailed, this, &MainWindow::reportError);
+    connect(doc_, &Document::recomputeFailed, this, &MainWindow::showProblem);
+    connect(doc_, &Document::opened, this, [this](const QString& path) {
+        Settings::addRecentFile(path);
+        if (!path.startsWith(QLatin1Char(':')))
+            Settings::setLastFolder(QFileInfo(path).absolutePath());
+        statusBar()->showMessage(tr("Opened %1").arg(QFileInfo(path).fileName()), 4000);
+    });
+    connect(doc_, &Document::scoreChanged, this, [this](const QString& id) {
+        const QSignalBlocker block(score_);
+        score_->setCurrentIndex(score_->findData(id));
+    });
+    connect(doc_, &Document::busyChanged, this, [this](bool busy) {
+        translate_->setEnabled(!busy);
+        if (busy)
+            statusBar()->showMessage(doc_->kind() == Document::Kind::Model ? tr("Working…") : tr("Loading…"));
+        else
+            statusBar()->clearMessage();
+    });
+    connect(ctl_, &StepController::positionChanged, this, &MainWindow::onPosition);
+    connect(ctl_, &StepController::speedChanged, this, [](double s) { Settings::setSpeed(s); });
+    // Edits arrive while a view is still committing its editor: apply them from the event loop.
+    connect(table_, &ScoreTableModel::stateEdited, doc_, &Document::setValue, Qt::QueuedConnection);
+    connect(table_, &ScoreTableModel::editRejected, this, &MainWindow::showProblem);
+
+    ctl_->setSpeed(Settings::speed());
+    setColorMap(Settings::colorMap());
+    resize(1280, 800);
+    if (!restoreGeometry(Settings::geometry()))
+        resize(1280, 800);
+    restoreState(Settings::windowState());
 }
 
-bool MainWindow::openFile(const QString&)
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildViews()
 {
-    return false;
+    auto* centre = new QWidget(this);
+    auto* layout = new QVBoxLayout(centre);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+#ifdef ATTNVIZ_HAVE_STEP_VIEW
+    stepView_ = new StepView(centre);
+    stepWidget_ = stepView_;
+    connect(stepView_, &StepView::stateEdited, doc_, &Document::setValue, Qt::QueuedConnection);
+#else
+    stepPlaceholder_ = new QLabel(centre);
+    stepPlaceholder_->setAlignment(Qt::AlignCenter);
+    stepWidget_ = stepPlaceholder_;
+#endif
+    stepWidget_->setMinimumSize(480, 320);
+    layout->addWidget(stepWidget_, 1);
+    transport_ = new TransportBar(ctl_, centre);
+    layout->addWidget(transport_);
+    setCentralWidget(centre);
+
+#ifdef ATTNVIZ_HAVE_HEATMAP
+    heatmap_ = new HeatmapView(this);
+    heatmapWidget_ = heatmap_;
+    connect(heatmap_, &HeatmapView::stepClicked, ctl_, &StepController::seekStep);
+#else
+    heatmapWidget_ = new QLabel(tr("Alignment heatmap"), this);
+    static_cast<QLabel*>(heatmapWidget_)->setAlignment(Qt::AlignCenter);
+#endif
+    heatmapWidget_->setMinimumSize(260, 220);
+    auto* heatDock = new QDockWidget(tr("Alignment heatmap"), this);
+    heatDock->setObjectName(QStringLiteral("heatmapDock"));
+    heatDock->setWidget(heatmapWidget_);
+    addDockWidget(Qt::RightDockWidgetArea, heatDock);
+
+    context_ = new ContextView(this);
+    auto* contextDock = new QDockWidget(tr("Context and decoder state"), this);
+    contextDock->setObjectName(QStringLiteral("contextDock"));
+    contextDock->setWidget(context_);
+    addDockWidget(Qt::RightDockWidgetArea, contextDock);
+
+    tableView_ = new QTableView(this);
+    tableView_->setModel(table_);
+    delegate_ = new ValueDelegate(ScoreTableModel::ShadeRole, tableView_);
+    tableView_->setItemDelegate(delegate_);
+    tableView_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    tableView_->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
+    tableView_->horizontalHeader()->setStretchLastSection(false);
+    tableView_->horizontalHeader()->setMinimumSectionSize(60);
+    tableView_->verticalHeader()->setDefaultSectionSize(tableView_->fontMetrics().height() + 8);
+    auto* copy = new QAction(tr("Copy"), tableView_);
+    copy->setShortcut(QKeySequence::Copy);
+    copy->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    tableView_->addAction(copy);
+    tableView_->setContextMenuPolicy(Qt::ActionsContextMenu);
+    connect(copy, &QAction::triggered, this, [this] {
+        QApplication::clipboard()->setText(table_->textFor(tableView_->selectionModel()->selectedIndexes()));
+    });
+    auto* tableDock = new QDockWidget(tr("Score table"), this);
+    tableDock->setObjectName(QStringLiteral("tableDock"));
+    tableDock->setWidget(tableView_);
+    addDockWidget(Qt::BottomDockWidgetArea, tableDock);
+    resizeDocks({heatDock, contextDock}, {420, 420}, Qt::Horizontal);
+    resizeDocks({heatDock, contextDock}, {330, 230}, Qt::Vertical);
+    resizeDocks({tableDock}, {190}, Qt::Vertical);
 }
 
-void MainWindow::openBuiltInExample() {}
+void MainWindow::buildInputBar()
+{
+    auto* bar = new QToolBar(tr("Input"), this);
+    bar->setObjectName(QStringLiteral("inputBar"));
+    bar->setMovable(false);
+    docTitle_ = new QLabel(bar);
+    docTitle_->setContentsMargins(4, 0, 12, 0);
+    QFont bold = docTitle_->font();
+    bold.setBold(true);
+    docTitle_->setFont(bold);
+    bar->addWidget(docTitle_);
+
+    score_ = new QComboBox(bar);
+    score_->setToolTip(tr("Score function: recomputes every step at once"));
+    for (const std::string& id : allScoreIds())
+        score_->addItem(QString::fromStdString(id), QString::fromStdString(id));
+    exampleInputs_ << bar->addWidget(new QLabel(tr(" Score: "), bar)) << bar->addWidget(score_);
+    connect(score_, &QComboBox::activated, this, &MainWindow::onScorePicked);
+
+    sentence_ = new QLineEdit(bar);
+    sentence_->setPlaceholderText(tr("Source sentence"));
+    sentence_->setMinimumWidth(280);
+    sentence_->setClearButtonEnabled(true);
+    beam_ = new QSpinBox(bar);
+    beam_->setRange(1, 16);
+    beam_->setPrefix(tr("beam "));
+    beam_->setToolTip(tr("Beam width (1 = greedy)"));
+    translate_ = new QPushButton(tr("Translate"), bar);
+    modelInputs_ << bar->addWidget(new QLabel(tr(" Source: "), bar)) << bar->addWidget(sentence_) << bar->addWidget(beam_)
+                 << bar->addWidget(translate_);
+    auto go = [this] { doc_->translate(sentence_->text(), beam_->value()); };
+    connect(translate_, &QPushButton::clicked, this, go);
+    connect(sentence_, &QLineEdit::returnPressed, this, go);
+
+    problem_ = new QLabel(bar);
+    problem_->setStyleSheet(QStringLiteral("QLabel { color: #b00020; padding-left: 12px; }"));
+    problem_->setWordWrap(false);
+    problem_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    bar->addWidget(problem_);
+    addToolBar(Qt::TopToolBarArea, bar);
+    for (QAction* a : modelInputs_)
+        a->setVisible(false);
+}
+
+void MainWindow::setErrorReporter(ErrorReporter reporter)
+{
+    errorReporter_ = std::move(reporter);
+}
+
+void MainWindow::reportError(const QString& message)
+{
+    statusBar()->showMessage(message, 8000);
+    if (errorReporter_)
+        errorReporter_(message);
+}
+
+void MainWindow::showProblem(const QString& message)
+{
+    problem_->setText(message);
+    problem_->setToolTip(message);
+    statusBar()->showMessage(message, 8000);
+}
+
+void MainWindow::openFile(const QString& path)
+{
+    doc_->openFile(path);
+}
+
+void MainWindow::openBuiltInExample()
+{
+    doc_->openFileNow(builtInExample());
+}
+
+void MainWindow::onScorePicked(int index)
+{
+    const QString id = score_->itemData(index).toString();
+    if (!doc_->setScore(id)) {
+        // Back to the function still in use; the reason is shown by showProblem.
+        const QSignalBlocker block(score_);
+        score_->setCurrentIndex(score_->findData(doc_->scoreId()));
+    }
+}
+
+void MainWindow::onDocumentChanged()
+{
+    restartPosition_ = true;
+    const bool isModel = doc_->kind() == Document::Kind::Model;
+    const bool isExample = doc_->kind() == Document::Kind::Example;
+    for (QAction* a : modelInputs_)
+        a->setVisible(isModel);
+    for (QAction* a : exampleInputs_)
+        a->setVisible(isExample);
+    if (isModel && sentence_->text().isEmpty())
+        sentence_->setText(doc_->lastSentence());
+    table_->setEditable(isExample);
+#ifdef ATTNVIZ_HAVE_STEP_VIEW
+    stepView_->setEditable(isExample);
+#endif
+    problem_->clear();
+    updateTitle();
+}
+
+void MainWindow::onTraceChanged(std::shared_ptr<const Trace> trace)
+{
+    trace_ = trace;
+    problem_->clear();
+    const int steps = trace ? static_cast<int>(trace->steps.size()) : 0;
+    if (doc_->kind() == Document::Kind::Model && sentence_->text().isEmpty())
+        sentence_->setText(doc_->lastSentence());
+    table_->setTrace(trace);
+    context_->setTrace(trace);
+#ifdef ATTNVIZ_HAVE_STEP_VIEW
+    stepView_->setTrace(trace);
+#endif
+#ifdef ATTNVIZ_HAVE_HEATMAP
+    heatmap_->setTrace(trace);
+#endif
+    QStringList labels;
+    for (int i = 0; i < steps; ++i)
+        labels << QString::fromStdString(trace->steps[static_cast<std::size_t>(i)].token);
+    ctl_->setStepCount(steps);  // emits positionChanged: every view follows
+    if (restartPosition_ && steps > 0) {
+        restartPosition_ = false;
+        ctl_->first();
+    }
+    transport_->sync();
+    transport_->setStepLabels(labels);
+    tableView_->resizeColumnsToContents();
+    updateTitle();
+}
+
+void MainWindow::onPosition(const StepPosition& pos)
+{
+    table_->setStep(pos.step);
+    context_->setPosition(pos);
+#ifdef ATTNVIZ_HAVE_STEP_VIEW
+    stepView_->setPosition(pos);
+#endif
+#ifdef ATTNVIZ_HAVE_HEATMAP
+    heatmap_->setPosition(pos);
+#endif
+    const int steps = ctl_->stepCount();
+    QString text = steps == 0 ? tr("No steps")
+                              : tr("Step %1 of %2 · stage %3 of %4: %5")
+                                    .arg(pos.step + 1)
+                                    .arg(steps)
+                                    .arg(static_cast<int>(pos.stage) + 1)
+                                    .arg(kStageCount)
+                                    .arg(QLatin1String(stageName(pos.stage)));
+    statusPosition_->setText(text);
+    if (stepPlaceholder_)
+        stepPlaceholder_->setText(tr("Step view\n%1").arg(text));
+}
+
+void MainWindow::updateTitle()
+{
+    const QString title = doc_->title();
+    docTitle_->setText(title);
+    const QString file = doc_->filePath().startsWith(QLatin1Char(':')) ? tr("built in") : QFileInfo(doc_->filePath()).fileName();
+    setWindowTitle(title.isEmpty() ? QStringLiteral("AttnViz") : QStringLiteral("%1 (%2) — AttnViz").arg(title, file));
+}
+
+void MainWindow::setColorMap(ColorMap map)
+{
+    colorMap_ = map;
+    delegate_->setColorMap(map);
+    tableView_->viewport()->update();
+    context_->setColorMap(map);
+#ifdef ATTNVIZ_HAVE_STEP_VIEW
+    stepView_->setColorMap(map);
+#endif
+#ifdef ATTNVIZ_HAVE_HEATMAP
+    heatmap_->setColorMap(map);
+#endif
+    if (colorMaps_)
+        for (QAction* a : colorMaps_->actions())
+            a->setChecked(a->data().toInt() == static_cast<int>(map));
+    Settings::setColorMap(map);
+}
+
+void MainWindow::closeEvent(QCloseEvent* e)
+{
+    Settings::setGeometry(saveGeometry());
+    Settings::setWindowState(saveState());
+    Settings::setSpeed(ctl_->speed());
+    QMainWindow::closeEvent(e);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* e)
+{
+    const QList<QUrl> urls = e->mimeData()->urls();
+    if (!urls.isEmpty() && urls.first().isLocalFile())
+        e->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* e)
+{
+    const QList<QUrl> urls = e->mimeData()->urls();
+    if (urls.isEmpty() || !urls.first().isLocalFile())
+        return;
+    e->acceptProposedAction();
+    openFile(urls.first().toLocalFile());
+}
 
 } // namespace attnviz::ui

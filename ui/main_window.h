@@ -1,17 +1,125 @@
 #pragma once
-// The main window: wires the views to the document and the step controller. Holds no attention logic.
+// The main window: wires the document, the step controller and the views. Holds no attention logic
+// and no drawing: the document calls core, the views paint, the controller moves.
+#include "ui/colormap.h"
+#include "ui/step_state.h"
+
 #include <QMainWindow>
 
+#include <functional>
+#include <memory>
+
+class QActionGroup;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QMenu;
+class QPushButton;
+class QSpinBox;
+class QTableView;
+
+namespace attnviz {
+struct Trace;
+}
+
 namespace attnviz::ui {
+
+class ContextView;
+class Document;
+class ExportDialog;
+class ScoreTableModel;
+class StepController;
+class TransportBar;
+class ValueDelegate;
+class HeatmapView;
+class StepView;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
 
-    // Opens an example or model; on failure shows a message and keeps the current document.
-    bool openFile(const QString& path);
+    static QString builtInExample() { return QStringLiteral(":/samples/textbook_dot.json"); }
+
+    // Starts opening an example, model or trace (off the GUI thread). On failure the error reporter
+    // shows the problem and the current document stays open.
+    void openFile(const QString& path);
     void openBuiltInExample();
+    // Where the shipped samples live (File → Samples lists examples/ and models/ in it).
+    void setSamplesDir(const QString& dir);
+
+    // Failed loads and exports go here; by default a warning message box. Tests install their own.
+    using ErrorReporter = std::function<void(const QString& message)>;
+    void setErrorReporter(ErrorReporter reporter);
+
+    Document* document() const { return doc_; }
+    StepController* controller() const { return ctl_; }
+    ScoreTableModel* scoreTable() const { return table_; }
+    QTableView* scoreTableView() const { return tableView_; }
+    ContextView* contextView() const { return context_; }
+    TransportBar* transportBar() const { return transport_; }
+    QComboBox* scorePicker() const { return score_; }
+    QLabel* problemLabel() const { return problem_; }
+    QWidget* stepViewWidget() const { return stepWidget_; }
+    QWidget* heatmapWidget() const { return heatmapWidget_; }
+    ColorMap colorMap() const { return colorMap_; }
+    void setColorMap(ColorMap map);
+
+protected:
+    void closeEvent(QCloseEvent* e) override;
+    void dragEnterEvent(QDragEnterEvent* e) override;
+    void dropEvent(QDropEvent* e) override;
+
+private:
+    void buildViews();
+    void buildInputBar();
+    void buildMenus();          // main_window_menus.cpp
+    void buildPlaybackActions(QMenu* menu);
+    void rebuildRecentMenu();
+    void rebuildSamplesMenu();
+    void chooseFile();
+    void showAbout();
+    void exportWith(int kind);  // ExportDialog::Kind
+
+    void onTraceChanged(std::shared_ptr<const attnviz::Trace> trace);
+    void onDocumentChanged();
+    void onPosition(const StepPosition& pos);
+    void onScorePicked(int index);
+    void showProblem(const QString& message);
+    void reportError(const QString& message);
+    void updateTitle();
+
+    Document* doc_;
+    StepController* ctl_;
+    ScoreTableModel* table_;
+    ValueDelegate* delegate_ = nullptr;
+    QTableView* tableView_ = nullptr;
+    ContextView* context_ = nullptr;
+    TransportBar* transport_ = nullptr;
+    QWidget* stepWidget_ = nullptr;
+    QWidget* heatmapWidget_ = nullptr;
+    StepView* stepView_ = nullptr;        // null until the step view is part of the build
+    HeatmapView* heatmap_ = nullptr;      // likewise
+    QLabel* stepPlaceholder_ = nullptr;
+
+    QComboBox* score_ = nullptr;
+    QLabel* problem_ = nullptr;
+    QLabel* docTitle_ = nullptr;
+    QLineEdit* sentence_ = nullptr;
+    QSpinBox* beam_ = nullptr;
+    QPushButton* translate_ = nullptr;
+    QList<QAction*> exampleInputs_, modelInputs_;
+    QLabel* statusPosition_ = nullptr;
+    QMenu* recentMenu_ = nullptr;
+    QMenu* samplesMenu_ = nullptr;
+    QActionGroup* colorMaps_ = nullptr;
+
+    ErrorReporter errorReporter_;
+    ColorMap colorMap_ = ColorMap::Viridis;
+    QString samplesDir_;
+    std::shared_ptr<const attnviz::Trace> trace_;
+    bool restartPosition_ = true;
 };
 
 } // namespace attnviz::ui

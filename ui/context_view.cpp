@@ -1,0 +1,126 @@
+#include "ui/context_view.h"
+
+#include "core/format.h"
+
+#include <QLabel>
+#include <QScrollArea>
+#include <QTextDocument>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+namespace attnviz::ui {
+
+namespace {
+
+constexpr Eigen::Index kMaxCells = 16;  // longer vectors: the first cells, then "… (d = 256)"
+
+QString esc(const std::string& s)
+{
+    return QString::fromStdString(s).toHtmlEscaped();
+}
+
+// One table row of coloured cells (diverging around 0, scaled by the largest |value|).
+QString vectorRow(const QString& label, const Vec& v, ColorMap map)
+{
+    QString html = QStringLiteral("<tr><td style='padding-right:6px'><b>%1</b></td><td><table cellspacing='1' cellpadding='3'><tr>").arg(label);
+    const double scale = v.size() ? std::max(v.cwiseAbs().maxCoeff(), 1e-12) : 1.0;
+    const Eigen::Index shown = std::min(v.size(), kMaxCells);
+    for (Eigen::Index i = 0; i < shown; ++i) {
+        const QColor bg = colorAt(map, 0.5 + 0.5 * v(i) / scale);
+        html += QStringLiteral("<td align='right' bgcolor='%1'><font color='%2'>%3</font></td>")
+                    .arg(bg.name(), textColorOn(bg).name(), QString::fromStdString(formatNumber(v(i), 3)));
+    }
+    if (shown < v.size())
+        html += QStringLiteral("<td>… (d = %1)</td>").arg(v.size());
+    if (v.size() == 0)
+        html += QStringLiteral("<td>—</td>");
+    return html + QStringLiteral("</tr></table></td></tr>");
+}
+
+} // namespace
+
+ContextView::ContextView(QWidget* parent) : QWidget(parent), label_(new QLabel(this))
+{
+    label_->setTextFormat(Qt::RichText);
+    label_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    label_->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    label_->setMargin(6);
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidget(label_);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(scroll);
+    refresh();
+}
+
+void ContextView::setTrace(std::shared_ptr<const Trace> trace)
+{
+    trace_ = std::move(trace);
+    refresh();
+}
+
+void ContextView::setPosition(const StepPosition& pos)
+{
+    if (pos.step == step_)
+        return;
+    step_ = pos.step;
+    refresh();
+}
+
+void ContextView::setColorMap(ColorMap map)
+{
+    map_ = map;
+    refresh();
+}
+
+QString ContextView::plainText() const
+{
+    QTextDocument doc;
+    doc.setHtml(label_->text());
+    return doc.toPlainText();
+}
+
+void ContextView::refresh()
+{
+    if (!trace_ || step_ < 0 || step_ >= static_cast<int>(trace_->steps.size())) {
+        label_->setText(QStringLiteral("<i>No decoder step to show.</i>"));
+        return;
+    }
+    const StepTrace& st = trace_->steps[static_cast<std::size_t>(step_)];
+    QString html = QStringLiteral("<p><b>Decoder step %1 of %2</b>").arg(st.t).arg(trace_->steps.size());
+    if (!st.token.empty()) {
+        html += QStringLiteral(" → output <b>%1</b>").arg(esc(st.token));
+        if (st.prob)
+            html += QStringLiteral(" (p = %1)").arg(QString::fromStdString(formatNumber(*st.prob, 3)));
+    }
+    html += QStringLiteral("</p><table cellspacing='2'>");
+    html += vectorRow(QStringLiteral("query s<sub>%1</sub>").arg(st.t), st.query, map_);
+    if (st.attention)
+        html += vectorRow(QStringLiteral("context c<sub>%1</sub>").arg(st.t), st.attention->context, map_);
+    else
+        html += QStringLiteral("<tr><td><b>context</b></td><td>none: this model has no attention; the source reaches "
+                               "the decoder only through the final encoder state</td></tr>");
+    for (std::size_t l = 0; l < st.decoderStates.size(); ++l)
+        html += vectorRow(QStringLiteral("decoder layer %1").arg(l + 1), st.decoderStates[l], map_);
+    html += QStringLiteral("</table>");
+    if (!st.topK.empty()) {
+        html += QStringLiteral("<p><b>Most probable next tokens</b></p><table cellspacing='1' cellpadding='2'>");
+        for (const TokenProb& tp : st.topK) {
+            const int width = std::max(1, static_cast<int>(std::lround(160.0 * tp.prob)));
+            const QColor bar = colorAt(map_, 0.25 + 0.75 * tp.prob);
+            html += QStringLiteral("<tr><td>%1</td><td align='right'>%2</td><td><table cellspacing='0' cellpadding='0'>"
+                                   "<tr><td width='%3' height='10' bgcolor='%4'></td></tr></table></td></tr>")
+                        .arg(esc(tp.token), QString::fromStdString(formatNumber(tp.prob, 3)))
+                        .arg(width)
+                        .arg(bar.name());
+        }
+        html += QStringLiteral("</table>");
+    }
+    label_->setText(html);
+}
+
+} // namespace attnviz::ui

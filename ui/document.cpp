@@ -1,0 +1,319 @@
+#include "ui/document.h"
+
+#include "core/error.h"
+#include "core/json_io.h"
+
+#if __has_include("core/decoding.h") && __has_include("core/model.h")
+#define ATTNVIZ_HAVE_DECODER 1
+#include "core/decoding.h"
+#include "core/model.h"
+#include "core/vocab.h"
+#endif
+
+#include <QFile>
+#include <QFileInfo>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <exception>
+#include <new>
+
+// The built-in samples live in the ui library's resources; a static library must register them.
+static void initAttnvizResources()
+{
+    Q_INIT_RESOURCE(resources);
+}
+
+namespace attnviz {
+#ifndef ATTNVIZ_HAVE_DECODER
+struct Model {};  // models need the decoder; without it this build opens examples and traces only
+#endif
+} // namespace attnviz
+
+namespace attnviz::ui {
+
+struct Document::Loaded {
+    Kind kind = Kind::None;
+    std::optional<Example> example;
+    std::shared_ptr<const Model> model;
+    std::shared_ptr<const Trace> trace;
+    QString error;
+};
+
+namespace {
+
+QString messageOf(const std::exception& e)
+{
+    return QString::fromStdString(e.what());
+}
+
+// The document at `path` (a file, or ":/…" for a Qt resource); throws InputError.
+json readDocument(const QString& path)
+{
+    const std::string name = path.toStdString();
+    if (!path.startsWith(QLatin1Char(':')))
+        return loadDocument(name, modelLimits());
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        throw InputError(name, "", "expected a readable built-in file, found none");
+    const QByteArray bytes = f.readAll();
+    return parseDocument(bytes.toStdString(), path.endsWith(QLatin1String(".cbor")), name, modelLimits());
+}
+
+#ifdef ATTNVIZ_HAVE_DECODER
+// A sentence the model knows, so a freshly opened model shows a translation at once: the first few
+// ordinary source tokens.
+QString defaultSentence(const Model& m)
+{
+    Tokens words;
+    for (const std::string& t : m.source.tokens()) {
+        if (t.empty() || t.front() == '<' || words.size() >= 4)
+            continue;
+        words.push_back(t);
+    }
+    return QString::fromStdString(detokenize(words, m.tokenizerKind()));
+}
+#endif
+
+} // namespace
+
+Document::Document(QObject* parent) : QObject(parent)
+{
+    static const bool registered = (initAttnvizResources(), true);
+    Q_UNUSED(registered);
+}
+
+Document::~Document() = default;
+
+bool Document::modelsSupported()
+{
+#ifdef ATTNVIZ_HAVE_DECODER
+    return true;
+#else
+    return false;
+#endif
+}
+
+QString Document::title() const
+{
+    if (trace_ && !trace_->title.empty())
+        return QString::fromStdString(trace_->title);
+    if (example_ && !example_->title.empty())
+        return QString::fromStdString(example_->title);
+    if (trace_ && !trace_->architecture.empty())
+        return QString::fromStdString(trace_->architecture) + QStringLiteral(" model");
+    return QFileInfo(path_).fileName();
+}
+
+QString Document::scoreId() const
+{
+    if (example_)
+        return QString::fromStdString(example_->score.id());
+    return trace_ ? QString::fromStdString(trace_->score) : QString();
+}
+
+Document::Loaded Document::load(const QString& path)
+{
+    Loaded out;
+    try {
+        const json doc = readDocument(path);
+        const std::string file = path.toStdString();
+        const json* format = doc.is_object() && doc.contains("format") ? &doc["format"] : nullptr;
+        const std::string id = format && format->is_string() ? format->get<std::string>() : std::string();
+        if (id == "attnviz-example") {
+            Example ex = exampleFromJson(doc, file);
+            out.trace = std::make_shared<const Trace>(exampleTrace(ex));
+            out.example = std::move(ex);
+            out.kind = Kind::Example;
+        } else if (id == "attnviz-trace") {
+            out.trace = std::make_shared<const Trace>(traceFromJson(doc, file));
+            out.kind = Kind::Trace;
+        } else if (id == "attnviz-model") {
+#ifdef ATTNVIZ_HAVE_DECODER
+            out.model = std::make_shared<const Model>(modelFromJson(doc, file));
+            out.kind = Kind::Model;
+#else
+            throw InputError(file, "/format", "expected an example or a trace (this build cannot run models), found a model");
+#endif
+        } else {
+            throw InputError(file, "/format",
+                             "expected \"attnviz-example\", \"attnviz-model\" or \"attnviz-trace\", found "
+                                 + (format ? describeJson(*format) : std::string("no \"format\" key")));
+        }
+    } catch (const std::bad_alloc&) {
+        out.error = path + QStringLiteral(": out of memory (the file is too large)");
+    } catch (const std::exception& e) {
+        out.error = messageOf(e);
+    }
+    return out;
+}
+
+void Document::openFile(const QString& path)
+{
+    const quint64 generation = ++loadGeneration_;
+    setBusy(true);
+    QtConcurrent::run([path] { return load(path); }).then(this, [this, path, generation](Loaded loaded) {
+        setBusy(false);
+        if (generation != loadGeneration_)
+            return;  // a later open superseded this one
+        if (!loaded.error.isEmpty()) {
+            emit loadFailed(loaded.error);
+            return;
+        }
+        path_ = path;
+        install(std::move(loaded));
+        emit opened(path);
+    });
+}
+
+bool Document::openFileNow(const QString& path)
+{
+    ++loadGeneration_;
+    Loaded loaded = load(path);
+    if (!loaded.error.isEmpty()) {
+        emit loadFailed(loaded.error);
+        return false;
+    }
+    path_ = path;
+    install(std::move(loaded));
+    emit opened(path);
+    return true;
+}
+
+void Document::setExample(Example ex)
+{
+    Loaded loaded;
+    try {
+        loaded.trace = std::make_shared<const Trace>(exampleTrace(ex));
+    } catch (const std::exception& e) {
+        emit loadFailed(messageOf(e));
+        return;
+    }
+    loaded.kind = Kind::Example;
+    path_ = QString::fromStdString(ex.file);
+    loaded.example = std::move(ex);
+    install(std::move(loaded));
+}
+
+bool Document::install(Loaded&& loaded)
+{
+    ++translateGeneration_;  // results of a translation for the previous model are stale
+    kind_ = loaded.kind;
+    example_ = std::move(loaded.example);
+    model_ = std::move(loaded.model);
+    emit documentChanged();
+    emit scoreChanged(scoreId());
+    if (kind_ == Kind::Model) {
+        setTrace(std::make_shared<const Trace>());
+#ifdef ATTNVIZ_HAVE_DECODER
+        translate(defaultSentence(*model_), beam_);
+#endif
+    } else {
+        setTrace(std::move(loaded.trace));
+    }
+    return true;
+}
+
+void Document::setTrace(std::shared_ptr<const Trace> trace)
+{
+    trace_ = std::move(trace);
+    emit traceChanged(trace_);
+}
+
+bool Document::recompute(Example ex)
+{
+    try {
+        auto trace = std::make_shared<const Trace>(exampleTrace(ex));
+        example_ = std::move(ex);
+        setTrace(std::move(trace));
+        return true;
+    } catch (const std::exception& e) {
+        emit recomputeFailed(messageOf(e));
+        return false;
+    }
+}
+
+bool Document::setScore(const QString& id)
+{
+    if (!example_) {
+        emit recomputeFailed(QStringLiteral("Only examples can switch the score function; a model uses the one it was trained with."));
+        return false;
+    }
+    const std::optional<ScoreKind> kind = scoreKindFromId(id.toStdString());
+    if (!kind) {
+        emit recomputeFailed(QStringLiteral("Unknown score function \"%1\".").arg(id));
+        return false;
+    }
+    if (*kind == example_->score.kind())
+        return true;
+    try {
+        if (!recompute(withScore(*example_, *kind)))
+            return false;
+    } catch (const std::exception& e) {
+        emit recomputeFailed(messageOf(e));
+        return false;
+    }
+    emit scoreChanged(scoreId());
+    return true;
+}
+
+bool Document::setValue(bool decoder, int row, int col, double value)
+{
+    if (!example_) {
+        emit recomputeFailed(QStringLiteral("Only the states of an example can be edited."));
+        return false;
+    }
+    try {
+        return recompute(withValue(*example_, decoder ? "decoder" : "encoder", row, col, value));
+    } catch (const std::exception& e) {
+        emit recomputeFailed(messageOf(e));
+        return false;
+    }
+}
+
+void Document::translate(const QString& sentence, int beam)
+{
+    sentence_ = sentence;
+    beam_ = beam < 1 ? 1 : beam;
+#ifdef ATTNVIZ_HAVE_DECODER
+    if (!model_) {
+        emit recomputeFailed(QStringLiteral("Open a model to translate a sentence."));
+        return;
+    }
+    const quint64 generation = ++translateGeneration_;
+    const std::shared_ptr<const Model> model = model_;
+    const std::string text = sentence.toStdString();
+    const int width = beam_;
+    setBusy(true);
+    QtConcurrent::run([model, text, width]() -> std::pair<std::shared_ptr<const Trace>, QString> {
+        try {
+            DecodeOptions opt;
+            opt.beam = width;
+            DecodeResult r = attnviz::translate(*model, text, opt);
+            return {std::make_shared<const Trace>(std::move(r.best)), QString()};
+        } catch (const std::exception& e) {
+            return {nullptr, messageOf(e)};
+        }
+    }).then(this, [this, generation](std::pair<std::shared_ptr<const Trace>, QString> r) {
+        setBusy(false);
+        if (generation != translateGeneration_)
+            return;
+        if (!r.first) {
+            emit recomputeFailed(r.second);
+            return;
+        }
+        setTrace(std::move(r.first));
+    });
+#else
+    emit recomputeFailed(QStringLiteral("This build cannot run models."));
+#endif
+}
+
+void Document::setBusy(bool busy)
+{
+    const bool was = isBusy();
+    busy_ += busy ? 1 : -1;
+    if (was != isBusy())
+        emit busyChanged(isBusy());
+}
+
+} // namespace attnviz::ui

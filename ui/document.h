@@ -1,0 +1,89 @@
+#pragma once
+// What is open: an example (hand-written states), a model (translates a sentence) or a saved trace.
+// Every view is driven by trace(): an immutable Trace, replaced by a new pointer on every change.
+// Loading and translating run off the GUI thread; a failure leaves the open document untouched.
+// Holds no attention maths: it calls core (withScore, withValue, exampleTrace, translate).
+#include "core/example.h"
+#include "core/trace.h"
+
+#include <QObject>
+#include <QString>
+
+#include <memory>
+#include <optional>
+
+namespace attnviz {
+struct Model;
+}
+
+namespace attnviz::ui {
+
+class Document : public QObject {
+    Q_OBJECT
+public:
+    enum class Kind { None, Example, Model, Trace };
+
+    explicit Document(QObject* parent = nullptr);
+    ~Document() override;
+
+    Kind kind() const { return kind_; }
+    QString filePath() const { return path_; }
+    QString title() const;
+    std::shared_ptr<const attnviz::Trace> trace() const { return trace_; }
+    const attnviz::Example* example() const { return example_ ? &*example_ : nullptr; }
+    std::shared_ptr<const attnviz::Model> model() const { return model_; }
+    QString scoreId() const;      // active score function ("" when none)
+    bool isBusy() const { return busy_ > 0; }
+    QString lastSentence() const { return sentence_; }
+    int lastBeam() const { return beam_; }
+
+    // Whether this build can open and run models (the decoder is part of the engine).
+    static bool modelsSupported();
+
+    // Starts loading `path` (an attnviz-example, -model or -trace; ":/…" reads a Qt resource) off the
+    // GUI thread. Emits opened() on success, loadFailed() on failure (the open document stays).
+    void openFile(const QString& path);
+    // Loads at once on the calling thread (small files: the built-in example). Returns success.
+    bool openFileNow(const QString& path);
+    // Installs an example built in memory.
+    void setExample(attnviz::Example ex);
+
+    // Examples: switches the score function and recomputes. On failure (the file lacks the
+    // parameters or dimensions) emits recomputeFailed and keeps the current function.
+    bool setScore(const QString& id);
+    // Examples: what-if editing of one number of an encoder state (decoder=false) or a decoder
+    // state/query (decoder=true); recomputes everything.
+    bool setValue(bool decoder, int row, int col, double value);
+    // Models: translates `sentence` with beam width `beam` off the GUI thread; emits traceChanged.
+    void translate(const QString& sentence, int beam);
+
+signals:
+    void traceChanged(std::shared_ptr<const attnviz::Trace> trace);
+    void documentChanged();               // kind, file or title changed (a new document is open)
+    void opened(const QString& path);
+    void loadFailed(const QString& message);
+    void recomputeFailed(const QString& message);  // score switch or edit refused; nothing changed
+    void scoreChanged(const QString& id);
+    void busyChanged(bool busy);
+
+private:
+    struct Loaded;
+    static Loaded load(const QString& path);
+    bool install(Loaded&& loaded);
+    void setBusy(bool busy);
+    bool recompute(attnviz::Example ex);
+    void setTrace(std::shared_ptr<const attnviz::Trace> trace);
+
+    Kind kind_ = Kind::None;
+    QString path_;
+    std::optional<attnviz::Example> example_;
+    std::shared_ptr<const attnviz::Model> model_;
+    std::shared_ptr<const attnviz::Trace> trace_;
+    QString sentence_;
+    int beam_ = 1;
+    int busy_ = 0;
+    quint64 loadGeneration_ = 0;
+    quint64 translateGeneration_ = 0;
+};
+
+} // namespace attnviz::ui

@@ -1,0 +1,231 @@
+// The main window's menus and their actions: files, export, playback shortcuts, colour maps, help.
+#include "ui/main_window.h"
+
+#include "core/trace.h"
+#include "ui/document.h"
+#include "ui/export_dialog.h"
+#include "ui/settings.h"
+#include "ui/step_controller.h"
+
+#if __has_include("ui/export.h")
+#define ATTNVIZ_HAVE_EXPORT 1
+#include "ui/export.h"
+#endif
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressDialog>
+#include <QStatusBar>
+
+namespace attnviz::ui {
+
+void MainWindow::buildMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* open = file->addAction(tr("&Open…"), this, &MainWindow::chooseFile);
+    open->setShortcut(QKeySequence::Open);
+    recentMenu_ = file->addMenu(tr("Open &Recent"));
+    connect(recentMenu_, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
+    samplesMenu_ = file->addMenu(tr("&Samples"));
+    connect(samplesMenu_, &QMenu::aboutToShow, this, &MainWindow::rebuildSamplesMenu);
+    file->addSeparator();
+    QAction* exHeat = file->addAction(tr("Export &heatmap…"), this, [this] { exportWith(int(ExportDialog::Kind::Heatmap)); });
+    exHeat->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    file->addAction(tr("Export &step view…"), this, [this] { exportWith(int(ExportDialog::Kind::StepFrame)); });
+    file->addAction(tr("Export &animation (GIF)…"), this, [this] { exportWith(int(ExportDialog::Kind::Animation)); });
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu* play = menuBar()->addMenu(tr("&Playback"));
+    buildPlaybackActions(play);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    QMenu* maps = view->addMenu(tr("&Colour map"));
+    colorMaps_ = new QActionGroup(this);
+    const QStringList names = colorMapNames();
+    for (int i = 0; i < names.size(); ++i) {
+        QAction* a = maps->addAction(names[i]);
+        a->setCheckable(true);
+        a->setData(i);
+        colorMaps_->addAction(a);
+        connect(a, &QAction::triggered, this, [this, i] { setColorMap(static_cast<ColorMap>(i)); });
+    }
+    view->addSeparator();
+    for (QDockWidget* dock : findChildren<QDockWidget*>())
+        view->addAction(dock->toggleViewAction());
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About AttnViz"), this, &MainWindow::showAbout);
+    help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+}
+
+void MainWindow::buildPlaybackActions(QMenu* menu)
+{
+    struct Entry {
+        QString text;
+        QList<QKeySequence> keys;
+        void (StepController::*slot)();
+    };
+    const QList<Entry> entries{
+        {tr("Play / pause"), {QKeySequence(Qt::Key_Space)}, &StepController::togglePlay},
+        {tr("Next stage"), {QKeySequence(Qt::Key_Right)}, &StepController::nextStage},
+        {tr("Previous stage"), {QKeySequence(Qt::Key_Left)}, &StepController::previousStage},
+        {tr("Next decoder step"), {QKeySequence(Qt::SHIFT | Qt::Key_Right), QKeySequence(Qt::Key_Down)}, &StepController::nextStep},
+        {tr("Previous decoder step"), {QKeySequence(Qt::SHIFT | Qt::Key_Left), QKeySequence(Qt::Key_Up)}, &StepController::previousStep},
+        {tr("First"), {QKeySequence(Qt::Key_Home)}, &StepController::first},
+        {tr("Last"), {QKeySequence(Qt::Key_End)}, &StepController::last},
+    };
+    for (const Entry& e : entries) {
+        QAction* a = menu->addAction(e.text);
+        a->setShortcuts(e.keys);
+        a->setShortcutContext(Qt::WindowShortcut);
+        connect(a, &QAction::triggered, ctl_, e.slot);
+        addAction(a);  // shortcuts work with the menu bar hidden too
+    }
+    menu->addSeparator();
+    QAction* faster = menu->addAction(tr("Faster"), ctl_, [this] { ctl_->setSpeed(ctl_->speed() * 1.5); });
+    faster->setShortcut(QKeySequence(Qt::Key_BracketRight));
+    QAction* slower = menu->addAction(tr("Slower"), ctl_, [this] { ctl_->setSpeed(ctl_->speed() / 1.5); });
+    slower->setShortcut(QKeySequence(Qt::Key_BracketLeft));
+}
+
+void MainWindow::rebuildRecentMenu()
+{
+    recentMenu_->clear();
+    const QStringList files = Settings::recentFiles();
+    for (const QString& f : files) {
+        QAction* a = recentMenu_->addAction(QFileInfo(f).fileName());
+        a->setToolTip(f);
+        a->setStatusTip(f);
+        connect(a, &QAction::triggered, this, [this, f] {
+            if (!QFileInfo::exists(f)) {
+                Settings::removeRecentFile(f);
+                reportError(tr("%1: the file no longer exists").arg(f));
+                return;
+            }
+            openFile(f);
+        });
+    }
+    if (files.isEmpty())
+        recentMenu_->addAction(tr("(none yet)"))->setEnabled(false);
+}
+
+void MainWindow::setSamplesDir(const QString& dir)
+{
+    samplesDir_ = dir;
+}
+
+void MainWindow::rebuildSamplesMenu()
+{
+    samplesMenu_->clear();
+    samplesMenu_->addAction(tr("Textbook example (dot product, built in)"), this, &MainWindow::openBuiltInExample);
+    for (const QString& sub : {QStringLiteral("examples"), QStringLiteral("models")}) {
+        const QDir dir(samplesDir_ + QLatin1Char('/') + sub);
+        const QFileInfoList files = samplesDir_.isEmpty() ? QFileInfoList()
+                                                          : dir.entryInfoList({QStringLiteral("*.json"), QStringLiteral("*.cbor")},
+                                                                              QDir::Files, QDir::Name);
+        if (files.isEmpty())
+            continue;
+        samplesMenu_->addSection(sub == QLatin1String("models") ? tr("Models") : tr("Examples"));
+        for (const QFileInfo& f : files) {
+            const QString path = f.absoluteFilePath();
+            samplesMenu_->addAction(f.completeBaseName(), this, [this, path] { openFile(path); });
+        }
+    }
+}
+
+void MainWindow::chooseFile()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open example, model or trace"), Settings::lastFolder(),
+                                                      tr("AttnViz files (*.json *.cbor);;All files (*)"));
+    if (!path.isEmpty())
+        openFile(path);
+}
+
+void MainWindow::showAbout()
+{
+    QMessageBox::about(
+        this, tr("About AttnViz"),
+        tr("<h3>AttnViz %1</h3>"
+           "<p>Step by step, animated: how attention works in encoder–decoder neural machine translation. "
+           "The decoder scores every encoder state, softmax turns the scores into weights, the weighted states "
+           "sum into the context vector, and the context feeds the decoder — once per decoder step.</p>"
+           "<p><b>Architectures</b></p><ul>"
+           "<li>seq2seq: Sutskever, Vinyals &amp; Le 2014, <i>Sequence to Sequence Learning with Neural Networks</i>; "
+           "Cho et al. 2014, <i>Learning Phrase Representations using RNN Encoder–Decoder</i></li>"
+           "<li>bahdanau (additive attention): Bahdanau, Cho &amp; Bengio 2015, <i>Neural Machine Translation by Jointly "
+           "Learning to Align and Translate</i></li>"
+           "<li>luong (dot, general, concat, location): Luong, Pham &amp; Manning 2015, <i>Effective Approaches to "
+           "Attention-based Neural Machine Translation</i></li>"
+           "<li>gnmt: Wu et al. 2016, <i>Google's Neural Machine Translation System</i></li></ul>"
+           "<p><b>Score functions</b></p><ul>"
+           "<li>scaled_dot: Vaswani et al. 2017, <i>Attention Is All You Need</i></li>"
+           "<li>cosine (content-based): Graves, Wayne &amp; Danihelka 2014, <i>Neural Turing Machines</i></li></ul>")
+            .arg(QApplication::applicationVersion()));
+}
+
+void MainWindow::exportWith(int kindValue)
+{
+    const auto kind = static_cast<ExportDialog::Kind>(kindValue);
+    if (!trace_ || trace_->steps.empty()) {
+        reportError(tr("Nothing to export: the open document has no decoder steps."));
+        return;
+    }
+    QString base = QFileInfo(doc_->filePath()).completeBaseName();
+    if (base.isEmpty())
+        base = QStringLiteral("attnviz");
+    const QString suffix = kind == ExportDialog::Kind::Heatmap     ? QStringLiteral("_heatmap.png")
+                           : kind == ExportDialog::Kind::StepFrame ? QStringLiteral("_step.png")
+                                                                   : QStringLiteral("_steps.gif");
+    ExportDialog dialog(kind, QDir(Settings::lastFolder()).filePath(base + suffix), this);
+    if (kind == ExportDialog::Kind::StepFrame)
+        dialog.setPixelSize(stepViewWidget()->size().expandedTo(QSize(640, 400)));
+    else if (kind == ExportDialog::Kind::Animation)
+        dialog.setPixelSize(QSize(960, 600));
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    Settings::setLastFolder(QFileInfo(dialog.path()).absolutePath());
+#ifdef ATTNVIZ_HAVE_EXPORT
+    ExportOptions opt;
+    opt.path = dialog.path();
+    opt.size = dialog.size();
+    opt.dpi = dialog.dpi();
+    opt.fps = dialog.fps();
+    opt.colorMap = colorMap_;
+    QString error;
+    bool ok = false;
+    const std::shared_ptr<const Trace> trace = trace_;  // stays alive through the export
+    if (kind == ExportDialog::Kind::Heatmap) {
+        ok = exportHeatmap(*trace, opt, &error);
+    } else if (kind == ExportDialog::Kind::StepFrame) {
+        ok = exportStepFrame(*trace, ctl_->position(), opt, &error);
+    } else {
+        QProgressDialog progress(tr("Writing the animation…"), tr("Cancel"), 0, 100, this);
+        progress.setWindowModality(Qt::WindowModal);
+        progress.setMinimumDuration(300);
+        ok = exportAnimation(*trace, opt, &error, [&progress](int done, int total) {
+            progress.setMaximum(total);
+            progress.setValue(done);
+            QApplication::processEvents();
+            return !progress.wasCanceled();
+        });
+    }
+    if (ok)
+        statusBar()->showMessage(tr("Wrote %1").arg(opt.path), 6000);
+    else
+        reportError(error.isEmpty() ? tr("Export to %1 failed.").arg(opt.path) : error);
+#else
+    reportError(tr("Export is not part of this build yet."));
+#endif
+}
+
+} // namespace attnviz::ui
