@@ -1,0 +1,310 @@
+// attnviz-model files: round trips, preset defaults, and every bad input of issue 3 rejected with a
+// message naming the weight or field (and expected versus found).
+#include "core/decoding.h"
+#include "core/error.h"
+#include "core/model.h"
+#include "core/random_model.h"
+
+#include <QtTest>
+#include <QTemporaryDir>
+
+using namespace attnviz;
+
+namespace {
+
+json smallDoc(const std::string& preset, RandomModelOptions o = {})
+{
+    return modelToJson(randomModel(preset, o, 11));
+}
+
+// Runs modelFromJson and returns the InputError message ("" when it loaded).
+std::string loadError(const json& doc, std::string* where = nullptr)
+{
+    try {
+        modelFromJson(doc, "m.json");
+    } catch (const InputError& e) {
+        if (where) *where = e.where();
+        return e.what();
+    }
+    return "";
+}
+
+bool has(const std::string& s, const std::string& part)
+{
+    return s.find(part) != std::string::npos;
+}
+
+} // namespace
+
+class TestModelLoad : public QObject {
+    Q_OBJECT
+private slots:
+    void roundTripEveryPreset_data();
+    void roundTripEveryPreset();
+    void saveAndLoadFiles();
+    void presetDefaults();
+    void missingWeight();
+    void wrongShape();
+    void unexpectedWeight();
+    void unknownPresetCellScore();
+    void vocabWithoutSpecials();
+    void scoreIncompatibleWithDims();
+    void badConfigCombinations();
+    void nonFiniteWeight();
+    void locationSentenceTooLong();
+    void emptySentence();
+    void tokenizers();
+};
+
+void TestModelLoad::roundTripEveryPreset_data()
+{
+    QTest::addColumn<QString>("preset");
+    QTest::addColumn<QString>("score");
+    for (const std::string& p : allPresets())
+        QTest::newRow(p.c_str()) << QString::fromStdString(p) << QString();
+    for (const std::string& s : allScoreIds())
+        QTest::newRow(("luong " + s).c_str()) << QStringLiteral("luong") << QString::fromStdString(s);
+    QTest::newRow("seq2seq_attention general") << QStringLiteral("seq2seq_attention") << QStringLiteral("general");
+    QTest::newRow("gnmt location") << QStringLiteral("gnmt") << QStringLiteral("location");
+}
+
+void TestModelLoad::roundTripEveryPreset()
+{
+    QFETCH(QString, preset);
+    QFETCH(QString, score);
+    RandomModelOptions o;
+    o.score = score.toStdString();
+    if (preset == QLatin1String("gnmt")) o.layers = 3;
+    const Model m = randomModel(preset.toStdString(), o, 3);
+    const json doc = modelToJson(m);
+    const Model back = modelFromJson(doc, "mem");
+    QCOMPARE(back.architecture, m.architecture);
+    QCOMPARE(modelToJson(back), doc);
+    // and it decodes: one step at least, weights a distribution
+    const DecodeResult r = translateTokens(back, {"s5", "s6", "s7"});
+    QVERIFY(!r.best.steps.empty());
+    if (back.hasAttention())
+        QVERIFY(std::fabs(r.best.steps[0].attention->weights.sum() - 1.0) < 1e-12);
+}
+
+void TestModelLoad::saveAndLoadFiles()
+{
+    QTemporaryDir dir;
+    const Model m = randomModel("bahdanau", {}, 8);
+    for (const char* name : {"/m.json", "/m.cbor"}) {
+        const std::string file = dir.path().toStdString() + name;
+        saveModel(m, file);
+        const Model back = loadModel(file);
+        QCOMPARE(back.file, file);
+        QCOMPARE(modelToJson(back), modelToJson(m));  // float64 survives text and CBOR exactly
+    }
+    try {
+        loadModel(dir.path().toStdString() + "/none.json");
+        QFAIL("a missing file loaded");
+    } catch (const InputError& e) {
+        QVERIFY(has(e.what(), "none.json"));
+    }
+}
+
+void TestModelLoad::presetDefaults()
+{
+    json doc = smallDoc("luong");
+    doc["config"] = json{{"hidden_size", 8}, {"embedding_size", 6}, {"attention_size", 8}};
+    const Model m = modelFromJson(doc, "m.json");
+    QCOMPARE(m.config.layers, 2);
+    QVERIFY(m.config.cell == CellKind::Lstm);
+    QVERIFY(m.config.score == ScoreKind::General);
+    QVERIFY(m.config.inputFeeding);
+    QCOMPARE(m.config.maxLen, 50);
+    QVERIFY(!m.config.lowercase);
+
+    doc = smallDoc("bahdanau");
+    doc["config"] = json{{"hidden_size", 8}, {"embedding_size", 6}};  // attention_size defaults to H = 8
+    const Model b = modelFromJson(doc, "m.json");
+    QVERIFY(b.config.cell == CellKind::Gru);
+    QVERIFY(b.config.score == ScoreKind::Additive);
+    QCOMPARE(b.dims.keySize, 16);
+    QCOMPARE(b.dims.outputFeatures, 8 + 16 + 6);
+
+    doc = smallDoc("seq2seq");
+    doc["config"]["score"] = nullptr;
+    QVERIFY(!modelFromJson(doc, "m.json").hasAttention());
+}
+
+void TestModelLoad::missingWeight()
+{
+    json doc = smallDoc("bahdanau");
+    doc["weights"].erase("decoder.l0.weight_ih");
+    std::string where;
+    const std::string msg = loadError(doc, &where);
+    QCOMPARE(where, std::string("/weights/decoder.l0.weight_ih"));
+    QVERIFY2(has(msg, "m.json") && has(msg, "decoder.l0.weight_ih") && has(msg, "[24, 22]") && has(msg, "missing"), msg.c_str());
+    // the optional bias b of additive attention may be absent
+    doc = smallDoc("bahdanau");
+    doc["weights"].erase("attention.b");
+    QCOMPARE(loadError(doc), std::string());
+}
+
+void TestModelLoad::wrongShape()
+{
+    json doc = smallDoc("luong");
+    doc["weights"]["attention.W"] = json{{"shape", {8, 7}}, {"data", std::vector<double>(56, 0.1)}};
+    std::string where;
+    std::string msg = loadError(doc, &where);
+    QCOMPARE(where, std::string("/weights/attention.W"));
+    QVERIFY2(has(msg, "expected attention.W of shape [8, 8], found shape [8, 7]"), msg.c_str());
+    // a vector where a matrix belongs, and a matrix where a vector belongs
+    doc = smallDoc("luong");
+    doc["weights"]["out.weight"] = std::vector<double>{1, 2, 3};
+    msg = loadError(doc, &where);
+    QVERIFY2(where == "/weights/out.weight" && has(msg, "found shape [3]"), msg.c_str());
+    doc = smallDoc("luong");
+    doc["weights"]["out.bias"] = json::array({json::array({1, 2}), json::array({3, 4})});
+    msg = loadError(doc, &where);
+    QVERIFY2(where == "/weights/out.bias" && has(msg, "found shape [2, 2]"), msg.c_str());
+    // data that does not fill the shape
+    doc = smallDoc("luong");
+    doc["weights"]["combine.weight"]["data"].erase(0);
+    msg = loadError(doc, &where);
+    QVERIFY2(has(where, "/weights/combine.weight"), msg.c_str());
+}
+
+void TestModelLoad::unexpectedWeight()
+{
+    json doc = smallDoc("luong");
+    doc["weights"]["attention.W_q"] = doc["weights"]["attention.W"];
+    std::string where;
+    const std::string msg = loadError(doc, &where);
+    QCOMPARE(where, std::string("/weights/attention.W_q"));
+    QVERIFY(has(msg, "attention.W_q"));
+}
+
+void TestModelLoad::unknownPresetCellScore()
+{
+    std::string where;
+    json doc = smallDoc("luong");
+    doc["architecture"] = "transformer";
+    std::string msg = loadError(doc, &where);
+    QVERIFY2(where == "/architecture" && has(msg, "transformer") && has(msg, "gnmt"), msg.c_str());
+
+    doc = smallDoc("luong");
+    doc["config"]["cell"] = "rnn";
+    msg = loadError(doc, &where);
+    QVERIFY2(where == "/config/cell" && has(msg, "\"rnn\""), msg.c_str());
+
+    doc = smallDoc("luong");
+    doc["config"]["score"] = "bilinear";
+    msg = loadError(doc, &where);
+    QVERIFY2(where == "/config/score" && has(msg, "bilinear"), msg.c_str());
+
+    doc = smallDoc("luong");
+    doc["config"].erase("hidden_size");
+    msg = loadError(doc, &where);
+    QVERIFY2(where == "/config/hidden_size", msg.c_str());
+
+    doc = smallDoc("luong");
+    doc["tokenizer"] = "bpe";
+    msg = loadError(doc, &where);
+    QVERIFY2(where == "/tokenizer", msg.c_str());
+}
+
+void TestModelLoad::vocabWithoutSpecials()
+{
+    json doc = smallDoc("seq2seq");
+    auto& tgt = doc["vocab"]["target"];
+    tgt.erase(std::find(tgt.begin(), tgt.end(), json("<eos>")));
+    std::string where;
+    const std::string msg = loadError(doc, &where);
+    QVERIFY2(where == "/vocab/target" && has(msg, "<eos>"), msg.c_str());
+
+    doc = smallDoc("seq2seq");
+    doc["vocab"]["source"][5] = doc["vocab"]["source"][4];
+    QVERIFY(has(loadError(doc, &where), "again"));
+    QCOMPARE(where, std::string("/vocab/source/5"));
+}
+
+void TestModelLoad::scoreIncompatibleWithDims()
+{
+    // Bahdanau: query s (H = 8), annotations [→h; ←h] (2H = 16): dot needs dq = dk
+    json doc = smallDoc("bahdanau");
+    doc["config"]["score"] = "dot";
+    std::string where;
+    const std::string msg = loadError(doc, &where);
+    QVERIFY2(where == "/config/score" && has(msg, "dq = 8") && has(msg, "dk = 16"), msg.c_str());
+}
+
+void TestModelLoad::badConfigCombinations()
+{
+    std::string where;
+    json doc = smallDoc("bahdanau");
+    doc["config"]["layers"] = 2;
+    QVERIFY(!loadError(doc, &where).empty());
+    QCOMPARE(where, std::string("/config/layers"));
+
+    doc = smallDoc("seq2seq");
+    doc["config"]["score"] = "dot";
+    QVERIFY(!loadError(doc, &where).empty());
+    QCOMPARE(where, std::string("/config/score"));
+
+    doc = smallDoc("gnmt", [] { RandomModelOptions o; o.layers = 2; return o; }());
+    doc["config"]["input_feeding"] = true;
+    QVERIFY(!loadError(doc, &where).empty());
+    QCOMPARE(where, std::string("/config/input_feeding"));
+
+    doc = smallDoc("luong");
+    doc["config"]["layers"] = 0;
+    QVERIFY(!loadError(doc, &where).empty());
+    QCOMPARE(where, std::string("/config/layers"));
+}
+
+void TestModelLoad::nonFiniteWeight()
+{
+    const std::string text = modelToJson(randomModel("seq2seq", {}, 2)).dump();
+    json doc = json::parse(text);
+    doc["weights"]["out.bias"]["data"][0] = "NaN";
+    std::string where;
+    const std::string msg = loadError(doc, &where);
+    QVERIFY2(where == "/weights/out.bias/data/0", msg.c_str());
+    QVERIFY_THROWS_EXCEPTION(InputError, parseDocument(R"({"x": 1e999})", false, "m.json", modelLimits()));
+}
+
+void TestModelLoad::locationSentenceTooLong()
+{
+    RandomModelOptions o;
+    o.score = "location";
+    o.maxLen = 4;
+    const Model m = randomModel("luong", o, 5);
+    QVERIFY(!translateTokens(m, {"s4", "s5", "s6", "s7"}).best.steps.empty());  // n = max_len is fine
+    try {
+        translateTokens(m, {"s4", "s5", "s6", "s7", "s8"});
+        QFAIL("a sentence longer than max_len was scored by location attention");
+    } catch (const ShapeError& e) {
+        QVERIFY2(has(e.what(), "location") && has(e.what(), "max_len = 4") && has(e.what(), "n = 5"), e.what());
+    }
+}
+
+void TestModelLoad::emptySentence()
+{
+    const Model m = randomModel("seq2seq_attention", {}, 5);
+    QVERIFY_THROWS_EXCEPTION(InputError, translate(m, ""));
+    QVERIFY_THROWS_EXCEPTION(InputError, translate(m, "  \t "));
+    QVERIFY_THROWS_EXCEPTION(InputError, translateTokens(m, {}));
+}
+
+void TestModelLoad::tokenizers()
+{
+    QCOMPARE(tokenize("  the  cat\tsat\n", TokenizerKind::Whitespace), (Tokens{"the", "cat", "sat"}));
+    QCOMPARE(tokenize("The Cat", TokenizerKind::Whitespace, true), (Tokens{"the", "cat"}));
+    QCOMPARE(tokenize("The Cat", TokenizerKind::Whitespace, false), (Tokens{"The", "Cat"}));
+    QCOMPARE(tokenize("a é", TokenizerKind::Char), (Tokens{"a", " ", "é"}));
+    QCOMPARE(detokenize({"a", " ", "b"}, TokenizerKind::Char), std::string("a b"));
+    QCOMPARE(detokenize({"le", "chat"}, TokenizerKind::Whitespace), std::string("le chat"));
+    const Vocab v({"x", "<unk>", "<eos>", "<sos>", "<pad>"}, "", "/vocab");
+    QCOMPARE(v.unk(), 1);
+    QCOMPARE(v.pad(), 4);
+    QCOMPARE(v.id("x"), 0);
+    QCOMPARE(v.id("never-seen"), 1);
+}
+
+QTEST_GUILESS_MAIN(TestModelLoad)
+#include "tst_model_load.moc"
