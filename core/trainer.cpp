@@ -1,0 +1,306 @@
+#include "core/trainer.h"
+
+#include "core/error.h"
+#include "core/tape_ops.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <numeric>
+#include <random>
+#include <thread>
+
+namespace attnviz {
+
+std::vector<PairIds> encodePairs(const Model& model, const std::vector<TextPair>& pairs)
+{
+    const TokenizerKind kind = model.tokenizerKind();
+    std::vector<PairIds> out;
+    out.reserve(pairs.size());
+    for (const TextPair& p : pairs) {
+        PairIds ids{model.source.ids(tokenize(p.source, kind, model.config.lowercase)),
+                    model.target.ids(tokenize(p.target, kind, model.config.lowercase))};
+        if (!ids.src.empty())
+            out.push_back(std::move(ids));
+    }
+    return out;
+}
+
+Model newModelForTask(const std::string& architecture, const ModelConfig& config, const TaskData& task, int minCount,
+                      std::uint64_t seed)
+{
+    Model m;
+    m.architecture = architecture;
+    m.config = config;
+    m.tokenizer = tokenizerId(task.tokenizer);
+    const int mc = task.tokenizer == TokenizerKind::Char ? 1 : minCount;
+    m.source = Vocab(buildVocab(task.train, true, task.tokenizer, mc), "", "/vocab/source");
+    m.target = Vocab(buildVocab(task.train, false, task.tokenizer, mc), "", "/vocab/target");
+    finalizeModel(m);
+    paramsIntoModel(initParams(m, seed), m);
+    return m;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t0)
+{
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+SpecialIds specialIds(const Model& m)
+{
+    return SpecialIds{m.target.pad(), m.target.sos(), m.target.eos()};
+}
+
+// Runs work(part) for part = 0..parts−1, part 0 on the calling thread; rethrows the first exception.
+void parallelFor(int parts, const std::function<void(int)>& work)
+{
+    std::vector<std::exception_ptr> errors(static_cast<std::size_t>(parts));
+    std::vector<std::thread> threads;
+    for (int p = 1; p < parts; ++p)
+        threads.emplace_back([&, p] {
+            try {
+                work(p);
+            } catch (...) {
+                errors[static_cast<std::size_t>(p)] = std::current_exception();
+            }
+        });
+    try {
+        work(0);
+    } catch (...) {
+        errors[0] = std::current_exception();
+    }
+    for (std::thread& t : threads)
+        t.join();
+    for (const std::exception_ptr& e : errors)
+        if (e)
+            std::rethrow_exception(e);
+}
+
+// Batches of indices into `data`: shuffled (seeded), then sorted by length within pools of 50 batches so
+// a batch holds sentences of similar length (less padding), then the batch order shuffled again.
+std::vector<std::vector<std::size_t>> makeBatchPlan(const std::vector<PairIds>& data, int batchSize, std::mt19937_64& rng)
+{
+    std::vector<std::size_t> idx(data.size());
+    std::iota(idx.begin(), idx.end(), std::size_t{0});
+    for (std::size_t i = idx.size(); i > 1; --i)
+        std::swap(idx[i - 1], idx[static_cast<std::size_t>(rng() % i)]);
+    const auto bs = static_cast<std::size_t>(batchSize);
+    const std::size_t pool = bs * 50;
+    for (std::size_t s = 0; s < idx.size(); s += pool) {
+        auto end = idx.begin() + static_cast<std::ptrdiff_t>(std::min(idx.size(), s + pool));
+        std::stable_sort(idx.begin() + static_cast<std::ptrdiff_t>(s), end, [&](std::size_t a, std::size_t b) {
+            return data[a].src.size() < data[b].src.size();
+        });
+    }
+    std::vector<std::vector<std::size_t>> plan;
+    for (std::size_t s = 0; s < idx.size(); s += bs)
+        plan.emplace_back(idx.begin() + static_cast<std::ptrdiff_t>(s),
+                          idx.begin() + static_cast<std::ptrdiff_t>(std::min(idx.size(), s + bs)));
+    for (std::size_t i = plan.size(); i > 1; --i)
+        std::swap(plan[i - 1], plan[static_cast<std::size_t>(rng() % i)]);
+    return plan;
+}
+
+std::vector<PairIds> gather(const std::vector<PairIds>& data, const std::vector<std::size_t>& idx, std::size_t from,
+                            std::size_t to)
+{
+    std::vector<PairIds> out;
+    for (std::size_t i = from; i < to; ++i)
+        out.push_back(data[idx[i]]);
+    return out;
+}
+
+struct Gradient {
+    ParamStore grads;
+    double lossSum = 0.0;
+    long long tokens = 0;
+};
+
+// Σ loss and Σ gradients over the batch, split into `threads` contiguous parts summed in part order.
+Gradient batchGradient(const Model& model, const ParamStore& params, const std::vector<PairIds>& data,
+                       const std::vector<std::size_t>& idx, int threads)
+{
+    const int parts = std::max(1, std::min<int>(threads, static_cast<int>(idx.size())));
+    std::vector<Gradient> partial(static_cast<std::size_t>(parts));
+    const SpecialIds ids = specialIds(model);
+    parallelFor(parts, [&](int p) {
+        const std::size_t from = idx.size() * static_cast<std::size_t>(p) / static_cast<std::size_t>(parts);
+        const std::size_t to = idx.size() * static_cast<std::size_t>(p + 1) / static_cast<std::size_t>(parts);
+        const std::vector<PairIds> pairs = gather(data, idx, from, to);
+        const Batch batch = makeBatch(pairs, 0, pairs.size(), ids);
+        Tape tape;
+        Var loss = teacherForcedLoss(tape, params, model, batch);
+        tape.backward(loss);
+        Gradient& g = partial[static_cast<std::size_t>(p)];
+        tape.accumulateParamGrads(g.grads);
+        g.lossSum = tape.value(loss)(0, 0);
+        g.tokens = batch.targetTokens;
+    });
+    Gradient total = std::move(partial[0]);
+    for (std::size_t p = 1; p < partial.size(); ++p) {
+        for (auto& [name, g] : partial[p].grads) {
+            Mat& t = total.grads[name];
+            if (t.size() == 0)
+                t = std::move(g);
+            else
+                t += g;
+        }
+        total.lossSum += partial[p].lossSum;
+        total.tokens += partial[p].tokens;
+    }
+    return total;
+}
+
+struct AdamState {
+    ParamStore m, v;
+    long long step = 0;
+};
+
+// Adam (Kingma & Ba 2015, Algorithm 1) on the mean gradient g = Σ grads / tokens, after scaling g so
+// its global L2 norm is at most clipNorm (Pascanu et al. 2013).
+void adamStep(ParamStore& params, Gradient& grad, AdamState& st, const TrainOptions& o)
+{
+    const double inv = 1.0 / static_cast<double>(std::max<long long>(1, grad.tokens));
+    double sq = 0.0;
+    for (auto& [name, g] : grad.grads) {
+        g *= inv;
+        sq += g.squaredNorm();
+    }
+    const double norm = std::sqrt(sq);
+    const double clip = (o.clipNorm > 0.0 && norm > o.clipNorm) ? o.clipNorm / norm : 1.0;
+    ++st.step;
+    const double c1 = 1.0 - std::pow(o.beta1, static_cast<double>(st.step));
+    const double c2 = 1.0 - std::pow(o.beta2, static_cast<double>(st.step));
+    for (auto& [name, p] : params) {
+        auto it = grad.grads.find(name);
+        if (it == grad.grads.end())
+            continue;
+        const Mat g = it->second * clip;
+        Mat& m = st.m[name];
+        Mat& v = st.v[name];
+        if (m.size() == 0) {
+            m = Mat::Zero(p.rows(), p.cols());
+            v = Mat::Zero(p.rows(), p.cols());
+        }
+        m = o.beta1 * m + (1.0 - o.beta1) * g;                           // m_t = β₁ m + (1 − β₁) g
+        v = o.beta2 * v + (1.0 - o.beta2) * g.cwiseAbs2();               // v_t = β₂ v + (1 − β₂) g²
+        p.array() -= o.learningRate * (m.array() / c1) / ((v.array() / c2).sqrt() + o.epsilon);  // θ −= α m̂ / (√v̂ + ε)
+    }
+}
+
+} // namespace
+
+ValidationResult evaluate(const Model& model, const ParamStore& params, const std::vector<PairIds>& data, int batchSize,
+                          int threads)
+{
+    ValidationResult r;
+    if (data.empty())
+        return r;
+    // In length order so batches carry little padding.
+    std::vector<std::size_t> idx(data.size());
+    std::iota(idx.begin(), idx.end(), std::size_t{0});
+    std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return data[a].src.size() < data[b].src.size(); });
+    const auto bs = static_cast<std::size_t>(std::max(1, batchSize));
+    const std::size_t batches = (idx.size() + bs - 1) / bs;
+    const int parts = std::max(1, std::min<int>(threads, static_cast<int>(batches)));
+    std::vector<double> loss(static_cast<std::size_t>(parts), 0.0);
+    std::vector<long long> tokens(static_cast<std::size_t>(parts), 0), correct(static_cast<std::size_t>(parts), 0);
+    const SpecialIds ids = specialIds(model);
+    parallelFor(parts, [&](int p) {
+        const auto P = static_cast<std::size_t>(p);
+        for (std::size_t b = P; b < batches; b += static_cast<std::size_t>(parts)) {
+            const std::vector<PairIds> pairs = gather(data, idx, b * bs, std::min(idx.size(), (b + 1) * bs));
+            const Batch batch = makeBatch(pairs, 0, pairs.size(), ids);
+            Tape tape(false);
+            loss[P] += tape.value(teacherForcedLoss(tape, params, model, batch))(0, 0);
+            tokens[P] += batch.targetTokens;
+            const auto out = greedyDecode(params, model, batch, ids);
+            for (std::size_t i = 0; i < pairs.size(); ++i)
+                correct[P] += out[i] == pairs[i].tgt ? 1 : 0;
+        }
+    });
+    double l = 0.0;
+    long long tok = 0, ok = 0;
+    for (std::size_t p = 0; p < loss.size(); ++p) {
+        l += loss[p];
+        tok += tokens[p];
+        ok += correct[p];
+    }
+    r.loss = l / static_cast<double>(std::max<long long>(1, tok));
+    r.accuracy = static_cast<double>(ok) / static_cast<double>(data.size());
+    return r;
+}
+
+TrainResult train(Model model, const std::vector<PairIds>& trainData, const std::vector<PairIds>& valid,
+                  const TrainOptions& o, const std::function<void(const TrainProgress&)>& progress,
+                  const std::function<void(const EpochResult&, const Model& best)>& epochEnd, const std::atomic<bool>* cancel)
+{
+    if (trainData.empty())
+        throw ShapeError("train: no training pairs");
+    if (o.batchSize < 1 || o.epochs < 1 || o.threads < 1)
+        throw ShapeError("train: batch size, epochs and threads must be at least 1");
+    ParamStore params = paramsFromModel(model);
+    AdamState adam;
+    std::mt19937_64 rng(o.seed);
+    TrainResult result;
+    result.best = model;
+    const Clock::time_point start = Clock::now();
+    long long batchesDone = 0;
+    const auto cancelled = [&] { return cancel && cancel->load(); };
+
+    for (int epoch = 1; epoch <= o.epochs && !result.cancelled; ++epoch) {
+        const Clock::time_point t0 = Clock::now();
+        const auto plan = makeBatchPlan(trainData, o.batchSize, rng);
+        double lossSum = 0.0;
+        long long tokens = 0;
+        for (std::size_t b = 0; b < plan.size(); ++b) {
+            if (cancelled()) {
+                result.cancelled = true;
+                break;
+            }
+            Gradient g = batchGradient(model, params, trainData, plan[b], o.threads);
+            lossSum += g.lossSum;
+            tokens += g.tokens;
+            adamStep(params, g, adam, o);
+            ++batchesDone;
+            if (progress) {
+                TrainProgress p;
+                p.epoch = epoch;
+                p.epochs = o.epochs;
+                p.batch = static_cast<int>(b + 1);
+                p.batches = static_cast<int>(plan.size());
+                p.loss = lossSum / static_cast<double>(std::max<long long>(1, tokens));
+                p.tokensPerSecond = static_cast<double>(tokens) / std::max(1e-9, secondsSince(t0));
+                const long long total = static_cast<long long>(plan.size()) * o.epochs;
+                p.etaSeconds = secondsSince(start) / static_cast<double>(batchesDone) * static_cast<double>(total - batchesDone);
+                progress(p);
+            }
+        }
+        if (result.cancelled && result.bestEpoch > 0)
+            break;  // keep the best finished epoch
+        EpochResult er;
+        er.epoch = epoch;
+        er.trainLoss = lossSum / static_cast<double>(std::max<long long>(1, tokens));
+        const ValidationResult v = evaluate(model, params, valid, std::max(o.batchSize, 64), o.threads);
+        er.validLoss = v.loss;
+        er.validAccuracy = v.accuracy;
+        er.seconds = secondsSince(t0);
+        if (er.validAccuracy > result.bestAccuracy) {
+            er.best = true;
+            result.bestAccuracy = er.validAccuracy;
+            result.bestEpoch = epoch;
+            paramsIntoModel(params, result.best);
+        }
+        result.history.push_back(er);
+        if (epochEnd)
+            epochEnd(er, result.best);
+    }
+    return result;
+}
+
+} // namespace attnviz

@@ -1,0 +1,80 @@
+#pragma once
+// Training loop (issue 4): teacher forcing, cross-entropy averaged over real target tokens, mini-batches
+// with padding and masks, Adam (Kingma & Ba 2015), gradient clipping by global norm, seeded and
+// reproducible for a given seed and thread count. Each batch is split across `threads` threads whose
+// gradients are summed in a fixed order. After every epoch: validation loss and greedy exact-match
+// accuracy; the parameters with the best validation accuracy are kept.
+#include "core/model.h"
+#include "core/tasks.h"
+#include "core/train_graph.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace attnviz {
+
+struct TrainOptions {
+    int epochs = 10;
+    int batchSize = 32;
+    double learningRate = 1e-3;
+    double clipNorm = 5.0;     // global gradient norm limit; ≤ 0: no clipping
+    std::uint64_t seed = 1;    // initialisation and batch order
+    int threads = 2;           // threads per batch (≥ 1)
+    double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
+};
+
+struct TrainProgress {
+    int epoch = 0, epochs = 0;      // epoch from 1
+    int batch = 0, batches = 0;     // batch from 1 within the epoch
+    double loss = 0.0;              // running mean loss per target token in this epoch
+    double tokensPerSecond = 0.0;   // target tokens trained per second (this epoch)
+    double etaSeconds = 0.0;        // to the end of the last epoch
+};
+
+struct EpochResult {
+    int epoch = 0;
+    double trainLoss = 0.0;      // mean per target token
+    double validLoss = 0.0;      // mean per target token, teacher forced
+    double validAccuracy = 0.0;  // greedy exact match, 0..1
+    double seconds = 0.0;        // wall time of the epoch including validation
+    bool best = false;           // the best validation accuracy so far
+};
+
+struct TrainResult {
+    Model best;                  // weights of the best epoch (or the last state when cancelled before any)
+    double bestAccuracy = -1.0;
+    int bestEpoch = 0;           // 0: no epoch finished
+    std::vector<EpochResult> history;
+    bool cancelled = false;
+};
+
+// Data as ids for `model`'s vocabularies and tokenizer (unknown tokens → <unk>).
+std::vector<PairIds> encodePairs(const Model& model, const std::vector<TextPair>& pairs);
+
+// A finalized model for `task`'s data: preset defaults from presetConfig(arch, hidden, embedding) with
+// `config` fields overriding them where set by the caller, vocabularies built from the training split
+// (minCount for whitespace tokens, 1 for characters), initialised weights (seeded). Throws ShapeError /
+// ConfigError for a bad configuration.
+Model newModelForTask(const std::string& architecture, const ModelConfig& config, const TaskData& task, int minCount,
+                      std::uint64_t seed);
+
+struct ValidationResult {
+    double loss = 0.0, accuracy = 0.0;
+};
+// Teacher-forced loss per target token and greedy exact-match accuracy of `params` on `data`.
+ValidationResult evaluate(const Model& model, const ParamStore& params, const std::vector<PairIds>& data, int batchSize,
+                          int threads);
+
+// Trains `model` (finalized, with initial weights) on train, validating on valid after each epoch.
+// progress: called after every batch (from the calling thread). epochEnd: after each epoch with the
+// current best model (e.g. to save it). cancel: checked between batches; when set, training stops and the
+// best model so far is returned (cancelled = true).
+TrainResult train(Model model, const std::vector<PairIds>& train, const std::vector<PairIds>& valid,
+                  const TrainOptions& options, const std::function<void(const TrainProgress&)>& progress = {},
+                  const std::function<void(const EpochResult&, const Model& best)>& epochEnd = {},
+                  const std::atomic<bool>* cancel = nullptr);
+
+} // namespace attnviz
