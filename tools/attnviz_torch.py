@@ -293,7 +293,7 @@ class Model(nn.Module):
         x = self._emb(self.encoder.embedding, src)
         if self.arch in ("seq2seq", "seq2seq_attention", "luong"):
             outs, final = self.encoder.rnn(x)          # final: encoder final state per layer (h, c for LSTM)
-            state = final if self.arch != "luong" else (final, torch.zeros(self.cfg["hidden_size"], dtype=torch.double))
+            state = final if self.arch != "luong" else (final, torch.zeros(self.cfg["hidden_size"], dtype=x.dtype))
             return {"keys": outs[:, 0], "state": state}
         if self.arch == "bahdanau":
             outs, h_n = self.encoder.rnn(x)            # outs (n,1,2H) = [→h_j; ←h_j]; h_n[1] = ←h_1
@@ -305,9 +305,9 @@ class Model(nn.Module):
             o, _ = self.encoder.rnns[k](y)
             y = o + y if k >= 2 else o
         H = self.cfg["hidden_size"]
-        zero = torch.zeros(1, 1, H, dtype=torch.double)
+        zero = torch.zeros(1, 1, H, dtype=x.dtype)
         states = [(zero, zero) for _ in self.decoder.rnns]
-        return {"keys": y[:, 0], "state": (states, torch.zeros(H, dtype=torch.double))}
+        return {"keys": y[:, 0], "state": (states, torch.zeros(H, dtype=x.dtype))}
 
     def step(self, enc, state, y_prev):
         emb = self._emb(self.decoder.embedding, [y_prev])   # (1,1,E)
