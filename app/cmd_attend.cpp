@@ -81,14 +81,19 @@ int cmdAttend(const CommandArgs& argv)
         if (!kind) {
             std::string ids;
             for (const std::string& s : allScoreIds()) ids += (ids.empty() ? "" : ", ") + s;
-            throw UsageError("--score: expected one of " + ids + ", found \"" + id + "\"");
+            throw UsageError("--score: expected one of " + ids + " (or concat), found \"" + printable(id) + "\"");
         }
         ex = withScore(ex, *kind);
     }
-    const Trace trace = exampleTrace(ex);
+    Trace trace;
+    try {
+        trace = exampleTrace(ex);
+    } catch (const ShapeError& e) {  // finite numbers whose scores overflow: still the file's fault
+        throw InputError(ex.file, "/encoder_states", e.what());
+    }
     std::ostringstream out;  // nothing reaches stdout unless the whole result was computed
     if (args.has("--json"))
-        out << traceToJson(trace).dump(1) << "\n";
+        out << dumpReadable(traceToJson(trace)) << "\n";
     else
         printTable(trace, out);
     std::cout << out.str() << std::flush;

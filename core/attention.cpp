@@ -3,6 +3,10 @@
 #include "core/error.h"
 #include "core/softmax.h"
 
+#include <cmath>
+#include <limits>
+#include <string>
+
 namespace attnviz {
 
 AttentionResult attend(const ScoreFunction& score, const Eigen::Ref<const Vec>& query, const Eigen::Ref<const Mat>& keys)
@@ -16,11 +20,24 @@ AttentionResult attendWithScores(Vec scores, const Eigen::Ref<const Mat>& keys)
 {
     if (keys.rows() == 0)
         throw ShapeError("attention needs at least one encoder state, found none");
+    if (scores.size() != keys.rows())
+        throw ShapeError("attention: expected one score per encoder state (n = " + std::to_string(keys.rows()) + "), found "
+                         + std::to_string(scores.size()) + " scores");
+    // Finite inputs can still overflow (e.g. the dot product of two 1e200 vectors). −inf is allowed
+    // (a masked position gets weight 0) as long as one score is finite.
+    for (Eigen::Index j = 0; j < scores.size(); ++j)
+        if (std::isnan(scores(j)) || scores(j) == std::numeric_limits<double>::infinity())
+            throw ShapeError("attention: the score of encoder state " + std::to_string(j + 1)
+                             + " is not a finite number (the states or parameters are too large)");
+    if (!std::isfinite(scores.maxCoeff()))
+        throw ShapeError("attention: every score is -inf, so no encoder state can be attended");
     AttentionResult r;
     r.scores = std::move(scores);
     r.weights = softmax(r.scores);                           // a (n)
     r.alignment = r.weights.asDiagonal() * keys;             // v_j = a_j h_j  (n × dk)
     r.context = r.alignment.colwise().sum().transpose();     // c = Σ_j v_j  (dk)
+    if (!r.context.allFinite())
+        throw ShapeError("attention: the context vector is not finite (the encoder states are too large)");
     return r;
 }
 

@@ -14,7 +14,7 @@ struct AttentionResult {
 };
 
 // query s: (dq), keys H: (n × dk), values = keys (Bahdanau/Luong: c = Σ a_j h_j).
-// Throws ShapeError for n = 0 or a violated score constraint.
+// Throws ShapeError for n = 0, a violated score constraint, or scores/context that overflow to ±inf/NaN.
 AttentionResult attend(const ScoreFunction& score, const Eigen::Ref<const Vec>& query, const Eigen::Ref<const Mat>& keys);
 // Same, with the scores already computed (e.g. by ScoreFunction::scoresProjected).
 AttentionResult attendWithScores(Vec scores, const Eigen::Ref<const Mat>& keys);

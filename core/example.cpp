@@ -3,6 +3,7 @@
 #include "core/error.h"
 
 #include <cmath>
+#include <cstdio>
 
 namespace attnviz {
 
@@ -32,6 +33,26 @@ ScoreParams paramsFor(ScoreKind kind, const ScoreParams& all)
     return p;
 }
 
+// The trace of an example stores T × n × (dk + 2) numbers (scores, weights, alignment vectors), and
+// additive attention also builds n × da projected keys and T × n × da tanh terms. A 400 KB file of
+// 100,000 one-number states would otherwise ask for 10^10 numbers: refuse before computing anything.
+void checkTraceSize(ScoreKind kind, const ScoreParams& p, const Example& ex, const std::string& file)
+{
+    const double T = static_cast<double>(ex.decoderStates.rows());
+    const double n = static_cast<double>(ex.encoderStates.rows());
+    const double dk = static_cast<double>(ex.encoderStates.cols());
+    double numbers = T * n * (dk + 2.0);
+    if (kind == ScoreKind::Additive)
+        numbers += (T + 1.0) * n * static_cast<double>(p.W_q.rows());
+    if (numbers > kMaxExampleTraceNumbers) {
+        char buf[256];
+        std::snprintf(buf, sizeof buf, "expected an example whose trace holds at most %.0f numbers, found %.0f decoder steps × %.0f encoder "
+                                       "states needing about %.3g",
+                      kMaxExampleTraceNumbers, T, n, numbers);
+        throw InputError(file, "/decoder_states", buf);
+    }
+}
+
 // Builds the score function and checks it against the example's dimensions; InputError at /score.
 ScoreFunction makeScore(ScoreKind kind, const Example& ex, const std::string& file)
 {
@@ -44,6 +65,7 @@ ScoreFunction makeScore(ScoreKind kind, const Example& ex, const std::string& fi
             throw InputError(file, "/score", "score function \"" + scoreId(kind) + "\" needs the parameter \"" + name
                                                  + "\", found none in the file (give it in the \"score\" object or in \"parameters\")");
     }
+    checkTraceSize(kind, p, ex, file);
     ScoreFunction f(kind, p);
     try {
         f.check(ex.decoderStates.cols(), ex.encoderStates.cols(), ex.encoderStates.rows());
@@ -101,7 +123,7 @@ Example exampleFromJson(const json& doc, const std::string& file)
         std::string ids;
         for (const std::string& s : allScoreIds())
             ids += (ids.empty() ? "" : ", ") + s;
-        r.fail(score.is_object() ? "/score/type" : "/score", "expected one of " + ids + " (or concat), found \"" + id + "\"");
+        r.fail(score.is_object() ? "/score/type" : "/score", "expected one of " + ids + " (or concat), found \"" + printable(id) + "\"");
     }
     ex.score = makeScore(*kind, ex, file);
     return ex;
@@ -123,6 +145,8 @@ Example withValue(const Example& ex, const std::string& which, Eigen::Index row,
 {
     if (!std::isfinite(value))
         throw ShapeError("a state value must be a finite number");
+    if (which != "encoder" && which != "decoder")
+        throw ShapeError("withValue: expected \"encoder\" or \"decoder\", found \"" + printable(which) + "\"");
     Example out = ex;
     Mat& m = which == "decoder" ? out.decoderStates : out.encoderStates;
     if (row < 0 || row >= m.rows() || col < 0 || col >= m.cols())

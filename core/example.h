@@ -20,6 +20,10 @@ struct Example {
     std::string file;      // where it was loaded from ("" when built in memory)
 };
 
+// Largest attention trace an example may produce: decoder steps × encoder states × (state size + 2)
+// numbers (plus the additive score's (steps + 1) × states × da). 8 million numbers = 64 MB.
+constexpr double kMaxExampleTraceNumbers = 8e6;
+
 // Loads and validates an example (JSON, or CBOR for *.cbor). Throws InputError naming the file, the
 // JSON pointer and expected-versus-found; the score function's constraints are checked against the
 // file's dimensions. Limits: exampleLimits() (16 MiB, depth 32, 100,000 rows/columns, 4 M numbers).
@@ -31,7 +35,8 @@ Example exampleFromJson(const json& doc, const std::string& file);
 Example withScore(const Example& ex, ScoreKind kind);
 
 // Replaces one number and checks the result still satisfies the score function (what-if editing).
-// which: "encoder" or "decoder". Throws ShapeError on a bad index.
+// which: "encoder" or "decoder". Throws ShapeError on a bad index, an unknown `which` or a non-finite value.
+// The caller recomputes with exampleTrace(); the original example is unchanged.
 Example withValue(const Example& ex, const std::string& which, Eigen::Index row, Eigen::Index col, double value);
 
 json exampleToJson(const Example& ex);

@@ -9,6 +9,7 @@ std::string formatNumber(double x, int decimals)
 {
     if (std::isnan(x)) return "nan";
     if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+    decimals = decimals < 0 ? 0 : (decimals > 17 ? 17 : decimals);
     char buf[64];
     if (std::fabs(x) >= 1e15) {
         std::snprintf(buf, sizeof buf, "%.*e", decimals, x);
@@ -28,6 +29,8 @@ std::string formatVector(const Eigen::Ref<const Vec>& v, int decimals, Eigen::In
 {
     std::string s = "[";
     const Eigen::Index n = v.size();
+    if (maxShown < 2)
+        maxShown = 2;  // room for the first and the last entry
     const bool cut = n > maxShown;
     const Eigen::Index head = cut ? maxShown - 1 : n;
     for (Eigen::Index i = 0; i < head; ++i) {

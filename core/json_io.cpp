@@ -1,5 +1,6 @@
 #include "core/json_io.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -31,76 +32,150 @@ bool endsWith(const std::string& s, const std::string& suffix)
 namespace {
 
 // SAX handler that builds the DOM but stops at the depth limit, so neither parsing nor destroying a
-// 10,000-level document recurses deeply. Parse errors are kept as text for the message.
+// 10,000-level document recurses deeply (nlohmann's JSON parser is iterative; its CBOR reader recurses
+// once per level, and stops as soon as this handler returns false). It also tracks the JSON pointer of
+// the value being read, so syntax errors, non-finite numbers and too-deep nesting name the place.
 class LimitedSax : public nlohmann::json_sax<json> {
 public:
     LimitedSax(json& root, int maxDepth) : dom_(root, false), maxDepth_(maxDepth) {}
 
-    bool null() override { return dom_.null(); }
-    bool boolean(bool v) override { return dom_.boolean(v); }
-    bool number_integer(number_integer_t v) override { return dom_.number_integer(v); }
-    bool number_unsigned(number_unsigned_t v) override { return dom_.number_unsigned(v); }
-    bool number_float(number_float_t v, const string_t& s) override { return dom_.number_float(v, s); }
-    bool string(string_t& v) override { return dom_.string(v); }
-    bool binary(binary_t& v) override { return dom_.binary(v); }
-    bool start_object(std::size_t n) override { return enter() && dom_.start_object(n); }
-    bool key(string_t& k) override { return dom_.key(k); }
-    bool end_object() override { --depth_; return dom_.end_object(); }
-    bool start_array(std::size_t n) override { return enter() && dom_.start_array(n); }
-    bool end_array() override { --depth_; return dom_.end_array(); }
-    bool parse_error(std::size_t pos, const std::string&, const nlohmann::detail::exception& ex) override
+    bool null() override { return scalar(dom_.null()); }
+    bool boolean(bool v) override { return scalar(dom_.boolean(v)); }
+    bool number_integer(number_integer_t v) override { return scalar(dom_.number_integer(v)); }
+    bool number_unsigned(number_unsigned_t v) override { return scalar(dom_.number_unsigned(v)); }
+    bool number_float(number_float_t v, const string_t& s) override { return scalar(dom_.number_float(v, s)); }
+    bool string(string_t& v) override { return scalar(dom_.string(v)); }
+    bool binary(binary_t& v) override { return scalar(dom_.binary(v)); }
+    bool start_object(std::size_t n) override { return enter(false) && dom_.start_object(n); }
+    bool key(string_t& k) override
     {
+        path_.back().key = k;
+        path_.back().hasKey = true;
+        return dom_.key(k);
+    }
+    bool end_object() override { return leave() && dom_.end_object(); }
+    bool start_array(std::size_t n) override { return enter(true) && dom_.start_array(n); }
+    bool end_array() override { return leave() && dom_.end_array(); }
+    bool parse_error(std::size_t, const std::string& lastToken, const nlohmann::detail::exception& ex) override
+    {
+        errorPointer_ = pointer();
         std::string what = ex.what();
         // Drop the "[json.exception.parse_error.101] " prefix: people need the rest.
         if (auto close = what.find("] "); what.rfind("[json.exception", 0) == 0 && close != std::string::npos)
             what = what.substr(close + 2);
+        // The token that failed, without the separators and spaces read before it.
+        std::string token = lastToken;
+        if (const std::size_t sep = token.find_last_of(" \t\r\n,:[{"); sep != std::string::npos)
+            token = token.substr(sep + 1);
+        if (ex.id == 406) {  // number overflow: 1e999 and friends
+            nonFinite_ = "expected a finite number, found " + token;
+        } else if (token.rfind("N", 0) == 0 || token.rfind("I", 0) == 0 || token.rfind("-I", 0) == 0 || token.rfind("na", 0) == 0
+                   || token.rfind("in", 0) == 0 || token.rfind("-i", 0) == 0) {
+            nonFinite_ = "expected a finite number, found " + std::string(token[0] == '-' ? "-" : "")
+                         + (token[0] == 'N' || token[0] == 'n' ? "NaN" : "Infinity") + " (not allowed in AttnViz files)";
+        }
         error_ = what;
-        errorPos_ = pos;
         return false;
     }
 
     bool tooDeep() const { return tooDeep_; }
     const std::string& error() const { return error_; }
+    const std::string& nonFinite() const { return nonFinite_; }
+    const std::string& errorPointer() const { return errorPointer_; }
 
 private:
-    bool enter()
+    struct Frame {
+        bool array = false;
+        std::size_t index = 0;  // arrays: index of the element being read
+        bool hasKey = false;    // objects: a key was read and its value is being read
+        std::string key;
+    };
+
+    // JSON pointer of the value being read (or of the innermost container between values).
+    std::string pointer() const
     {
-        if (++depth_ > maxDepth_) {
+        std::string p;
+        for (const Frame& f : path_) {
+            if (f.array)
+                p = childPointer(p, f.index);
+            else if (f.hasKey)
+                p = childPointer(p, f.key);
+        }
+        return p;
+    }
+    // A value inside the innermost container is complete: move on to the next element or key.
+    void advance()
+    {
+        if (path_.empty())
+            return;
+        if (path_.back().array)
+            ++path_.back().index;
+        else
+            path_.back().hasKey = false;
+    }
+    bool scalar(bool ok)
+    {
+        advance();
+        return ok;
+    }
+    bool enter(bool array)
+    {
+        if (static_cast<int>(path_.size()) >= maxDepth_) {
+            errorPointer_ = pointer();
             tooDeep_ = true;
             return false;
         }
+        Frame f;
+        f.array = array;
+        path_.push_back(std::move(f));
         return true;
     }
+    bool leave()
+    {
+        if (!path_.empty())
+            path_.pop_back();
+        advance();
+        return true;
+    }
+
     nlohmann::detail::json_sax_dom_parser<json> dom_;
     int maxDepth_;
-    int depth_ = 0;
+    std::vector<Frame> path_;
     bool tooDeep_ = false;
-    std::string error_;
-    std::size_t errorPos_ = 0;
+    std::string error_, nonFinite_, errorPointer_;
 };
 
 } // namespace
 
 json parseDocument(const std::string& bytes, bool cbor, const std::string& name, const ReadLimits& limits)
 {
+    const char* kind = cbor ? "CBOR" : "JSON";
     if (bytes.size() > limits.maxBytes)
         throw InputError(name, "", "expected a document of at most " + std::to_string(limits.maxBytes >> 20)
                                        + " MiB, found " + std::to_string(bytes.size()) + " bytes");
+    if (bytes.empty())
+        throw InputError(name, "", std::string("expected a ") + kind + " document, found an empty file");
     json root;
     LimitedSax sax(root, limits.maxDepth);
     bool ok = false;
     try {
         ok = cbor ? json::sax_parse(bytes, &sax, json::input_format_t::cbor, true)
                   : json::sax_parse(bytes, &sax, json::input_format_t::json, true);
-    } catch (const std::exception& e) {  // e.g. out-of-range CBOR tags
-        throw InputError(name, "", std::string("expected valid ") + (cbor ? "CBOR" : "JSON") + ", found an error: " + e.what());
+    } catch (const std::exception& e) {  // e.g. an absurd CBOR length ("excessive array size")
+        std::string what = e.what();
+        if (auto close = what.find("] "); what.rfind("[json.exception", 0) == 0 && close != std::string::npos)
+            what = what.substr(close + 2);
+        throw InputError(name, sax.errorPointer(), std::string("expected valid ") + kind + ", found an error: " + what);
     }
     if (sax.tooDeep())
-        throw InputError(name, "", "expected nesting of at most " + std::to_string(limits.maxDepth)
-                                       + " levels, found deeper nesting");
+        throw InputError(name, sax.errorPointer(), "expected nesting of at most " + std::to_string(limits.maxDepth)
+                                                       + " levels of arrays/objects, found deeper nesting");
     if (!ok) {
+        if (!sax.nonFinite().empty())
+            throw InputError(name, sax.errorPointer(), sax.nonFinite());
         std::string err = sax.error().empty() ? std::string("a malformed document") : sax.error();
-        throw InputError(name, "", std::string("expected valid ") + (cbor ? "CBOR" : "JSON") + ", found " + err);
+        throw InputError(name, sax.errorPointer().empty() ? std::string("/") : sax.errorPointer(),
+                         std::string("expected valid ") + kind + ", found " + err);
     }
     return root;
 }
@@ -112,6 +187,8 @@ json loadDocument(const std::string& file, const ReadLimits& limits)
         throw InputError(file, "", "expected a readable file, found none (no such file)");
     if (S_ISDIR(st.st_mode))
         throw InputError(file, "", "expected a file, found a directory");
+    if (!S_ISREG(st.st_mode))  // a FIFO or device could block or never end
+        throw InputError(file, "", "expected a regular file, found a device, pipe or socket");
     if (static_cast<unsigned long long>(st.st_size) > limits.maxBytes)
         throw InputError(file, "", "expected a document of at most " + std::to_string(limits.maxBytes >> 20)
                                        + " MiB, found " + std::to_string(st.st_size) + " bytes");
@@ -122,9 +199,78 @@ json loadDocument(const std::string& file, const ReadLimits& limits)
     bytes.resize(static_cast<std::size_t>(st.st_size));
     in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     bytes.resize(static_cast<std::size_t>(in.gcount()));
-    if (bytes.empty())
-        throw InputError(file, "", "expected a JSON or CBOR document, found an empty file");
     return parseDocument(bytes, endsWith(file, ".cbor"), file, limits);
+}
+
+namespace {
+
+bool isScalar(const json& j)
+{
+    return !j.is_array() && !j.is_object();
+}
+
+bool allScalars(const json& a)
+{
+    for (const json& e : a)
+        if (!isScalar(e))
+            return false;
+    return true;
+}
+
+void dumpReadableTo(const json& j, int indent, int level, std::string& out)
+{
+    const std::string pad(static_cast<std::size_t>(indent * (level + 1)), ' ');
+    const std::string close(static_cast<std::size_t>(indent * level), ' ');
+    if (j.is_array()) {
+        if (j.empty() || allScalars(j)) {  // a vector or a row: one line
+            out += '[';
+            for (std::size_t i = 0; i < j.size(); ++i)
+                out += (i ? ", " : "") + j[i].dump();
+            out += ']';
+            return;
+        }
+        out += "[\n";
+        for (std::size_t i = 0; i < j.size(); ++i) {
+            out += pad;
+            dumpReadableTo(j[i], indent, level + 1, out);
+            out += i + 1 < j.size() ? ",\n" : "\n";
+        }
+        out += close + ']';
+        return;
+    }
+    if (j.is_object()) {
+        if (j.empty()) {
+            out += "{}";
+            return;
+        }
+        // The header and identifying keys first, so a person sees what the document is; the rest sorted.
+        static const char* const first[] = {"format", "version", "title", "type", "architecture", "t", "token"};
+        std::vector<std::string> keys;
+        for (const char* k : first)
+            if (j.contains(k))
+                keys.emplace_back(k);
+        for (auto it = j.begin(); it != j.end(); ++it)
+            if (std::find(keys.begin(), keys.end(), it.key()) == keys.end())
+                keys.push_back(it.key());
+        out += "{\n";
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+            out += pad + json(keys[i]).dump() + ": ";
+            dumpReadableTo(j.at(keys[i]), indent, level + 1, out);
+            out += i + 1 < keys.size() ? ",\n" : "\n";
+        }
+        out += close + '}';
+        return;
+    }
+    out += j.dump();
+}
+
+} // namespace
+
+std::string dumpReadable(const json& doc, int indent)
+{
+    std::string out;
+    dumpReadableTo(doc, indent, 0, out);
+    return out;
 }
 
 void saveDocument(const std::string& file, const json& doc)
@@ -134,7 +280,7 @@ void saveDocument(const std::string& file, const json& doc)
         std::vector<std::uint8_t> v = json::to_cbor(doc);
         bytes.assign(v.begin(), v.end());
     } else {
-        bytes = doc.dump(1) + "\n";
+        bytes = dumpReadable(doc) + "\n";
     }
     const std::string tmp = file + ".tmp-" + std::to_string(::getpid());
     {
@@ -160,12 +306,7 @@ std::string describeJson(const json& j)
     switch (j.type()) {
     case json::value_t::null: return "null";
     case json::value_t::boolean: return j.get<bool>() ? "true" : "false";
-    case json::value_t::string: {
-        std::string s = j.get<std::string>();
-        if (s.size() > 40)
-            s = s.substr(0, 37) + "...";
-        return "the string \"" + s + "\"";
-    }
+    case json::value_t::string: return "the string \"" + printable(j.get<std::string>()) + "\"";
     case json::value_t::array: return "an array of " + std::to_string(j.size()) + (j.size() == 1 ? " element" : " elements");
     case json::value_t::object: return "an object";
     case json::value_t::number_float: {
@@ -182,6 +323,27 @@ std::string describeJson(const json& j)
     case json::value_t::discarded: return "nothing";
     }
     return "an unknown value";
+}
+
+std::string printable(const std::string& s, std::size_t maxChars)
+{
+    std::string out;
+    std::size_t chars = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        if ((c & 0xC0) != 0x80 && ++chars > maxChars) {
+            out += "…";
+            break;
+        }
+        if (c == '\n') out += "\\n";
+        else if (c == '\t') out += "\\t";
+        else if (c < 0x20 || c == 0x7F) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02X", c);
+            out += buf;
+        } else out += static_cast<char>(c);
+    }
+    return out;
 }
 
 std::string childPointer(const std::string& ptr, const std::string& key)
@@ -211,11 +373,11 @@ void JsonReader::checkHeader(const json& doc, const std::string& format) const
         fail("", "expected a JSON object with \"format\": \"" + format + "\", found " + describeJson(doc));
     const json& f = require(doc, "", "format");
     if (!f.is_string() || f.get<std::string>() != format)
-        fail("/format", "expected \"" + format + "\", found " + describeJson(f));
+        fail("/format", "expected the string \"" + format + "\", found " + describeJson(f));
     const json& v = require(doc, "", "version");
-    if (!v.is_number_integer() && !v.is_number_unsigned())
-        fail("/version", "expected 1, found " + describeJson(v));
-    if (v.get<long long>() != 1)
+    if (!v.is_number())
+        fail("/version", "expected the number 1, found " + describeJson(v));
+    if (v.get<double>() != 1.0)  // 1 and 1.0 are the same number; anything else is another version
         fail("/version", "expected version 1, found version " + v.dump() + " (made by a newer AttnViz?)");
 }
 

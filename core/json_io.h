@@ -1,7 +1,16 @@
 #pragma once
 // Reading and writing AttnViz documents (JSON or CBOR, SPEC §5) with validation that names the file,
 // the JSON pointer and what was expected versus found. Limits are checked before anything large is
-// allocated, so a hostile file costs at most `maxBytes` of memory and never a deep recursion.
+// allocated, so a hostile file never causes a deep recursion, a hang or a huge allocation:
+//
+//   limit                         examples (exampleLimits)   models (modelLimits)
+//   file size                     16 MiB                     512 MiB      checked with stat() before reading
+//   nesting of arrays/objects     32 levels                  32 levels    the parser stops at level 33
+//   one tensor dimension          100,000 rows/columns       1,000,000    checked on the shape, before allocating
+//   numbers in one tensor         4,000,000                  64,000,000   checked on the shape, before allocating
+//
+// Syntax errors, NaN/Infinity and numbers that overflow (1e999) are reported with the JSON pointer
+// of the value being read. Examples add one more limit (core/example.h): the trace they produce.
 #include "core/error.h"
 #include "core/types.h"
 
@@ -33,13 +42,18 @@ json loadDocument(const std::string& file, const ReadLimits& limits);
 json parseDocument(const std::string& bytes, bool cbor, const std::string& name, const ReadLimits& limits);
 
 // Writes atomically: to a temporary file in the same folder, then renamed over `file`. CBOR when the
-// name ends in ".cbor", pretty JSON otherwise. Throws std::runtime_error naming the file on failure.
+// name ends in ".cbor", dumpReadable() JSON otherwise. Throws std::runtime_error naming the file on failure.
 void saveDocument(const std::string& file, const json& doc);
 
 bool endsWith(const std::string& s, const std::string& suffix);
 
 // "a string \"abc\"", "null", "an array of 3 elements", "an object", "the number 2.5" — for "found …".
 std::string describeJson(const json& j);
+// A string made safe for a one-line message: control characters escaped, cut after maxChars with "…".
+std::string printable(const std::string& s, std::size_t maxChars = 40);
+// JSON text for people: objects one key a line, arrays of numbers/strings on one line (a vector or a
+// matrix row), arrays of arrays one element a line. Numbers keep full precision (round-trip exact).
+std::string dumpReadable(const json& doc, int indent = 1);
 // ptr + "/" + key with JSON-pointer escaping (~0, ~1).
 std::string childPointer(const std::string& ptr, const std::string& key);
 std::string childPointer(const std::string& ptr, std::size_t index);

@@ -34,8 +34,12 @@ json traceToJson(const Trace& trace)
         }
         if (!s.topK.empty()) {
             json top = json::array();
-            for (const TokenProb& tp : s.topK)
-                top.push_back(json{{"token", tp.token}, {"prob", tp.prob}});
+            for (const TokenProb& tp : s.topK) {
+                json e{{"token", tp.token}, {"prob", tp.prob}};
+                if (tp.id >= 0)
+                    e["id"] = tp.id;
+                top.push_back(std::move(e));
+            }
             j["top_k"] = std::move(top);
         }
         if (!s.token.empty())
@@ -76,7 +80,13 @@ Trace traceFromJson(const json& doc, const std::string& file)
             if (a.weights.size() != a.scores.size())
                 r.fail(childPointer(p, "weights"), "expected " + std::to_string(a.scores.size()) + " weights (one per score), found "
                                                        + std::to_string(a.weights.size()));
-            if (const json* v = r.optional(js, "alignment")) a.alignment = r.matrix(*v, childPointer(p, "alignment"));
+            if (const json* v = r.optional(js, "alignment")) {
+                a.alignment = r.matrix(*v, childPointer(p, "alignment"));
+                if (a.alignment.rows() != a.scores.size() || a.alignment.cols() != a.context.size())
+                    r.fail(childPointer(p, "alignment"), "expected " + std::to_string(a.scores.size()) + " vectors of size "
+                                                             + std::to_string(a.context.size()) + " (one per score, sized like the context), found "
+                                                             + std::to_string(a.alignment.rows()) + " × " + std::to_string(a.alignment.cols()));
+            }
             s.attention = std::move(a);
         }
         if (const json* v = r.optional(js, "decoder_states")) {
@@ -95,6 +105,8 @@ Trace traceFromJson(const json& doc, const std::string& file)
                 TokenProb t1;
                 t1.token = r.string(r.require((*v)[k], kp, "token"), childPointer(kp, "token"));
                 t1.prob = r.number(r.require((*v)[k], kp, "prob"), childPointer(kp, "prob"));
+                if (const json* id = r.optional((*v)[k], "id"))
+                    t1.id = static_cast<int>(r.integer(*id, childPointer(kp, "id"), 0, 100'000'000));
                 s.topK.push_back(std::move(t1));
             }
         }
