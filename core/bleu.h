@@ -53,7 +53,8 @@ double corpusBleu(const std::vector<std::string>& hypotheses, const std::vector<
 
 // BLEU by source length. upperBounds are strictly increasing inclusive upper bounds (≥ 1) of the
 // buckets [1..b0], [b0+1..b1], …; one more bucket [b_last+1 .. ∞) collects longer sources (its
-// maxLength is INT_MAX). sourceLengths[i] is the token count of source i, perSentence[i] its stats.
+// maxLength is INT_MAX). sourceLengths[i] is the token count of source i (a length ≤ 0 counts in the
+// first bucket), perSentence[i] its stats.
 // Throws ShapeError on mismatched sizes or bad bounds.
 struct LengthBucket {
     int minLength = 0;
