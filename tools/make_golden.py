@@ -68,6 +68,14 @@ FIXTURES = [
     ("gnmt", "gnmt", {"cell": "lstm", "layers": 4, "score": "additive", "attention_size": 4, "hidden_size": 4,
      "embedding_size": 3, "max_len": 7}, (SRC_B, TGT_B), SENT_A, "whitespace",
      {"stop": "eos", "bias": True, "beam": 3}),
+    # cell / score overrides the conventions allow, and the location edge n = max_len
+    ("luong_gru", "luong", {"cell": "gru", "layers": 2, "score": "general", "input_feeding": True, "hidden_size": 5,
+     "embedding_size": 4, "max_len": 8}, (SRC_A, TGT_A), SENT_A, "whitespace", {"stop": "eos"}),
+    ("bahdanau_general", "bahdanau", {"cell": "gru", "layers": 1, "score": "general", "hidden_size": 5,
+     "embedding_size": 4, "max_len": 8}, (SRC_A, TGT_A), SENT_B, "whitespace", {"stop": "eos"}),
+    ("luong_location_full", "luong", {"cell": "lstm", "layers": 1, "score": "location", "input_feeding": True,
+     "hidden_size": 5, "embedding_size": 4, "max_len": 7}, (SRC_A, TGT_A), SENT_A, "whitespace",
+     {"stop": "max_len"}),
 ]
 
 MIN_MARGIN = 1e-3   # top-1 minus top-2 logit at every greedy step (and 1e-6 between the top 6)
