@@ -22,6 +22,7 @@ const std::map<std::string, Command>& commands()
     static const std::map<std::string, Command> table{
         {"attend", {cmdAttend, "attend EXAMPLE [--score ID] [--json]   the attention steps of an example"}},
         {"translate", {cmdTranslate, "translate MODEL \"sentence\"|--file FILE [--beam K] [--json]   decode with a model"}},
+        {"train", {cmdTrain, "train --task dates|reverse|file:PATH --arch PRESET -o MODEL [--epochs N --seed S --hidden H …]   train a model"}},
     };
     return table;
 }

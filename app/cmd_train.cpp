@@ -1,0 +1,176 @@
+// attnviz train --task TASK --arch PRESET -o MODEL [options]   (SPEC §6, issue 4)
+// Trains on a built-in task (dates, reverse) or file:PATH with a progress bar on stderr. After every epoch
+// that improves validation accuracy the model is written (atomically); Ctrl-C stops after the current
+// batch and keeps the best model so far. stdout gets one summary line.
+#include "app/args.h"
+#include "app/commands.h"
+
+#include "core/model.h"
+#include "core/trainer.h"
+
+#include <atomic>
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+namespace attnviz::app {
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void onInterrupt(int)
+{
+    g_interrupted.store(true);
+}
+
+// Installs the SIGINT handler for the lifetime of the object; a second Ctrl-C ends the process as usual.
+class InterruptGuard {
+public:
+    InterruptGuard()
+    {
+        g_interrupted = false;
+        struct sigaction sa {};
+        sa.sa_handler = onInterrupt;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESETHAND;
+        sigaction(SIGINT, &sa, &old_);
+    }
+    ~InterruptGuard() { sigaction(SIGINT, &old_, nullptr); }
+
+private:
+    struct sigaction old_ {};
+};
+
+std::string duration(double s)
+{
+    const long long t = static_cast<long long>(s + 0.5);
+    std::ostringstream o;
+    if (t >= 3600)
+        o << t / 3600 << "h" << (t % 3600) / 60 << "m";
+    else if (t >= 60)
+        o << t / 60 << "m" << t % 60 << "s";
+    else
+        o << t << "s";
+    return o.str();
+}
+
+const char* kUsage =
+    "attnviz train --task dates|reverse|file:PATH --arch PRESET -o MODEL[.json|.cbor] [--epochs N] [--seed S] "
+    "[--hidden H] [--embedding E] [--layers L] [--cell gru|lstm] [--score ID] [--attention-size A] [--no-input-feeding] "
+    "[--max-len N] [--batch B] [--lr X] [--clip C] [--threads T] [--train-size N] [--valid-size N] [--min-count K] "
+    "[--lowercase] [--quiet]";
+
+} // namespace
+
+int cmdTrain(const CommandArgs& argv)
+{
+    ArgSpec spec;
+    spec.valueOptions = {"--task", "--arch", "-o", "--epochs", "--seed", "--hidden", "--embedding", "--layers", "--cell",
+                         "--score", "--attention-size", "--max-len", "--batch", "--lr", "--clip", "--threads",
+                         "--train-size", "--valid-size", "--min-count"};
+    spec.flags = {"--no-input-feeding", "--lowercase", "--quiet"};
+    spec.usage = kUsage;
+    const Args args(argv, spec);
+    for (const char* required : {"--task", "--arch", "-o"})
+        if (!args.has(required))
+            throw UsageError(std::string("missing ") + required + "\nusage: " + kUsage);
+    const std::string arch = args.value("--arch"), out = args.value("-o");
+    if (!isPreset(arch))
+        throw UsageError("--arch: expected one of seq2seq, seq2seq_attention, bahdanau, luong, gnmt, found \"" + arch + "\"");
+
+    TrainOptions o;
+    o.epochs = static_cast<int>(args.integer("--epochs", 10, 1, 100000));
+    o.seed = static_cast<std::uint64_t>(args.integer("--seed", 1, 0, 1LL << 62));
+    o.batchSize = static_cast<int>(args.integer("--batch", 32, 1, 100000));
+    o.learningRate = args.number("--lr", 1e-3, 1e-9, 10.0);
+    o.clipNorm = args.number("--clip", 5.0, 0.0, 1e9);
+    o.threads = static_cast<int>(args.integer("--threads", 2, 1, 64));
+
+    ModelConfig c = presetConfig(arch, static_cast<int>(args.integer("--hidden", 128, 1, 4096)),
+                                 static_cast<int>(args.integer("--embedding", 64, 1, 4096)));
+    c.layers = static_cast<int>(args.integer("--layers", c.layers, 1, 64));
+    c.attentionSize = static_cast<int>(args.integer("--attention-size", c.hiddenSize, 1, 4096));
+    c.maxLen = static_cast<int>(args.integer("--max-len", c.maxLen, 1, 10000));
+    c.lowercase = args.has("--lowercase");
+    if (args.has("--no-input-feeding"))
+        c.inputFeeding = false;
+    if (args.has("--cell")) {
+        const auto k = cellKindFromId(args.value("--cell"));
+        if (!k)
+            throw UsageError("--cell: expected gru or lstm, found \"" + args.value("--cell") + "\"");
+        c.cell = *k;
+    }
+    if (args.has("--score")) {
+        const std::string s = args.value("--score");
+        if (s == "none") {
+            c.score.reset();
+        } else {
+            const auto k = scoreKindFromId(s);
+            if (!k)
+                throw UsageError("--score: expected one of dot, scaled_dot, general, additive, cosine, location, none, found \"" + s + "\"");
+            c.score = *k;
+        }
+    }
+
+    TaskOptions to;
+    to.trainSize = static_cast<std::size_t>(args.integer("--train-size", 20000, 1, 100000000));
+    to.validSize = static_cast<std::size_t>(args.integer("--valid-size", 1000, 1, 10000000));
+    to.seed = o.seed;
+    const TaskData task = makeTask(args.value("--task"), to);
+    Model model = newModelForTask(arch, c, task, static_cast<int>(args.integer("--min-count", 2, 1, 1000000)), o.seed);
+    std::vector<PairIds> trainIds = encodePairs(model, task.train), validIds = encodePairs(model, task.valid);
+    if (c.score == ScoreKind::Location) {  // location attention scores at most max_len source positions
+        auto tooLong = [&](const PairIds& p) { return static_cast<int>(p.src.size()) > c.maxLen; };
+        trainIds.erase(std::remove_if(trainIds.begin(), trainIds.end(), tooLong), trainIds.end());
+        validIds.erase(std::remove_if(validIds.begin(), validIds.end(), tooLong), validIds.end());
+    }
+    if (trainIds.empty())
+        throw InputError(args.value("--task"), "", "expected training pairs, found none usable");
+
+    const bool quiet = args.has("--quiet");
+    std::cerr << "training " << arch << " (" << cellId(c.cell) << ", H " << c.hiddenSize << ", E " << c.embeddingSize
+              << ", layers " << c.layers << ", score " << (c.score ? scoreId(*c.score) : "none") << ") on " << task.name << ": "
+              << trainIds.size() << " training / " << validIds.size() << " validation pairs, vocab " << model.source.size()
+              << " → " << model.target.size() << ", " << o.threads << " thread(s)\n";
+
+    auto lastDraw = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+    auto progress = [&](const TrainProgress& p) {
+        const auto now = std::chrono::steady_clock::now();
+        if (quiet || (p.batch != p.batches && now - lastDraw < std::chrono::milliseconds(200)))
+            return;
+        lastDraw = now;
+        const int width = 24, filled = p.batches ? width * p.batch / p.batches : 0;
+        std::fprintf(stderr, "\repoch %d/%d [%s%s] batch %d/%d  loss %.4f  %.0f tok/s  ETA %s   ", p.epoch, p.epochs,
+                     std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                     std::string(static_cast<std::size_t>(width - filled), '.').c_str(), p.batch, p.batches, p.loss,
+                     p.tokensPerSecond, duration(p.etaSeconds).c_str());
+        std::fflush(stderr);
+    };
+    auto epochEnd = [&](const EpochResult& e, const Model& best) {
+        if (e.best)
+            saveModel(best, out);  // atomic: temp file + rename
+        std::fprintf(stderr, "\repoch %d/%d  train loss %.4f  valid loss %.4f  valid accuracy %.2f%%%s  %s%s\n", e.epoch,
+                     o.epochs, e.trainLoss, e.validLoss, 100.0 * e.validAccuracy, e.best ? " (best, saved)" : "",
+                     duration(e.seconds).c_str(), std::string(30, ' ').c_str());
+    };
+
+    const auto t0 = std::chrono::steady_clock::now();
+    TrainResult r;
+    {
+        InterruptGuard guard;
+        r = train(model, trainIds, validIds, o, progress, epochEnd, &g_interrupted);
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (r.cancelled)
+        std::cerr << "\ninterrupted: keeping the best model so far (epoch " << r.bestEpoch << ")\n";
+    saveModel(r.best, out);
+    std::cout << out << "\tbest epoch " << r.bestEpoch << "\tvalid accuracy " << 100.0 * r.bestAccuracy << "%\t"
+              << duration(secs) << (r.cancelled ? "\tinterrupted" : "") << "\n";
+    return 0;
+}
+
+} // namespace attnviz::app
