@@ -1,0 +1,254 @@
+#include "ui/export.h"
+
+#include "ui/gif_writer.h"
+#include "ui/heatmap_view.h"
+#include "ui/step_renderer.h"
+
+#include <QFileInfo>
+#include <QImage>
+#include <QPageLayout>
+#include <QPageSize>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QSaveFile>
+#include <QSvgGenerator>
+
+#include <cmath>
+#include <memory>
+
+namespace attnviz::ui {
+
+namespace {
+
+// The output in pixels, the canvas the drawing is laid out on, and the scale between them.
+struct Canvas {
+    QSize pixels, logical;
+    double scale = 1.0;
+};
+
+// Paints on a device: lays out for `logical`, scales by `scale`.
+using PaintFn = std::function<void(QPaintDevice& device, const QSize& logical, double scale)>;
+
+bool setError(QString* error, const QString& text)
+{
+    if (error)
+        *error = text;
+    return false;
+}
+
+bool prepare(const ExportOptions& o, ExportWhat what, Canvas* c, QString* error)
+{
+    if (o.path.isEmpty())
+        return setError(error, QStringLiteral("no output file given"));
+    if (!std::isfinite(o.dpi) || o.dpi < 10 || o.dpi > 2400)
+        return setError(error, QStringLiteral("DPI must be between 10 and 2400, found %1").arg(o.dpi));
+    const QSize px = o.size.isEmpty() ? defaultExportSize(what) : o.size;
+    if (px.width() < 16 || px.height() < 16 || px.width() > 16384 || px.height() > 16384)
+        return setError(error, QStringLiteral("size must be 16..16384 pixels per side, found %1×%2").arg(px.width()).arg(px.height()));
+    c->pixels = px;
+    c->scale = o.dpi / 96.0;
+    c->logical = QSize(std::max(1, static_cast<int>(std::ceil(px.width() / c->scale - 1e-9))),
+                       std::max(1, static_cast<int>(std::ceil(px.height() / c->scale - 1e-9))));
+    return true;
+}
+
+bool commit(QSaveFile& file, QString* error)
+{
+    if (!file.commit())
+        return setError(error, QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString()));
+    return true;
+}
+
+bool openSaveFile(QSaveFile& file, QString* error)
+{
+    if (!file.open(QIODevice::WriteOnly))
+        return setError(error, QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString()));
+    return true;
+}
+
+bool writeRaster(const ExportOptions& o, ExportFormat fmt, const Canvas& c, const PaintFn& paint, QString* error)
+{
+    QImage img(c.pixels, QImage::Format_RGB32);
+    if (img.isNull())
+        return setError(error, QStringLiteral("not enough memory for a %1×%2 image").arg(c.pixels.width()).arg(c.pixels.height()));
+    img.fill(Qt::white);
+    paint(img, c.logical, c.scale);
+    const int dpm = static_cast<int>(std::lround(o.dpi / 0.0254));
+    img.setDotsPerMeterX(dpm);
+    img.setDotsPerMeterY(dpm);
+    QSaveFile file(o.path);
+    if (!openSaveFile(file, error))
+        return false;
+    if (!img.save(&file, fmt == ExportFormat::Png ? "PNG" : "JPG", fmt == ExportFormat::Jpg ? 92 : -1)) {
+        file.cancelWriting();
+        return setError(error, QStringLiteral("cannot encode %1").arg(o.path));
+    }
+    return commit(file, error);
+}
+
+bool writeSvg(const ExportOptions& o, const Canvas& c, const PaintFn& paint, QString* error)
+{
+    QSaveFile file(o.path);
+    if (!openSaveFile(file, error))
+        return false;
+    {
+        QSvgGenerator gen;
+        gen.setOutputDevice(&file);
+        gen.setResolution(96);  // the default 72 makes text too small (fonts convert at this DPI)
+        gen.setSize(c.logical);
+        gen.setViewBox(QRect(QPoint(0, 0), c.logical));
+        gen.setTitle(QStringLiteral("AttnViz"));
+        paint(gen, c.logical, 1.0);
+    }
+    return commit(file, error);
+}
+
+bool writePdf(const ExportOptions& o, const Canvas& c, const PaintFn& paint, QString* error)
+{
+    QSaveFile file(o.path);
+    if (!openSaveFile(file, error))
+        return false;
+    {
+        QPdfWriter pdf(&file);
+        pdf.setCreator(QStringLiteral("AttnViz"));
+        pdf.setResolution(96);
+        const QSizeF points(c.logical.width() * 72.0 / 96.0, c.logical.height() * 72.0 / 96.0);
+        pdf.setPageLayout(QPageLayout(QPageSize(points, QPageSize::Point, QString(), QPageSize::ExactMatch),
+                                      points.width() > points.height() ? QPageLayout::Landscape : QPageLayout::Portrait, QMarginsF(0, 0, 0, 0)));
+        paint(pdf, c.logical, static_cast<double>(pdf.width()) / c.logical.width());
+    }
+    return commit(file, error);
+}
+
+bool writeStill(const ExportOptions& o, const Canvas& c, const PaintFn& paint, QString* error)
+{
+    switch (exportFormatFor(o.path)) {
+    case ExportFormat::Png: return writeRaster(o, ExportFormat::Png, c, paint, error);
+    case ExportFormat::Jpg: return writeRaster(o, ExportFormat::Jpg, c, paint, error);
+    case ExportFormat::Svg: return writeSvg(o, c, paint, error);
+    case ExportFormat::Pdf: return writePdf(o, c, paint, error);
+    case ExportFormat::Gif:
+        return setError(error, QStringLiteral("%1: a .gif is the animated step-through (Export animation); a picture is png, jpg, svg or pdf").arg(o.path));
+    case ExportFormat::Unknown: break;
+    }
+    return setError(error, QStringLiteral("%1: unknown image type; expected one of %2").arg(o.path, exportExtensions()));
+}
+
+StepRenderOptions stepOptions(const ExportOptions& o)
+{
+    StepRenderOptions s;
+    s.colorMap = o.colorMap;
+    s.font = o.font.family().isEmpty() || o.font == QFont() ? defaultStepFont() : o.font;
+    s.darkBackground = o.darkBackground;
+    return s;
+}
+
+} // namespace
+
+ExportFormat exportFormatFor(const QString& path)
+{
+    const QString ext = QFileInfo(path).suffix().toLower();
+    if (ext == QLatin1String("png")) return ExportFormat::Png;
+    if (ext == QLatin1String("jpg") || ext == QLatin1String("jpeg")) return ExportFormat::Jpg;
+    if (ext == QLatin1String("svg")) return ExportFormat::Svg;
+    if (ext == QLatin1String("pdf")) return ExportFormat::Pdf;
+    if (ext == QLatin1String("gif")) return ExportFormat::Gif;
+    return ExportFormat::Unknown;
+}
+
+QString exportExtensions()
+{
+    return QStringLiteral("png, jpg, svg, pdf, gif");
+}
+
+QSize defaultExportSize(ExportWhat what)
+{
+    switch (what) {
+    case ExportWhat::Heatmap: return {900, 700};
+    case ExportWhat::StepFrame: return {1280, 800};
+    case ExportWhat::Animation: return {1024, 640};
+    }
+    return {1280, 800};
+}
+
+bool exportHeatmap(const Trace& trace, const ExportOptions& options, QString* error)
+{
+    Canvas c;
+    if (!prepare(options, ExportWhat::Heatmap, &c, error))
+        return false;
+    if (trace.steps.empty())
+        return setError(error, QStringLiteral("the trace has no decoder steps: nothing to draw"));
+    HeatmapView view;
+    view.setAttribute(Qt::WA_DontShowOnScreen);
+    view.resize(c.logical);
+    view.setColorMap(options.colorMap);
+    view.setTrace(std::make_shared<const Trace>(trace));
+    StepPosition last;
+    last.step = static_cast<int>(trace.steps.size()) - 1;
+    last.stage = Stage::Feed;
+    view.setPosition(last);
+    return writeStill(options, c, [&view](QPaintDevice& dev, const QSize& logical, double scale) { view.renderTo(dev, logical, scale); }, error);
+}
+
+bool exportStepFrame(const Trace& trace, const StepPosition& pos, const ExportOptions& options, QString* error)
+{
+    Canvas c;
+    if (!prepare(options, ExportWhat::StepFrame, &c, error))
+        return false;
+    if (trace.steps.empty())
+        return setError(error, QStringLiteral("the trace has no decoder steps: nothing to draw"));
+    const StepRenderOptions opt = stepOptions(options);
+    return writeStill(options, c, [&](QPaintDevice& dev, const QSize& logical, double scale) {
+        QPainter p(&dev);
+        p.scale(scale, scale);
+        paintStepView(p, QRectF(QPointF(0, 0), QSizeF(logical)), trace, pos, opt);
+    }, error);
+}
+
+bool exportAnimation(const Trace& trace, const ExportOptions& options, QString* error, std::function<bool(int, int)> progress)
+{
+    Canvas c;
+    if (!prepare(options, ExportWhat::Animation, &c, error))
+        return false;
+    if (exportFormatFor(options.path) != ExportFormat::Gif)
+        return setError(error, QStringLiteral("%1: the animation is written as GIF; give a file ending in .gif").arg(options.path));
+    if (options.fps < 1 || options.fps > 50)
+        return setError(error, QStringLiteral("frame rate must be 1..50 frames per second, found %1").arg(options.fps));
+    if (trace.steps.empty())
+        return setError(error, QStringLiteral("the trace has no decoder steps: nothing to animate"));
+    const StepRenderOptions opt = stepOptions(options);
+    QSaveFile file(options.path);
+    if (!openSaveFile(file, error))
+        return false;
+    GifWriter gif(&file);
+    if (!gif.begin(c.pixels, 0, error)) {
+        file.cancelWriting();
+        return false;
+    }
+    const int total = static_cast<int>(trace.steps.size()) * kStageCount;
+    const int delay = static_cast<int>(std::lround(100.0 / options.fps));
+    QImage frame(c.pixels, QImage::Format_RGB32);
+    for (int index = 0; index < total; ++index) {
+        frame.fill(Qt::white);
+        {
+            QPainter p(&frame);
+            p.scale(c.scale, c.scale);
+            paintStepView(p, QRectF(QPointF(0, 0), QSizeF(c.logical)), trace, StepPosition::fromIndex(index, 1.0), opt);
+        }
+        if (!gif.addFrame(frame, delay, error)) {
+            file.cancelWriting();
+            return false;
+        }
+        if (progress && !progress(index + 1, total)) {
+            file.cancelWriting();
+            return setError(error, QStringLiteral("cancelled"));
+        }
+    }
+    if (!gif.finish(error)) {
+        file.cancelWriting();
+        return false;
+    }
+    return commit(file, error);
+}
+
+} // namespace attnviz::ui

@@ -1,0 +1,56 @@
+#pragma once
+// Image export of the heatmap, a step frame and the whole step-through (File → Export and
+// `attnviz export`, SPEC §6). Format from the file's extension: png, jpg/jpeg, svg, pdf, gif.
+//
+// Size and DPI: `size` is the output's size in pixels (PNG/JPG exactly; SVG/PDF the same canvas in
+// vector form). `dpi` is the physical resolution: the drawing is laid out on a canvas of
+// size × 96 / dpi logical pixels and scaled by dpi / 96, so text keeps its point size when the file
+// is printed at that DPI (96 = the screen look). PNG/JPG carry the DPI in their metadata; the SVG's
+// width/height and the PDF page are size / dpi inches.
+//
+// Animation (GIF, via giflib): one frame per (decoder step, stage) — steps × 6 frames, each the stage
+// at rest (progress 1), in order step 1 stage 0 … step T stage 5 — every frame shown 1/fps s, looping
+// forever (GIF89a NETSCAPE2.0 extension).
+//
+// Every file is written atomically (a temporary file renamed over the target by QSaveFile): on any
+// error the target is untouched and `error` says what went wrong. Needs a QApplication (the heatmap is
+// the QCustomPlot widget itself, drawn off screen).
+#include "core/trace.h"
+#include "ui/colormap.h"
+#include "ui/step_state.h"
+
+#include <QFont>
+#include <QSize>
+#include <QString>
+
+#include <functional>
+
+namespace attnviz::ui {
+
+struct ExportOptions {
+    QString path;
+    QSize size;           // pixels; empty → the default for what is exported (see defaultExportSize)
+    double dpi = 96;      // 10..2400
+    int fps = 4;          // GIF frame rate, 1..50
+    ColorMap colorMap = ColorMap::Viridis;
+    QFont font;           // step view font; default: DejaVu Sans 10 pt
+    bool darkBackground = false;  // step view only
+};
+
+enum class ExportFormat { Png, Jpg, Svg, Pdf, Gif, Unknown };
+ExportFormat exportFormatFor(const QString& path);  // by extension, case-insensitive
+QString exportExtensions();                          // "png, jpg, svg, pdf, gif"
+
+// Defaults when ExportOptions::size is empty: heatmap 900 × 700, step frame 1280 × 800, animation 1024 × 640.
+enum class ExportWhat { Heatmap, StepFrame, Animation };
+QSize defaultExportSize(ExportWhat what);
+
+// The alignment heatmap with every row filled (the full translation). png, jpg, svg, pdf.
+bool exportHeatmap(const Trace& trace, const ExportOptions& options, QString* error);
+// One frame of the step view. png, jpg, svg, pdf.
+bool exportStepFrame(const Trace& trace, const StepPosition& pos, const ExportOptions& options, QString* error);
+// The animated step-through (gif only). `progress(done, total)` after each frame; returning false cancels
+// (the target is left untouched and error says "cancelled").
+bool exportAnimation(const Trace& trace, const ExportOptions& options, QString* error, std::function<bool(int done, int total)> progress = {});
+
+} // namespace attnviz::ui

@@ -1,0 +1,283 @@
+#include "ui/heatmap_view.h"
+
+#include "ui/step_text.h"
+
+#include <qcustomplot.h>
+
+#include <QToolTip>
+#include <QVBoxLayout>
+
+#include <cmath>
+#include <limits>
+
+namespace attnviz::ui {
+
+namespace {
+
+// A dimension of size 1 is stored as two cells spanning ±0.25 around 0 (QCPColorMap draws a single
+// cell with zero extent), so every cell is one unit wide and centred on its index.
+int cellsFor(int count)
+{
+    return count == 1 ? 2 : std::max(count, 0);
+}
+
+QCPRange rangeFor(int count)
+{
+    return count == 1 ? QCPRange(-0.25, 0.25) : QCPRange(0, std::max(count - 1, 0));
+}
+
+QString targetLabel(const Trace& t, int i)
+{
+    const StepTrace& s = t.steps[static_cast<std::size_t>(i)];
+    if (!s.token.empty())
+        return QString::fromStdString(s.token);
+    if (i < static_cast<int>(t.targetTokens.size()))
+        return QString::fromStdString(t.targetTokens[static_cast<std::size_t>(i)]);
+    return QStringLiteral("y") + subscript(i + 1);
+}
+
+int sourceCount(const Trace& t)
+{
+    if (t.encoderStates.rows() > 0)
+        return static_cast<int>(t.encoderStates.rows());
+    if (!t.sourceTokens.empty())
+        return static_cast<int>(t.sourceTokens.size());
+    for (const StepTrace& s : t.steps)
+        if (s.attention)
+            return static_cast<int>(s.attention->weights.size());
+    return 0;
+}
+
+} // namespace
+
+HeatmapView::HeatmapView(QWidget* parent) : QWidget(parent)
+{
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    plot_ = new QCustomPlot(this);
+    layout->addWidget(plot_);
+    plot_->setBackground(Qt::white);
+
+    map_ = new QCPColorMap(plot_->xAxis, plot_->yAxis);
+    map_->setInterpolate(false);
+    map_->setTightBoundary(false);
+    scale_ = new QCPColorScale(plot_);
+    plot_->plotLayout()->addElement(0, 1, scale_);
+    scale_->setType(QCPAxis::atRight);
+    scale_->setBarWidth(12);
+    scale_->axis()->setLabel(tr("attention weight"));
+    map_->setColorScale(scale_);
+    map_->setDataRange(QCPRange(0, 1));
+    auto* group = new QCPMarginGroup(plot_);
+    plot_->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+    scale_->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+
+    for (QCPAxis* axis : {plot_->xAxis, plot_->yAxis}) {
+        axis->grid()->setVisible(false);
+        axis->setSubTicks(false);
+        axis->setTickLength(0, 3);
+        axis->setTicker(QSharedPointer<QCPAxisTickerText>::create());
+    }
+    plot_->xAxis->setLabel(tr("source"));
+    plot_->yAxis->setLabel(tr("output (decoder step)"));
+    plot_->yAxis->setRangeReversed(true);
+
+    marker_ = new QCPItemRect(plot_);
+    marker_->setPen(QPen(QColor(0xe8, 0x59, 0x0c), 2.5));
+    marker_->setBrush(Qt::NoBrush);
+    marker_->setClipToAxisRect(true);
+    marker_->setVisible(false);
+    note_ = new QCPItemText(plot_);
+    note_->position->setType(QCPItemPosition::ptAxisRectRatio);
+    note_->position->setCoords(0.5, 0.5);
+    note_->setPositionAlignment(Qt::AlignCenter);
+    note_->setColor(QColor(0x6e, 0x77, 0x81));
+    note_->setVisible(false);
+
+    setColorMap(colorMap_);
+    connect(plot_, &QCustomPlot::mouseMove, this, &HeatmapView::onMouseMove);
+    connect(plot_, &QCustomPlot::mousePress, this, &HeatmapView::onMousePress);
+    rebuild();
+}
+
+HeatmapView::~HeatmapView() = default;
+
+void HeatmapView::setTrace(std::shared_ptr<const Trace> trace)
+{
+    trace_ = std::move(trace);
+    current_ = trace_ && !trace_->steps.empty() ? std::clamp(current_, 0, static_cast<int>(trace_->steps.size()) - 1) : -1;
+    rebuild();
+}
+
+void HeatmapView::setPosition(const StepPosition& pos)
+{
+    const int row = trace_ && !trace_->steps.empty() ? std::clamp(pos.step, 0, static_cast<int>(trace_->steps.size()) - 1) : -1;
+    if (row == current_)
+        return;
+    current_ = row;
+    fillRows();
+}
+
+void HeatmapView::setColorMap(ColorMap map)
+{
+    colorMap_ = map;
+    QCPColorGradient g;
+    g.clearColorStops();
+    for (const auto& stop : colorStops(map, 16))
+        g.setColorStopAt(stop.first, stop.second);
+    g.setNanHandling(QCPColorGradient::nhTransparent);
+    map_->setGradient(g);
+    plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+int HeatmapView::rows() const
+{
+    return trace_ ? static_cast<int>(trace_->steps.size()) : 0;
+}
+
+int HeatmapView::columns() const
+{
+    return trace_ ? sourceCount(*trace_) : 0;
+}
+
+int HeatmapView::currentRow() const
+{
+    return current_;
+}
+
+void HeatmapView::rebuild()
+{
+    const int n = columns(), T = rows();
+    auto xt = qSharedPointerCast<QCPAxisTickerText>(plot_->xAxis->ticker());
+    auto yt = qSharedPointerCast<QCPAxisTickerText>(plot_->yAxis->ticker());
+    xt->clear();
+    yt->clear();
+    bool any = false;
+    if (trace_)
+        for (const StepTrace& s : trace_->steps)
+            any = any || s.attention.has_value();
+    if (trace_ && n > 0 && T > 0) {
+        const int stride = std::max(1, (n + 59) / 60);  // at most ~60 labels per axis
+        int longest = 0;
+        for (int j = 0; j < n; j += stride) {
+            const QString label = j < static_cast<int>(trace_->sourceTokens.size()) ? QString::fromStdString(trace_->sourceTokens[static_cast<std::size_t>(j)])
+                                                                                    : QStringLiteral("h") + subscript(j + 1);
+            longest = std::max(longest, static_cast<int>(label.size()));
+            xt->addTick(j, label);
+        }
+        const int rowStride = std::max(1, (T + 59) / 60);
+        for (int i = 0; i < T; i += rowStride)
+            yt->addTick(i, targetLabel(*trace_, i));
+        plot_->xAxis->setTickLabelRotation(n > 8 || longest > 6 ? 60 : 0);
+    }
+    map_->data()->setSize(cellsFor(n), cellsFor(T));
+    map_->data()->setRange(rangeFor(n), rangeFor(T));
+    plot_->xAxis->setRange(-0.5, std::max(n, 1) - 0.5);
+    plot_->yAxis->setRange(-0.5, std::max(T, 1) - 0.5);
+    note_->setVisible(!trace_ || !any);
+    note_->setText(!trace_ ? tr("no trace") : tr("no attention in this model (seq2seq): nothing to align"));
+    fillRows();
+}
+
+void HeatmapView::fillRows()
+{
+    const int n = columns(), T = rows();
+    QCPColorMapData* d = map_->data();
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const int kc = cellsFor(n), vc = cellsFor(T);
+    for (int v = 0; v < vc; ++v) {
+        const int row = T == 1 ? 0 : v;
+        const StepTrace* s = trace_ && row <= current_ ? &trace_->steps[static_cast<std::size_t>(row)] : nullptr;
+        const bool has = s && s->attention && s->attention->weights.size() == n;
+        for (int k = 0; k < kc; ++k) {
+            const int col = n == 1 ? 0 : k;
+            d->setCell(k, v, has ? s->attention->weights(col) : nan);
+        }
+    }
+    marker_->setVisible(current_ >= 0 && n > 0);
+    marker_->topLeft->setCoords(-0.5, current_ - 0.5);
+    marker_->bottomRight->setCoords(n - 0.5, current_ + 0.5);
+    plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+int HeatmapView::filledRows() const
+{
+    int count = 0;
+    for (int r = 0; r < rows(); ++r)
+        if (columns() > 0 && !std::isnan(cellValue(r, 0)))
+            ++count;
+    return count;
+}
+
+double HeatmapView::cellValue(int row, int col) const
+{
+    const int n = columns(), T = rows();
+    if (row < 0 || row >= T || col < 0 || col >= n)
+        return std::numeric_limits<double>::quiet_NaN();
+    return map_->data()->cell(n == 1 ? 0 : col, T == 1 ? 0 : row);
+}
+
+QPointF HeatmapView::toPlot(const QPointF& widgetPos) const
+{
+    const QPointF p = plot_->mapFrom(this, widgetPos.toPoint());
+    if (!plot_->axisRect()->rect().contains(p.toPoint()))
+        return {-1e9, -1e9};
+    return {plot_->xAxis->pixelToCoord(p.x()), plot_->yAxis->pixelToCoord(p.y())};
+}
+
+int HeatmapView::stepAt(const QPointF& pos) const
+{
+    const QPointF c = toPlot(pos);
+    const int row = static_cast<int>(std::lround(c.y()));
+    return c.y() > -0.5 && row >= 0 && row < rows() ? row : -1;
+}
+
+int HeatmapView::sourceAt(const QPointF& pos) const
+{
+    const QPointF c = toPlot(pos);
+    const int col = static_cast<int>(std::lround(c.x()));
+    return c.x() > -0.5 && col >= 0 && col < columns() ? col : -1;
+}
+
+QString HeatmapView::valueTextAt(const QPointF& pos) const
+{
+    const int row = stepAt(pos), col = sourceAt(pos);
+    if (row < 0 || col < 0 || !trace_)
+        return {};
+    const double v = cellValue(row, col);
+    if (std::isnan(v))
+        return {};
+    return targetLabel(*trace_, row) + QString::fromUtf8(" ← ") + sourceLabel(*trace_, col) + QStringLiteral(": ") + displayNumber(v, 4);
+}
+
+void HeatmapView::onMouseMove(QMouseEvent* event)
+{
+    const QPointF pos = mapFrom(plot_, event->position().toPoint());
+    const QString text = valueTextAt(pos);
+    if (text.isEmpty())
+        QToolTip::hideText();
+    else
+        QToolTip::showText(event->globalPosition().toPoint(), text, plot_);
+}
+
+void HeatmapView::onMousePress(QMouseEvent* event)
+{
+    if (event->button() != Qt::LeftButton)
+        return;
+    const int step = stepAt(mapFrom(plot_, event->position().toPoint()));
+    if (step >= 0)
+        emit stepClicked(step);
+}
+
+void HeatmapView::renderTo(QPaintDevice& device, const QSize& logicalSize, double scale)
+{
+    QCPPainter painter(&device);
+    painter.setRenderHint(QPainter::Antialiasing, true);
+    painter.setRenderHint(QPainter::TextAntialiasing, true);
+    painter.scale(scale, scale);
+    plot_->toPainter(&painter, logicalSize.width(), logicalSize.height());
+    painter.end();
+    plot_->replot(QCustomPlot::rpQueuedReplot);  // back to the widget's own layout
+}
+
+} // namespace attnviz::ui

@@ -1,0 +1,73 @@
+#pragma once
+// The alignment heatmap: target tokens (rows, one per decoder step) × source tokens (columns), the
+// softmax weights a_tj as colours on a fixed 0–1 scale. Rows fill up to the current step; the current
+// row is outlined. Hover shows the value, a click on a row emits stepClicked. QCustomPlot lives only
+// in heatmap_view.cpp (each file including qcustomplot.h costs seconds to compile).
+#include "core/trace.h"
+#include "ui/colormap.h"
+#include "ui/step_state.h"
+
+#include <QWidget>
+
+#include <memory>
+
+class QCustomPlot;
+class QCPColorMap;
+class QCPColorScale;
+class QCPItemRect;
+class QCPItemText;
+class QMouseEvent;
+class QPaintDevice;
+
+namespace attnviz::ui {
+
+class HeatmapView : public QWidget {
+    Q_OBJECT
+public:
+    explicit HeatmapView(QWidget* parent = nullptr);
+    ~HeatmapView() override;
+
+    void setTrace(std::shared_ptr<const Trace> trace);
+    void setPosition(const StepPosition& pos);  // fills rows 0..pos.step, marks row pos.step
+    void setColorMap(ColorMap map);
+
+    std::shared_ptr<const Trace> trace() const { return trace_; }
+    ColorMap colorMap() const { return colorMap_; }
+    int rows() const;         // decoder steps
+    int columns() const;      // source positions
+    int currentRow() const;   // the marked row (-1 without trace)
+    int filledRows() const;   // rows holding data, counted from the colour map itself
+    // The colour map's value at (row, col): the weight, or NaN for a row not reached yet.
+    double cellValue(int row, int col) const;
+    // Row (= decoder step) and column under a point in this widget's coordinates; -1 outside the map.
+    int stepAt(const QPointF& pos) const;
+    int sourceAt(const QPointF& pos) const;
+    // "je ← student: 0.93" for the cell under `pos` ("" outside or in an unfilled row).
+    QString valueTextAt(const QPointF& pos) const;
+    QCustomPlot* plot() const { return plot_; }
+
+    // Draws the heatmap on any paint device (image, SVG, PDF) with the plot laid out for `logicalSize`
+    // and scaled by `scale` — the same QCustomPlot drawing as on screen (used by export).
+    void renderTo(QPaintDevice& device, const QSize& logicalSize, double scale);
+
+signals:
+    void stepClicked(int step);
+
+private:
+    void rebuild();
+    void fillRows();
+    void onMouseMove(QMouseEvent* event);
+    void onMousePress(QMouseEvent* event);
+    QPointF toPlot(const QPointF& widgetPos) const;
+
+    QCustomPlot* plot_ = nullptr;
+    QCPColorMap* map_ = nullptr;
+    QCPColorScale* scale_ = nullptr;
+    QCPItemRect* marker_ = nullptr;
+    QCPItemText* note_ = nullptr;
+    std::shared_ptr<const Trace> trace_;
+    int current_ = -1;
+    ColorMap colorMap_ = ColorMap::Viridis;
+};
+
+} // namespace attnviz::ui

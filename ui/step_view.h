@@ -1,0 +1,72 @@
+#pragma once
+// The step view widget: shows paintStepView for the current trace and position, tooltips with the value
+// under the mouse (also in colour-strip mode), and — for examples — a double-click editor on the state
+// cells. It does not animate by itself: the step controller drives StepPosition::progress.
+#include "core/trace.h"
+#include "ui/colormap.h"
+#include "ui/step_layout.h"
+#include "ui/step_renderer.h"
+#include "ui/step_state.h"
+
+#include <QWidget>
+
+#include <memory>
+
+class QLineEdit;
+
+namespace attnviz::ui {
+
+class StepView : public QWidget {
+    Q_OBJECT
+public:
+    explicit StepView(QWidget* parent = nullptr);
+
+    void setTrace(std::shared_ptr<const Trace> trace);
+    void setPosition(const StepPosition& pos);
+    void setColorMap(ColorMap map);
+    void setEditable(bool editable);  // examples only: double-click a state cell to edit it
+    void setDarkBackground(bool dark);
+
+    std::shared_ptr<const Trace> trace() const { return trace_; }
+    StepPosition position() const { return pos_; }
+    ColorMap colorMap() const { return opt_.colorMap; }
+    bool isEditable() const { return editable_; }
+
+    // The layout of the frame as painted (widget coordinates), for hit-testing.
+    const StepLayout& layout() const;
+    // Tooltip text for a widget point ("" when nothing is there).
+    QString toolTipAt(const QPointF& pos) const;
+    // Opens the inline editor on the state cell at `pos`; false when it is not an editable cell.
+    bool editAt(const QPointF& pos);
+    QLineEdit* editor() const { return editor_; }
+
+    QSize sizeHint() const override { return {1100, 680}; }
+    QSize minimumSizeHint() const override { return {480, 320}; }
+
+signals:
+    // A state cell was edited: decoder = the query of step `row`, otherwise encoder state `row`; col = component.
+    void stateEdited(bool decoder, int row, int col, double value);
+
+protected:
+    void paintEvent(QPaintEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
+    bool event(QEvent* event) override;
+    void mouseDoubleClickEvent(QMouseEvent* event) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;  // Escape / focus loss close the editor
+
+private:
+    void invalidate();
+    void commitEdit();
+    void closeEditor();
+
+    std::shared_ptr<const Trace> trace_;
+    StepPosition pos_;
+    StepRenderOptions opt_;
+    bool editable_ = false;
+    mutable StepLayout layout_;
+    mutable bool layoutValid_ = false;
+    QLineEdit* editor_ = nullptr;
+    StepHit editing_;
+};
+
+} // namespace attnviz::ui
