@@ -1,0 +1,224 @@
+// Document: opening examples/traces/models off the GUI thread, score switching, what-if edits, and
+// bad files that leave the open document untouched.
+#include "ui/document.h"
+
+#include "core/trace.h"
+
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using attnviz::ui::Document;
+
+namespace {
+
+const QString kTextbook = QStringLiteral(":/samples/textbook_dot.json");
+
+void write(const QString& path, const QByteArray& text)
+{
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(text);
+}
+
+bool near(const attnviz::Vec& v, std::initializer_list<double> expected, double tol = 1e-9)
+{
+    if (v.size() != static_cast<Eigen::Index>(expected.size()))
+        return false;
+    Eigen::Index i = 0;
+    for (double e : expected)
+        if (std::abs(v(i++) - e) > tol)
+            return false;
+    return true;
+}
+
+const attnviz::Vec& context(const Document& d, int step = 0)
+{
+    return d.trace()->steps.at(static_cast<std::size_t>(step)).attention->context;
+}
+
+} // namespace
+
+class TestDocument : public QObject {
+    Q_OBJECT
+private slots:
+    void opensTheBuiltInExample();
+    void switchingTheScoreRecomputes();
+    void scoreTheExampleLacksIsRefused();
+    void editingAStateRecomputes();
+    void badEditIsRefused();
+    void opensOffTheGuiThread();
+    void badFileKeepsThePreviousDocument();
+    void unknownFormatIsNamed();
+    void opensATrace();
+    void opensAModelAndTranslates();
+
+private:
+    QTemporaryDir dir_;
+};
+
+void TestDocument::opensTheBuiltInExample()
+{
+    Document d;
+    QSignalSpy traces(&d, &Document::traceChanged);
+    QVERIFY(d.openFileNow(kTextbook));
+    QCOMPARE(d.kind(), Document::Kind::Example);
+    QCOMPARE(traces.count(), 1);
+    QCOMPARE(d.scoreId(), QStringLiteral("dot"));
+    QVERIFY(near(context(d), {5, 0, 1}, 1e-9));  // SPEC §1 worked example
+    QVERIFY(d.title().contains(QStringLiteral("textbook")));
+}
+
+void TestDocument::switchingTheScoreRecomputes()
+{
+    Document d;
+    QVERIFY(d.openFileNow(kTextbook));
+    QSignalSpy traces(&d, &Document::traceChanged);
+    QSignalSpy scores(&d, &Document::scoreChanged);
+    QVERIFY(d.setScore(QStringLiteral("scaled_dot")));
+    QCOMPARE(traces.count(), 1);
+    QCOMPARE(scores.count(), 1);
+    QCOMPARE(d.scoreId(), QStringLiteral("scaled_dot"));
+    // scores / √3: 8.66, 34.64, 8.66, 20.21 → the "am" state still dominates, but less.
+    const auto& st = d.trace()->steps.at(0);
+    QVERIFY(std::abs(st.attention->scores(1) - 60.0 / std::sqrt(3.0)) < 1e-12);
+    QVERIFY(st.attention->weights(1) < 1.0 - 1e-9);
+    QVERIFY(d.setScore(QStringLiteral("cosine")));
+    QCOMPARE(d.scoreId(), QStringLiteral("cosine"));
+    QVERIFY(d.setScore(QStringLiteral("dot")));
+    QVERIFY(near(context(d), {5, 0, 1}, 1e-9));
+}
+
+void TestDocument::scoreTheExampleLacksIsRefused()
+{
+    Document d;
+    QVERIFY(d.openFileNow(kTextbook));
+    const auto before = d.trace();
+    QSignalSpy failed(&d, &Document::recomputeFailed);
+    QSignalSpy traces(&d, &Document::traceChanged);
+    QVERIFY(!d.setScore(QStringLiteral("general")));  // needs W, which the file does not give
+    QCOMPARE(failed.count(), 1);
+    QVERIFY(failed.at(0).at(0).toString().contains(QStringLiteral("\"W\"")));
+    QCOMPARE(traces.count(), 0);
+    QCOMPARE(d.scoreId(), QStringLiteral("dot"));
+    QCOMPARE(d.trace(), before);
+    QVERIFY(!d.setScore(QStringLiteral("no_such_score")));
+    QCOMPARE(failed.count(), 2);
+}
+
+void TestDocument::editingAStateRecomputes()
+{
+    Document d;
+    QVERIFY(d.openFileNow(kTextbook));
+    // h_4 = [0, 5, 1] → [0, 50, 1]: score 10·0 + 5·50 + 10·1 = 260 wins, context → h_4.
+    QVERIFY(d.setValue(false, 3, 1, 50.0));
+    QVERIFY(near(context(d), {0, 50, 1}, 1e-9));
+    QCOMPARE(d.example()->encoderStates(3, 1), 50.0);
+    // The query s = [10, 5, 10] → [10, 5, 100]: h_1 = [0,1,1] scores 105, h_4 = [0,50,1] 350: still h_4.
+    QVERIFY(d.setValue(true, 0, 2, 100.0));
+    QCOMPARE(d.trace()->steps.at(0).attention->scores(0), 105.0);
+}
+
+void TestDocument::badEditIsRefused()
+{
+    Document d;
+    QVERIFY(d.openFileNow(kTextbook));
+    QSignalSpy failed(&d, &Document::recomputeFailed);
+    QVERIFY(!d.setValue(false, 9, 0, 1.0));
+    QVERIFY(!d.setValue(false, 0, 0, std::numeric_limits<double>::infinity()));
+    QCOMPARE(failed.count(), 2);
+    QVERIFY(near(context(d), {5, 0, 1}, 1e-9));
+}
+
+void TestDocument::opensOffTheGuiThread()
+{
+    Document d;
+    QSignalSpy opened(&d, &Document::opened);
+    QSignalSpy busy(&d, &Document::busyChanged);
+    d.openFile(QStringLiteral(ATTNVIZ_SAMPLES_DIR "/examples/textbook_dot.json"));
+    // The result arrives through the event loop, or at once when the worker finished first.
+    QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 1, 5000);
+    QVERIFY(!d.isBusy());
+    QCOMPARE(busy.count(), 2);
+    QCOMPARE(d.kind(), Document::Kind::Example);
+    QVERIFY(near(context(d), {5, 0, 1}, 1e-9));
+}
+
+void TestDocument::badFileKeepsThePreviousDocument()
+{
+    QVERIFY(dir_.isValid());
+    const QString bad = dir_.filePath(QStringLiteral("bad.json"));
+    write(bad, R"({"format": "attnviz-example", "version": 1, "encoder_states": [[1, 2], [3]], "decoder_states": [[1, 2]], "score": "dot"})");
+    Document d;
+    QVERIFY(d.openFileNow(kTextbook));
+    const auto before = d.trace();
+    QSignalSpy failed(&d, &Document::loadFailed);
+    QSignalSpy traces(&d, &Document::traceChanged);
+    d.openFile(bad);
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 5000);
+    const QString message = failed.at(0).at(0).toString();
+    QVERIFY2(message.contains(QStringLiteral("bad.json")), qPrintable(message));
+    QVERIFY2(message.contains(QStringLiteral("/encoder_states")), qPrintable(message));
+    QCOMPARE(traces.count(), 0);
+    QCOMPARE(d.trace(), before);
+    QCOMPARE(d.filePath(), kTextbook);
+    // A missing file too.
+    d.openFile(dir_.filePath(QStringLiteral("missing.json")));
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 2, 5000);
+    QVERIFY(failed.at(1).at(0).toString().contains(QStringLiteral("missing.json")));
+    QCOMPARE(d.trace(), before);
+}
+
+void TestDocument::unknownFormatIsNamed()
+{
+    const QString other = dir_.filePath(QStringLiteral("other.json"));
+    write(other, R"({"format": "something-else", "version": 1})");
+    Document d;
+    QSignalSpy failed(&d, &Document::loadFailed);
+    QVERIFY(!d.openFileNow(other));
+    QVERIFY(failed.at(0).at(0).toString().contains(QStringLiteral("/format")));
+    QCOMPARE(d.kind(), Document::Kind::None);
+}
+
+void TestDocument::opensATrace()
+{
+    Document ex;
+    QVERIFY(ex.openFileNow(kTextbook));
+    const QString path = dir_.filePath(QStringLiteral("t.trace.json"));
+    write(path, QByteArray::fromStdString(attnviz::traceToJson(*ex.trace()).dump()));
+    Document d;
+    QVERIFY(d.openFileNow(path));
+    QCOMPARE(d.kind(), Document::Kind::Trace);
+    QVERIFY(near(context(d), {5, 0, 1}, 1e-9));
+    QSignalSpy failed(&d, &Document::recomputeFailed);
+    QVERIFY(!d.setScore(QStringLiteral("scaled_dot")));  // a trace is what it is
+    QCOMPARE(failed.count(), 1);
+}
+
+void TestDocument::opensAModelAndTranslates()
+{
+    if (!Document::modelsSupported())
+        QSKIP("this build has no decoder");
+    const QString model = QStringLiteral(ATTNVIZ_TESTDATA_DIR "/golden/bahdanau.model.json");
+    if (!QFile::exists(model))
+        QSKIP("no golden model fixture");
+    Document d;
+    QSignalSpy traces(&d, &Document::traceChanged);
+    d.openFile(model);
+    QTRY_VERIFY_WITH_TIMEOUT(!d.isBusy() && d.kind() == Document::Kind::Model, 20000);
+    QCOMPARE(d.kind(), Document::Kind::Model);
+    QVERIFY(d.trace());
+    QVERIFY(!d.trace()->steps.empty());  // a default sentence was translated at once
+    QVERIFY(!d.lastSentence().isEmpty());
+    const int before = traces.count();
+    d.translate(d.lastSentence(), 3);
+    QTRY_VERIFY_WITH_TIMEOUT(!d.isBusy(), 20000);
+    QCOMPARE(traces.count(), before + 1);
+    QCOMPARE(d.lastBeam(), 3);
+    QVERIFY(d.trace()->steps.front().attention.has_value());
+    QCOMPARE(d.trace()->architecture, std::string("bahdanau"));
+}
+
+QTEST_MAIN(TestDocument)
+#include "tst_document.moc"

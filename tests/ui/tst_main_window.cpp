@@ -1,0 +1,214 @@
+// MainWindow: opens on the textbook example; stepping, shortcuts and scrubbing move every view;
+// the score picker recomputes or refuses with a message; table edits recompute; a bad file is
+// reported and the previous document stays open.
+#include "ui/main_window.h"
+
+#include "core/trace.h"
+#include "ui/context_view.h"
+#include "ui/document.h"
+#include "ui/score_table_model.h"
+#include "ui/step_controller.h"
+#include "ui/transport_bar.h"
+
+#include <QComboBox>
+#include <QFile>
+#include <QLabel>
+#include <QSlider>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace attnviz::ui;
+
+namespace {
+
+// Two decoder steps over the textbook states: step 2 queries [0, 0, 1].
+const char* kTwoSteps = R"({"format": "attnviz-example", "version": 1, "title": "Two steps",
+  "source_tokens": ["I", "am", "a", "student"], "target_tokens": ["je", "suis"],
+  "encoder_states": [[0, 1, 1], [5, 0, 1], [1, 1, 0], [0, 5, 1]],
+  "decoder_states": [[10, 5, 10], [0, 0, 1]], "score": "dot"})";
+
+QString cell(const ScoreTableModel* m, int row, int col)
+{
+    return m->data(m->index(row, col)).toString();
+}
+
+} // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void opensOnTheTextbookExample();
+    void steppingMovesEveryView();
+    void shortcutsCallTheController();
+    void scrubbingTheTimeline();
+    void scorePickerRecomputes();
+    void scorePickerRefusesWhatTheExampleLacks();
+    void editingTheTableRecomputes();
+    void badFileIsReportedAndThePreviousStays();
+
+private:
+    void openTwoSteps(MainWindow& w);
+    QTemporaryDir dir_;
+    QStringList errors_;
+};
+
+void TestMainWindow::initTestCase()
+{
+    QVERIFY(dir_.isValid());
+    // Keep the user's settings out of it.
+    qputenv("XDG_CONFIG_HOME", dir_.filePath(QStringLiteral("config")).toUtf8());
+    QCoreApplication::setOrganizationName(QStringLiteral("AttnVizTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_main_window"));
+    QFile f(dir_.filePath(QStringLiteral("two.json")));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(kTwoSteps);
+}
+
+void TestMainWindow::openTwoSteps(MainWindow& w)
+{
+    w.controller()->setStageDuration(0);
+    w.openFile(dir_.filePath(QStringLiteral("two.json")));
+    QTRY_COMPARE(w.controller()->stepCount(), 2);
+}
+
+void TestMainWindow::opensOnTheTextbookExample()
+{
+    MainWindow w;
+    w.openBuiltInExample();
+    QCOMPARE(w.document()->kind(), Document::Kind::Example);
+    QCOMPARE(w.controller()->stepCount(), 1);
+    QCOMPARE(w.scoreTable()->rowCount(), 6);
+    QCOMPARE(cell(w.scoreTable(), w.scoreTable()->contextRow(), ScoreTableModel::AlignmentColumn), QStringLiteral("[5, 0, 1]"));
+    QVERIFY(w.contextView()->plainText().contains(QStringLiteral("context")));
+    QCOMPARE(w.scorePicker()->currentText(), QStringLiteral("dot"));
+    QVERIFY(w.windowTitle().contains(QStringLiteral("textbook")));
+}
+
+void TestMainWindow::steppingMovesEveryView()
+{
+    MainWindow w;
+    w.openBuiltInExample();
+    openTwoSteps(w);
+    QCOMPARE(w.controller()->position().index(), 0);  // a new document starts at the beginning
+    QCOMPARE(w.scoreTable()->step(), 0);
+    w.controller()->nextStep();
+    QCOMPARE(w.controller()->position().step, 1);
+    QCOMPARE(w.scoreTable()->step(), 1);
+    QCOMPARE(w.contextView()->step(), 1);
+    QCOMPARE(cell(w.scoreTable(), w.scoreTable()->queryRow(), ScoreTableModel::StateColumn), QStringLiteral("[0, 0, 1]"));
+    QVERIFY(w.contextView()->plainText().contains(QStringLiteral("suis")));
+    w.controller()->previousStage();  // step 0, feed
+    QCOMPARE(w.scoreTable()->step(), 0);
+    QCOMPARE(w.transportBar()->timeline()->value(), 5);
+}
+
+void TestMainWindow::shortcutsCallTheController()
+{
+    MainWindow w;
+    w.openBuiltInExample();
+    openTwoSteps(w);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    w.scoreTableView()->clearFocus();
+    QTest::keyClick(&w, Qt::Key_Right);
+    QCOMPARE(w.controller()->position().index(), 1);
+    QTest::keyClick(&w, Qt::Key_Down);
+    QCOMPARE(w.controller()->position().index(), 7);
+    QTest::keyClick(&w, Qt::Key_Left, Qt::ShiftModifier);
+    QCOMPARE(w.controller()->position().index(), 1);
+    QTest::keyClick(&w, Qt::Key_End);
+    QCOMPARE(w.controller()->position().index(), 11);
+    QTest::keyClick(&w, Qt::Key_Home);
+    QCOMPARE(w.controller()->position().index(), 0);
+    QTest::keyClick(&w, Qt::Key_Space);
+    QTRY_COMPARE(w.controller()->position().index(), 11);  // played to the end (no animation in tests)
+    QVERIFY(!w.controller()->isPlaying());
+}
+
+void TestMainWindow::scrubbingTheTimeline()
+{
+    MainWindow w;
+    w.openBuiltInExample();
+    openTwoSteps(w);
+    QSlider* timeline = w.transportBar()->timeline();
+    QCOMPARE(timeline->maximum(), 11);
+    timeline->setValue(8);  // as a drag does
+    QCOMPARE(w.controller()->position().step, 1);
+    QCOMPARE(w.controller()->position().stage, Stage::Softmax);
+    QCOMPARE(w.scoreTable()->step(), 1);
+    timeline->setValue(3);
+    QCOMPARE(w.scoreTable()->step(), 0);
+}
+
+void TestMainWindow::scorePickerRecomputes()
+{
+    MainWindow w;
+    w.openBuiltInExample();
+    QComboBox* picker = w.scorePicker();
+    const int scaled = picker->findData(QStringLiteral("scaled_dot"));
+    QVERIFY(scaled >= 0);
+    picker->setCurrentIndex(scaled);
+    emit picker->activated(scaled);  // what a user's choice emits
+    QCOMPARE(w.document()->scoreId(), QStringLiteral("scaled_dot"));
+    QCOMPARE(cell(w.scoreTable(), w.scoreTable()->encoderRow(1), ScoreTableModel::ScoreColumn), QStringLiteral("34.641"));
+    QVERIFY(w.problemLabel()->text().isEmpty());
+    const int dot = picker->findData(QStringLiteral("dot"));
+    picker->setCurrentIndex(dot);
+    emit picker->activated(dot);
+    QCOMPARE(cell(w.scoreTable(), w.scoreTable()->encoderRow(1), ScoreTableModel::ScoreColumn), QStringLiteral("60"));
+    QCOMPARE(cell(w.scoreTable(), w.scoreTable()->contextRow(), ScoreTableModel::AlignmentColumn), QStringLiteral("[5, 0, 1]"));
+}
+
+void TestMainWindow::scorePickerRefusesWhatTheExampleLacks()
+{
+    MainWindow w;
+    errors_.clear();
+    w.setErrorReporter([this](const QString& m) { errors_ << m; });
+    w.openBuiltInExample();
+    QComboBox* picker = w.scorePicker();
+    const int additive = picker->findData(QStringLiteral("additive"));
+    picker->setCurrentIndex(additive);
+    emit picker->activated(additive);
+    QCOMPARE(w.document()->scoreId(), QStringLiteral("dot"));
+    QCOMPARE(picker->currentText(), QStringLiteral("dot"));  // the picker returns to the function in use
+    QVERIFY2(w.problemLabel()->text().contains(QStringLiteral("additive")), qPrintable(w.problemLabel()->text()));
+    QCOMPARE(cell(w.scoreTable(), w.scoreTable()->contextRow(), ScoreTableModel::AlignmentColumn), QStringLiteral("[5, 0, 1]"));
+    QVERIFY(errors_.isEmpty());  // an inline message, not a message box
+}
+
+void TestMainWindow::editingTheTableRecomputes()
+{
+    MainWindow w;
+    w.openBuiltInExample();
+    ScoreTableModel* m = w.scoreTable();
+    // h_4 = [0, 5, 1] → [0, 50, 1]: its score 260 wins; the context becomes h_4.
+    QVERIFY(m->setData(m->index(m->encoderRow(3), ScoreTableModel::StateColumn), QStringLiteral("0, 50, 1")));
+    QTRY_COMPARE(cell(m, m->contextRow(), ScoreTableModel::AlignmentColumn), QStringLiteral("[0, 50, 1]"));
+    QCOMPARE(cell(m, m->encoderRow(3), ScoreTableModel::ScoreColumn), QStringLiteral("260"));
+    QVERIFY(w.contextView()->plainText().contains(QStringLiteral("50")));
+}
+
+void TestMainWindow::badFileIsReportedAndThePreviousStays()
+{
+    MainWindow w;
+    errors_.clear();
+    w.setErrorReporter([this](const QString& m) { errors_ << m; });
+    w.openBuiltInExample();
+    const QString bad = dir_.filePath(QStringLiteral("bad.json"));
+    QFile f(bad);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({"format": "attnviz-example", "version": 1, "encoder_states": [[1, "x"]], "decoder_states": [[1, 2]], "score": "dot"})");
+    f.close();
+    w.openFile(bad);
+    QTRY_COMPARE(errors_.size(), 1);
+    QVERIFY2(errors_.at(0).contains(QStringLiteral("bad.json")) && errors_.at(0).contains(QStringLiteral("/encoder_states/0/1")),
+             qPrintable(errors_.at(0)));
+    QCOMPARE(w.document()->filePath(), MainWindow::builtInExample());
+    QCOMPARE(w.scoreTable()->rowCount(), 6);
+    QCOMPARE(cell(w.scoreTable(), w.scoreTable()->contextRow(), ScoreTableModel::AlignmentColumn), QStringLiteral("[5, 0, 1]"));
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_main_window.moc"
