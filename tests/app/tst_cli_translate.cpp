@@ -1,0 +1,205 @@
+// attnviz translate (SPEC §6) run as a process on the golden models: output text, JSON traces,
+// --file, --beam, and exit 2 with a message on stderr (nothing on stdout) for bad input.
+#include <QtTest>
+
+#include <QProcess>
+#include <QTemporaryDir>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+using json = nlohmann::json;
+
+namespace {
+
+struct Run {
+    int status = -1;
+    QByteArray out, err;
+};
+
+Run attnviz(const QStringList& args)
+{
+    QProcess p;
+    p.start(QStringLiteral(ATTNVIZ_BIN), args);
+    Run r;
+    if (!p.waitForFinished(60000)) {
+        p.kill();
+        return r;
+    }
+    r.status = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+QString golden(const char* file)
+{
+    return QStringLiteral(ATTNVIZ_TESTDATA_DIR "/golden/") + QString::fromLatin1(file);
+}
+
+json readJson(const QString& file)
+{
+    std::ifstream in(file.toStdString());
+    return json::parse(in);
+}
+
+QByteArray joined(const json& tokens, const char* sep)
+{
+    std::string s;
+    for (std::size_t i = 0; i < tokens.size(); ++i)
+        s += (i ? sep : "") + tokens[i].get<std::string>();
+    return QByteArray::fromStdString(s);
+}
+
+void writeFile(const QString& file, const std::string& text)
+{
+    std::ofstream(file.toStdString()) << text;
+}
+
+} // namespace
+
+class TestCliTranslate : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void sentence();
+    void charTokenizer();
+    void jsonTrace();
+    void fileOfSentences();
+    void beam();
+    void badInput_data();
+    void badInput();
+
+private:
+    QTemporaryDir dir_;
+};
+
+void TestCliTranslate::initTestCase()
+{
+    if (!QFile::exists(golden("index.json")))
+        QSKIP("no golden fixtures");
+    QVERIFY(dir_.isValid());
+}
+
+void TestCliTranslate::sentence()
+{
+    const json trace = readJson(golden("bahdanau.trace.json"));
+    const Run r = attnviz({QStringLiteral("translate"), golden("bahdanau.model.json"),
+                           QString::fromStdString(trace["source"].get<std::string>())});
+    QCOMPARE(r.status, 0);
+    QVERIFY2(r.err.isEmpty(), r.err.constData());
+    QCOMPARE(r.out, joined(trace["target_tokens"], " ") + "\n");
+}
+
+void TestCliTranslate::charTokenizer()
+{
+    const json trace = readJson(golden("bahdanau_char.trace.json"));
+    const Run r = attnviz({QStringLiteral("translate"), golden("bahdanau_char.model.json"),
+                           QString::fromStdString(trace["source"].get<std::string>())});
+    QCOMPARE(r.status, 0);
+    QCOMPARE(r.out, joined(trace["target_tokens"], "") + "\n");
+}
+
+void TestCliTranslate::jsonTrace()
+{
+    const json want = readJson(golden("luong_general.trace.json"));
+    const Run r = attnviz({QStringLiteral("translate"), golden("luong_general.model.json"),
+                           QString::fromStdString(want["source"].get<std::string>()), QStringLiteral("--json")});
+    QCOMPARE(r.status, 0);
+    const json got = json::parse(r.out.toStdString());
+    QCOMPARE(got["format"].get<std::string>(), std::string("attnviz-trace"));
+    QCOMPARE(got["target_tokens"], want["target_tokens"]);
+    QCOMPARE(got["steps"].size(), want["steps"].size());
+    QVERIFY(std::fabs(got["steps"][0]["weights"][0].get<double>() - want["steps"][0]["weights"][0].get<double>()) < 1e-9);
+}
+
+void TestCliTranslate::fileOfSentences()
+{
+    const json trace = readJson(golden("seq2seq_lstm.trace.json"));
+    const QString file = dir_.filePath(QStringLiteral("in.txt"));
+    const std::string s = trace["source"].get<std::string>();
+    writeFile(file, s + "\nthe\r\n" + s + "\n");
+    const Run r = attnviz({QStringLiteral("translate"), golden("seq2seq_lstm.model.json"), QStringLiteral("--file"), file});
+    QCOMPARE(r.status, 0);
+    const QList<QByteArray> lines = r.out.split('\n');
+    QCOMPARE(lines.size(), 4);  // three outputs and the final newline
+    QCOMPARE(lines[0], joined(trace["target_tokens"], " "));
+    QCOMPARE(lines[2], lines[0]);
+    QVERIFY(lines[3].isEmpty());
+    // --json with --file: one trace a line
+    const Run j = attnviz({QStringLiteral("translate"), golden("seq2seq_lstm.model.json"), QStringLiteral("--file"), file, QStringLiteral("--json")});
+    QCOMPARE(j.status, 0);
+    const QList<QByteArray> docs = j.out.trimmed().split('\n');
+    QCOMPARE(docs.size(), 3);
+    for (const QByteArray& d : docs) QCOMPARE(json::parse(d.toStdString())["format"].get<std::string>(), std::string("attnviz-trace"));
+}
+
+void TestCliTranslate::beam()
+{
+    const json want = readJson(golden("bahdanau.beam3.json"));
+    const Run r = attnviz({QStringLiteral("translate"), golden("bahdanau.model.json"),
+                           QString::fromStdString(want["source"].get<std::string>()), QStringLiteral("--beam"), QStringLiteral("3")});
+    QCOMPARE(r.status, 0);
+    QCOMPARE(r.out, joined(want["tokens"], " ") + "\n");
+}
+
+void TestCliTranslate::badInput_data()
+{
+    QTest::addColumn<QString>("modelText");   // written to a temp file; "" = use the golden bahdanau model
+    QTest::addColumn<QStringList>("args");    // after MODEL
+    QTest::addColumn<QString>("mention");     // must appear on stderr
+
+    json model = readJson(golden("bahdanau.model.json"));
+    json noWeight = model;
+    noWeight["weights"].erase("attention.W_k");
+    json badShape = model;
+    badShape["weights"]["bridge.weight"] = json::array({json::array({1.0, 2.0})});
+    json badPreset = model;
+    badPreset["architecture"] = "transformer";
+    json badCell = model;
+    badCell["config"]["cell"] = "rnn";
+    json noSpecials = model;
+    auto& src = noSpecials["vocab"]["source"];
+    src.erase(std::find(src.begin(), src.end(), json("<unk>")));
+    json dotScore = model;
+    dotScore["config"]["score"] = "dot";
+    dotScore["weights"].erase("attention.W_q");
+    json location = readJson(golden("luong_location.model.json"));
+    const int maxLen = location["config"]["max_len"].get<int>();
+    QString longSentence;
+    for (int i = 0; i <= maxLen; ++i) longSentence += QStringLiteral("the ");
+
+    const QString s = QStringLiteral("the cat");
+    QTest::newRow("missing weight") << QString::fromStdString(noWeight.dump()) << QStringList{s} << QStringLiteral("attention.W_k");
+    QTest::newRow("wrong shape") << QString::fromStdString(badShape.dump()) << QStringList{s} << QStringLiteral("bridge.weight");
+    QTest::newRow("unknown preset") << QString::fromStdString(badPreset.dump()) << QStringList{s} << QStringLiteral("/architecture");
+    QTest::newRow("unknown cell") << QString::fromStdString(badCell.dump()) << QStringList{s} << QStringLiteral("/config/cell");
+    QTest::newRow("vocab without <unk>") << QString::fromStdString(noSpecials.dump()) << QStringList{s} << QStringLiteral("<unk>");
+    QTest::newRow("score vs dims") << QString::fromStdString(dotScore.dump()) << QStringList{s} << QStringLiteral("/config/score");
+    QTest::newRow("location too long") << QString::fromStdString(location.dump()) << QStringList{longSentence} << QStringLiteral("max_len");
+    QTest::newRow("empty sentence") << QString() << QStringList{QStringLiteral("  ")} << QStringLiteral("empty sentence");
+    QTest::newRow("not json") << QStringLiteral("{\"format\": ") << QStringList{s} << QStringLiteral("JSON");
+    QTest::newRow("beam 0") << QString() << QStringList{s, QStringLiteral("--beam"), QStringLiteral("0")} << QStringLiteral("--beam");
+    QTest::newRow("no sentence") << QString() << QStringList{} << QStringLiteral("sentence");
+    QTest::newRow("missing --file") << QString() << QStringList{QStringLiteral("--file"), QStringLiteral("/nonexistent/x.txt")} << QStringLiteral("x.txt");
+}
+
+void TestCliTranslate::badInput()
+{
+    QFETCH(QString, modelText);
+    QFETCH(QStringList, args);
+    QFETCH(QString, mention);
+    QString model = golden("bahdanau.model.json");
+    if (!modelText.isEmpty()) {
+        model = dir_.filePath(QStringLiteral("bad.model.json"));
+        writeFile(model, modelText.toStdString());
+    }
+    const Run r = attnviz(QStringList{QStringLiteral("translate"), model} + args);
+    QCOMPARE(r.status, 2);
+    QVERIFY2(r.out.isEmpty(), r.out.constData());
+    QVERIFY2(r.err.contains(mention.toUtf8()), r.err.constData());
+}
+
+QTEST_GUILESS_MAIN(TestCliTranslate)
+#include "tst_cli_translate.moc"
