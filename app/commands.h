@@ -11,6 +11,7 @@ using CommandArgs = std::vector<std::string>;
 
 int cmdAttend(const CommandArgs& args);
 int cmdTranslate(const CommandArgs& args);
+int cmdExport(const CommandArgs& args);
 int cmdTrain(const CommandArgs& args);
 
 // Dispatches argv[1]; returns -1 when argv[1] is not a command (the caller opens the window).

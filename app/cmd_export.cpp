@@ -1,0 +1,144 @@
+// attnviz export EXAMPLE|MODEL|TRACE [--input "…"] -o FILE.{png,svg,pdf,jpg,gif} [--width W --height H --dpi D]
+// (SPEC §6). A picture is the alignment heatmap (or with --view step one frame of the step view); a .gif
+// is the animated step-through, one frame per (decoder step, stage). Headless: a QApplication on the
+// offscreen platform unless QT_QPA_PLATFORM says otherwise. Uses the same code as File → Export.
+#include "app/args.h"
+#include "app/commands.h"
+
+#include "core/decoding.h"
+#include "core/error.h"
+#include "core/example.h"
+#include "core/json_io.h"
+#include "core/model.h"
+#include "core/trace.h"
+#include "ui/export.h"
+
+#include <QApplication>
+#include <QtGlobal>
+
+#include <iostream>
+
+namespace attnviz::app {
+
+namespace {
+
+const char* const kUsage =
+    "attnviz export EXAMPLE|MODEL|TRACE [--input \"sentence\"] -o FILE.{png,jpg,svg,pdf,gif} [--width W --height H --dpi D]\n"
+    "       [--score ID] [--beam K] [--view heatmap|step --step T --stage 0-5] [--fps N] [--colormap viridis|magma|blues|greys|rdbu]";
+
+// Builds the trace from an example (its own states), a model (decoding --input) or a saved trace.
+Trace loadTrace(const std::string& file, const Args& args)
+{
+    const json doc = loadDocument(file, modelLimits());
+    const std::string format = doc.is_object() && doc.contains("format") && doc["format"].is_string() ? doc["format"].get<std::string>() : "";
+    if (format == "attnviz-example") {
+        if (args.has("--input") || args.has("--beam"))
+            throw UsageError("--input and --beam are for models; an example carries its own hidden states");
+        Example ex = loadExample(file);
+        if (args.has("--score")) {
+            const std::string id = args.value("--score");
+            const std::optional<ScoreKind> kind = scoreKindFromId(id);
+            if (!kind) {
+                std::string ids;
+                for (const std::string& s : allScoreIds()) ids += (ids.empty() ? "" : ", ") + s;
+                throw UsageError("--score: expected one of " + ids + ", found \"" + id + "\"");
+            }
+            ex = withScore(ex, *kind);
+        }
+        return exampleTrace(ex);
+    }
+    if (format == "attnviz-model") {
+        if (!args.has("--input"))
+            throw UsageError("a model needs the sentence to translate: --input \"…\"");
+        if (args.has("--score"))
+            throw UsageError("--score is for examples; a model's score function is part of the model");
+        DecodeOptions options;
+        options.beam = static_cast<int>(args.integer("--beam", 1, 1, 1000));
+        return translate(modelFromJson(doc, file), args.value("--input"), options).best;
+    }
+    if (format == "attnviz-trace") {
+        if (args.has("--input") || args.has("--score") || args.has("--beam"))
+            throw UsageError("--input, --score and --beam do not apply to a saved trace");
+        return traceFromJson(doc, file);
+    }
+    throw InputError(file, "/format", "expected \"attnviz-example\", \"attnviz-model\" or \"attnviz-trace\", found "
+                                          + (doc.is_object() && doc.contains("format") ? describeJson(doc["format"]) : std::string("no \"format\" key")));
+}
+
+// Qt's chatter on a headless run (the runtime-dir notice) is not an error; everything else goes to stderr.
+void quietHandler(QtMsgType type, const QMessageLogContext&, const QString& msg)
+{
+    if (type == QtDebugMsg || type == QtInfoMsg || msg.contains(QLatin1String("XDG_RUNTIME_DIR")))
+        return;
+    std::cerr << msg.toStdString() << "\n";
+}
+
+} // namespace
+
+int cmdExport(const CommandArgs& argv)
+{
+    ArgSpec spec;
+    spec.valueOptions = {"-o", "--input", "--width", "--height", "--dpi", "--score", "--beam", "--view", "--step", "--stage", "--fps", "--colormap"};
+    spec.minPositional = spec.maxPositional = 1;
+    spec.usage = kUsage;
+    Args args(argv, spec);
+    if (!args.has("-o"))
+        throw UsageError(std::string("expected -o FILE; usage: ") + kUsage);
+
+    ui::ExportOptions options;
+    options.path = QString::fromStdString(args.value("-o"));
+    const ui::ExportFormat format = ui::exportFormatFor(options.path);
+    if (format == ui::ExportFormat::Unknown)
+        throw UsageError("-o " + args.value("-o") + ": expected a file ending in .png, .jpg, .svg, .pdf or .gif");
+    const std::string view = args.value("--view", "heatmap");
+    if (view != "heatmap" && view != "step")
+        throw UsageError("--view: expected heatmap or step, found \"" + view + "\"");
+    if (format == ui::ExportFormat::Gif && args.has("--view"))
+        throw UsageError("--view does not apply to a .gif (always the animated step-through)");
+    const ui::ExportWhat what = format == ui::ExportFormat::Gif ? ui::ExportWhat::Animation
+        : view == "step"                                        ? ui::ExportWhat::StepFrame
+                                                                : ui::ExportWhat::Heatmap;
+    const QSize def = ui::defaultExportSize(what);
+    options.size = QSize(static_cast<int>(args.integer("--width", def.width(), 16, 16384)), static_cast<int>(args.integer("--height", def.height(), 16, 16384)));
+    options.dpi = args.number("--dpi", 96, 10, 2400);
+    options.fps = static_cast<int>(args.integer("--fps", 2, 1, 50));
+    if (args.has("--colormap")) {
+        const QString name = QString::fromStdString(args.value("--colormap")).toLower();
+        const QStringList names{QStringLiteral("viridis"), QStringLiteral("magma"), QStringLiteral("blues"), QStringLiteral("greys"), QStringLiteral("rdbu")};
+        if (!names.contains(name))
+            throw UsageError("--colormap: expected viridis, magma, blues, greys or rdbu, found \"" + args.value("--colormap") + "\"");
+        options.colorMap = static_cast<ui::ColorMap>(names.indexOf(name));
+    }
+    if (what != ui::ExportWhat::StepFrame && (args.has("--step") || args.has("--stage")))
+        throw UsageError("--step and --stage choose a frame of --view step");
+
+    const Trace trace = loadTrace(args.positional()[0], args);
+    ui::StepPosition pos;
+    if (what == ui::ExportWhat::StepFrame) {
+        pos.step = static_cast<int>(args.integer("--step", 1, 1, std::max<long long>(1, static_cast<long long>(trace.steps.size())))) - 1;
+        pos.stage = static_cast<ui::Stage>(args.integer("--stage", 5, 0, ui::kStageCount - 1));
+    }
+
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    const QtMessageHandler previous = qInstallMessageHandler(quietHandler);
+    static int qtArgc = 1;
+    static char arg0[] = "attnviz";
+    static char* qtArgv[] = {arg0, nullptr};
+    QApplication app(qtArgc, qtArgv);
+    QString error;
+    bool ok = false;
+    switch (what) {
+    case ui::ExportWhat::Heatmap: ok = ui::exportHeatmap(trace, options, &error); break;
+    case ui::ExportWhat::StepFrame: ok = ui::exportStepFrame(trace, pos, options, &error); break;
+    case ui::ExportWhat::Animation: ok = ui::exportAnimation(trace, options, &error); break;
+    }
+    qInstallMessageHandler(previous);
+    if (!ok) {
+        std::cerr << "attnviz export: " << error.toStdString() << "\n";
+        return 2;
+    }
+    return 0;
+}
+
+} // namespace attnviz::app
