@@ -3,12 +3,9 @@
 #include "core/error.h"
 #include "core/json_io.h"
 
-#if __has_include("core/decoding.h") && __has_include("core/model.h")
-#define ATTNVIZ_HAVE_DECODER 1
 #include "core/decoding.h"
 #include "core/model.h"
 #include "core/vocab.h"
-#endif
 
 #include <QFile>
 #include <QFileInfo>
@@ -22,12 +19,6 @@ static void initAttnvizResources()
 {
     Q_INIT_RESOURCE(resources);
 }
-
-namespace attnviz {
-#ifndef ATTNVIZ_HAVE_DECODER
-struct Model {};  // models need the decoder; without it this build opens examples and traces only
-#endif
-} // namespace attnviz
 
 namespace attnviz::ui {
 
@@ -59,7 +50,6 @@ json readDocument(const QString& path)
     return parseDocument(bytes.toStdString(), path.endsWith(QLatin1String(".cbor")), name, modelLimits());
 }
 
-#ifdef ATTNVIZ_HAVE_DECODER
 // A sentence the model knows, so a freshly opened model shows a translation at once: the first few
 // ordinary source tokens.
 QString defaultSentence(const Model& m)
@@ -72,7 +62,6 @@ QString defaultSentence(const Model& m)
     }
     return QString::fromStdString(detokenize(words, m.tokenizerKind()));
 }
-#endif
 
 } // namespace
 
@@ -86,11 +75,7 @@ Document::~Document() = default;
 
 bool Document::modelsSupported()
 {
-#ifdef ATTNVIZ_HAVE_DECODER
     return true;
-#else
-    return false;
-#endif
 }
 
 QString Document::title() const
@@ -128,12 +113,8 @@ Document::Loaded Document::load(const QString& path)
             out.trace = std::make_shared<const Trace>(traceFromJson(doc, file));
             out.kind = Kind::Trace;
         } else if (id == "attnviz-model") {
-#ifdef ATTNVIZ_HAVE_DECODER
             out.model = std::make_shared<const Model>(modelFromJson(doc, file));
             out.kind = Kind::Model;
-#else
-            throw InputError(file, "/format", "expected an example or a trace (this build cannot run models), found a model");
-#endif
         } else {
             throw InputError(file, "/format",
                              "expected \"attnviz-example\", \"attnviz-model\" or \"attnviz-trace\", found "
@@ -204,9 +185,7 @@ bool Document::install(Loaded&& loaded)
     emit scoreChanged(scoreId());
     if (kind_ == Kind::Model) {
         setTrace(std::make_shared<const Trace>());
-#ifdef ATTNVIZ_HAVE_DECODER
         translate(defaultSentence(*model_), beam_);
-#endif
     } else {
         setTrace(std::move(loaded.trace));
     }
@@ -274,7 +253,6 @@ void Document::translate(const QString& sentence, int beam)
 {
     sentence_ = sentence;
     beam_ = beam < 1 ? 1 : beam;
-#ifdef ATTNVIZ_HAVE_DECODER
     if (!model_) {
         emit recomputeFailed(QStringLiteral("Open a model to translate a sentence."));
         return;
@@ -303,9 +281,6 @@ void Document::translate(const QString& sentence, int beam)
         }
         setTrace(std::move(r.first));
     });
-#else
-    emit recomputeFailed(QStringLiteral("This build cannot run models."));
-#endif
 }
 
 void Document::setBusy(bool busy)

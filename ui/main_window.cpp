@@ -2,21 +2,15 @@
 
 #include "core/score_functions.h"
 #include "ui/context_view.h"
+#include "ui/heatmap_view.h"
 #include "ui/document.h"
 #include "ui/score_table_model.h"
 #include "ui/settings.h"
 #include "ui/step_controller.h"
+#include "ui/step_view.h"
 #include "ui/transport_bar.h"
 #include "ui/value_delegate.h"
 
-#if __has_include("ui/step_view.h")
-#define ATTNVIZ_HAVE_STEP_VIEW 1
-#include "ui/step_view.h"
-#endif
-#if __has_include("ui/heatmap_view.h")
-#define ATTNVIZ_HAVE_HEATMAP 1
-#include "ui/heatmap_view.h"
-#endif
 
 #include <QAction>
 #include <QActionGroup>
@@ -99,40 +93,26 @@ void MainWindow::buildViews()
     auto* layout = new QVBoxLayout(centre);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
-#ifdef ATTNVIZ_HAVE_STEP_VIEW
     stepView_ = new StepView(centre);
-    stepWidget_ = stepView_;
     connect(stepView_, &StepView::stateEdited, doc_, &Document::setValue, Qt::QueuedConnection);
-#else
-    stepPlaceholder_ = new QLabel(centre);
-    stepPlaceholder_->setAlignment(Qt::AlignCenter);
-    stepWidget_ = stepPlaceholder_;
-#endif
-    stepWidget_->setMinimumSize(480, 320);
-    layout->addWidget(stepWidget_, 1);
+    stepView_->setMinimumSize(480, 320);
+    layout->addWidget(stepView_, 1);
     transport_ = new TransportBar(ctl_, centre);
     layout->addWidget(transport_);
     setCentralWidget(centre);
 
-#ifdef ATTNVIZ_HAVE_HEATMAP
     heatmap_ = new HeatmapView(this);
-    heatmapWidget_ = heatmap_;
     connect(heatmap_, &HeatmapView::stepClicked, ctl_, &StepController::seekStep);
-#else
-    heatmapWidget_ = new QLabel(tr("Alignment heatmap"), this);
-    static_cast<QLabel*>(heatmapWidget_)->setAlignment(Qt::AlignCenter);
-#endif
-    heatmapWidget_->setMinimumSize(260, 220);
+    heatmap_->setMinimumSize(260, 220);
     auto* heatDock = new QDockWidget(tr("Alignment heatmap"), this);
     heatDock->setObjectName(QStringLiteral("heatmapDock"));
-    heatDock->setWidget(heatmapWidget_);
+    heatDock->setWidget(heatmap_);
     addDockWidget(Qt::RightDockWidgetArea, heatDock);
 
     context_ = new ContextView(this);
     auto* contextDock = new QDockWidget(tr("Context and decoder state"), this);
     contextDock->setObjectName(QStringLiteral("contextDock"));
     contextDock->setWidget(context_);
-    addDockWidget(Qt::RightDockWidgetArea, contextDock);
 
     tableView_ = new QTableView(this);
     tableView_->setModel(table_);
@@ -155,9 +135,10 @@ void MainWindow::buildViews()
     tableDock->setObjectName(QStringLiteral("tableDock"));
     tableDock->setWidget(tableView_);
     addDockWidget(Qt::BottomDockWidgetArea, tableDock);
-    resizeDocks({heatDock, contextDock}, {420, 420}, Qt::Horizontal);
-    resizeDocks({heatDock, contextDock}, {330, 230}, Qt::Vertical);
-    resizeDocks({tableDock}, {190}, Qt::Vertical);
+    splitDockWidget(tableDock, contextDock, Qt::Horizontal);
+    resizeDocks({heatDock}, {440}, Qt::Horizontal);
+    resizeDocks({tableDock, contextDock}, {700, 560}, Qt::Horizontal);
+    resizeDocks({tableDock}, {200}, Qt::Vertical);
 }
 
 void MainWindow::buildInputBar()
@@ -255,9 +236,7 @@ void MainWindow::onDocumentChanged()
     if (isModel && sentence_->text().isEmpty())
         sentence_->setText(doc_->lastSentence());
     table_->setEditable(isExample);
-#ifdef ATTNVIZ_HAVE_STEP_VIEW
     stepView_->setEditable(isExample);
-#endif
     problem_->clear();
     updateTitle();
 }
@@ -271,12 +250,8 @@ void MainWindow::onTraceChanged(std::shared_ptr<const Trace> trace)
         sentence_->setText(doc_->lastSentence());
     table_->setTrace(trace);
     context_->setTrace(trace);
-#ifdef ATTNVIZ_HAVE_STEP_VIEW
     stepView_->setTrace(trace);
-#endif
-#ifdef ATTNVIZ_HAVE_HEATMAP
     heatmap_->setTrace(trace);
-#endif
     QStringList labels;
     for (int i = 0; i < steps; ++i)
         labels << QString::fromStdString(trace->steps[static_cast<std::size_t>(i)].token);
@@ -295,12 +270,8 @@ void MainWindow::onPosition(const StepPosition& pos)
 {
     table_->setStep(pos.step);
     context_->setPosition(pos);
-#ifdef ATTNVIZ_HAVE_STEP_VIEW
     stepView_->setPosition(pos);
-#endif
-#ifdef ATTNVIZ_HAVE_HEATMAP
     heatmap_->setPosition(pos);
-#endif
     const int steps = ctl_->stepCount();
     QString text = steps == 0 ? tr("No steps")
                               : tr("Step %1 of %2 · stage %3 of %4: %5")
@@ -310,8 +281,6 @@ void MainWindow::onPosition(const StepPosition& pos)
                                     .arg(kStageCount)
                                     .arg(QLatin1String(stageName(pos.stage)));
     statusPosition_->setText(text);
-    if (stepPlaceholder_)
-        stepPlaceholder_->setText(tr("Step view\n%1").arg(text));
 }
 
 void MainWindow::updateTitle()
@@ -328,12 +297,8 @@ void MainWindow::setColorMap(ColorMap map)
     delegate_->setColorMap(map);
     tableView_->viewport()->update();
     context_->setColorMap(map);
-#ifdef ATTNVIZ_HAVE_STEP_VIEW
     stepView_->setColorMap(map);
-#endif
-#ifdef ATTNVIZ_HAVE_HEATMAP
     heatmap_->setColorMap(map);
-#endif
     if (colorMaps_)
         for (QAction* a : colorMaps_->actions())
             a->setChecked(a->data().toInt() == static_cast<int>(map));

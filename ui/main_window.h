@@ -61,8 +61,8 @@ public:
     TransportBar* transportBar() const { return transport_; }
     QComboBox* scorePicker() const { return score_; }
     QLabel* problemLabel() const { return problem_; }
-    QWidget* stepViewWidget() const { return stepWidget_; }
-    QWidget* heatmapWidget() const { return heatmapWidget_; }
+    StepView* stepView() const { return stepView_; }
+    HeatmapView* heatmapView() const { return heatmap_; }
     ColorMap colorMap() const { return colorMap_; }
     void setColorMap(ColorMap map);
 
@@ -97,11 +97,8 @@ private:
     QTableView* tableView_ = nullptr;
     ContextView* context_ = nullptr;
     TransportBar* transport_ = nullptr;
-    QWidget* stepWidget_ = nullptr;
-    QWidget* heatmapWidget_ = nullptr;
-    StepView* stepView_ = nullptr;        // null until the step view is part of the build
-    HeatmapView* heatmap_ = nullptr;      // likewise
-    QLabel* stepPlaceholder_ = nullptr;
+    StepView* stepView_ = nullptr;
+    HeatmapView* heatmap_ = nullptr;
 
     QComboBox* score_ = nullptr;
     QLabel* problem_ = nullptr;

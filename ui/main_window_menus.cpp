@@ -3,14 +3,11 @@
 
 #include "core/trace.h"
 #include "ui/document.h"
+#include "ui/export.h"
 #include "ui/export_dialog.h"
 #include "ui/settings.h"
 #include "ui/step_controller.h"
 
-#if __has_include("ui/export.h")
-#define ATTNVIZ_HAVE_EXPORT 1
-#include "ui/export.h"
-#endif
 
 #include <QAction>
 #include <QActionGroup>
@@ -187,14 +184,12 @@ void MainWindow::exportWith(int kindValue)
                            : kind == ExportDialog::Kind::StepFrame ? QStringLiteral("_step.png")
                                                                    : QStringLiteral("_steps.gif");
     ExportDialog dialog(kind, QDir(Settings::lastFolder()).filePath(base + suffix), this);
-    if (kind == ExportDialog::Kind::StepFrame)
-        dialog.setPixelSize(stepViewWidget()->size().expandedTo(QSize(640, 400)));
-    else if (kind == ExportDialog::Kind::Animation)
-        dialog.setPixelSize(QSize(960, 600));
+    dialog.setPixelSize(defaultExportSize(kind == ExportDialog::Kind::Heatmap     ? ExportWhat::Heatmap
+                                          : kind == ExportDialog::Kind::StepFrame ? ExportWhat::StepFrame
+                                                                                  : ExportWhat::Animation));
     if (dialog.exec() != QDialog::Accepted)
         return;
     Settings::setLastFolder(QFileInfo(dialog.path()).absolutePath());
-#ifdef ATTNVIZ_HAVE_EXPORT
     ExportOptions opt;
     opt.path = dialog.path();
     opt.size = dialog.size();
@@ -223,9 +218,6 @@ void MainWindow::exportWith(int kindValue)
         statusBar()->showMessage(tr("Wrote %1").arg(opt.path), 6000);
     else
         reportError(error.isEmpty() ? tr("Export to %1 failed.").arg(opt.path) : error);
-#else
-    reportError(tr("Export is not part of this build yet."));
-#endif
 }
 
 } // namespace attnviz::ui
