@@ -6,8 +6,10 @@
 #include "core/trace.h"
 #include "ui/context_view.h"
 #include "ui/document.h"
+#include "ui/heatmap_view.h"
 #include "ui/score_table_model.h"
 #include "ui/step_controller.h"
+#include "ui/step_view.h"
 #include "ui/transport_bar.h"
 
 #include <QComboBox>
@@ -93,10 +95,18 @@ void TestMainWindow::steppingMovesEveryView()
     openTwoSteps(w);
     QCOMPARE(w.controller()->position().index(), 0);  // a new document starts at the beginning
     QCOMPARE(w.scoreTable()->step(), 0);
+    QCOMPARE(w.heatmapView()->rows(), 2);
+    QCOMPARE(w.heatmapView()->currentRow(), 0);
+    QCOMPARE(w.heatmapView()->filledRows(), 1);
+    QCOMPARE(w.stepView()->position().index(), 0);
     w.controller()->nextStep();
     QCOMPARE(w.controller()->position().step, 1);
     QCOMPARE(w.scoreTable()->step(), 1);
     QCOMPARE(w.contextView()->step(), 1);
+    QCOMPARE(w.heatmapView()->currentRow(), 1);
+    QCOMPARE(w.heatmapView()->filledRows(), 2);
+    QCOMPARE(w.stepView()->position().step, 1);
+    QCOMPARE(w.stepView()->position().progress, 1.0);
     QCOMPARE(cell(w.scoreTable(), w.scoreTable()->queryRow(), ScoreTableModel::StateColumn), QStringLiteral("[0, 0, 1]"));
     QVERIFY(w.contextView()->plainText().contains(QStringLiteral("suis")));
     w.controller()->previousStage();  // step 0, feed
@@ -138,8 +148,14 @@ void TestMainWindow::scrubbingTheTimeline()
     QCOMPARE(w.controller()->position().step, 1);
     QCOMPARE(w.controller()->position().stage, Stage::Softmax);
     QCOMPARE(w.scoreTable()->step(), 1);
+    QCOMPARE(w.heatmapView()->currentRow(), 1);
+    QCOMPARE(w.stepView()->position().index(), 8);
     timeline->setValue(3);
     QCOMPARE(w.scoreTable()->step(), 0);
+    QCOMPARE(w.heatmapView()->filledRows(), 1);
+    QCOMPARE(w.stepView()->position().stage, Stage::Align);
+    emit w.heatmapView()->stepClicked(1);  // a click on the heatmap's second row
+    QCOMPARE(w.controller()->position().index(), 9);
 }
 
 void TestMainWindow::scorePickerRecomputes()
@@ -188,6 +204,10 @@ void TestMainWindow::editingTheTableRecomputes()
     QTRY_COMPARE(cell(m, m->contextRow(), ScoreTableModel::AlignmentColumn), QStringLiteral("[0, 50, 1]"));
     QCOMPARE(cell(m, m->encoderRow(3), ScoreTableModel::ScoreColumn), QStringLiteral("260"));
     QVERIFY(w.contextView()->plainText().contains(QStringLiteral("50")));
+    // The step view's state cells edit the same way (StepView::stateEdited).
+    emit w.stepView()->stateEdited(false, 3, 1, 5.0);
+    QTRY_COMPARE(cell(m, m->contextRow(), ScoreTableModel::AlignmentColumn), QStringLiteral("[5, 0, 1]"));
+    QCOMPARE(w.stepView()->trace(), w.document()->trace());
 }
 
 void TestMainWindow::badFileIsReportedAndThePreviousStays()
