@@ -163,7 +163,8 @@ struct AdamState {
 
 // Adam (Kingma & Ba 2015, Algorithm 1) on the mean gradient g = Σ grads / tokens, after scaling g so
 // its global L2 norm is at most clipNorm (Pascanu et al. 2013).
-void adamStep(ParamStore& params, Gradient& grad, AdamState& st, const TrainOptions& o)
+// Returns false (and changes nothing) when the loss or the gradient is not finite.
+bool adamStep(ParamStore& params, Gradient& grad, AdamState& st, const TrainOptions& o)
 {
     const double inv = 1.0 / static_cast<double>(std::max<long long>(1, grad.tokens));
     double sq = 0.0;
@@ -172,6 +173,8 @@ void adamStep(ParamStore& params, Gradient& grad, AdamState& st, const TrainOpti
         sq += g.squaredNorm();
     }
     const double norm = std::sqrt(sq);
+    if (!std::isfinite(norm) || !std::isfinite(grad.lossSum))
+        return false;  // an overflowed batch: skip the update rather than poison every parameter
     const double clip = (o.clipNorm > 0.0 && norm > o.clipNorm) ? o.clipNorm / norm : 1.0;
     ++st.step;
     const double c1 = 1.0 - std::pow(o.beta1, static_cast<double>(st.step));
@@ -191,6 +194,7 @@ void adamStep(ParamStore& params, Gradient& grad, AdamState& st, const TrainOpti
         v = o.beta2 * v + (1.0 - o.beta2) * g.cwiseAbs2();               // v_t = β₂ v + (1 − β₂) g²
         p.array() -= o.learningRate * (m.array() / c1) / ((v.array() / c2).sqrt() + o.epsilon);  // θ −= α m̂ / (√v̂ + ε)
     }
+    return true;
 }
 
 } // namespace
@@ -264,9 +268,12 @@ TrainResult train(Model model, const std::vector<PairIds>& trainData, const std:
                 break;
             }
             Gradient g = batchGradient(model, params, trainData, plan[b], o.threads);
-            lossSum += g.lossSum;
-            tokens += g.tokens;
-            adamStep(params, g, adam, o);
+            if (adamStep(params, g, adam, o)) {
+                lossSum += g.lossSum;
+                tokens += g.tokens;
+            } else {
+                ++result.skippedBatches;
+            }
             ++batchesDone;
             if (progress) {
                 TrainProgress p;

@@ -49,6 +49,7 @@ struct TrainResult {
     int bestEpoch = 0;           // 0: no epoch finished
     std::vector<EpochResult> history;
     bool cancelled = false;
+    long long skippedBatches = 0;  // batches whose loss or gradient was not finite (no update made)
 };
 
 // Data as ids for `model`'s vocabularies and tokenizer (unknown tokens → <unk>).
