@@ -14,7 +14,7 @@ namespace attnviz::ui {
 
 namespace {
 
-constexpr Eigen::Index kMaxCells = 16;  // longer vectors: the first cells, then "… (d = 256)"
+constexpr Eigen::Index kMaxCells = 10;  // longer vectors: the first cells, then "… (d = 256)"
 
 QString esc(const std::string& s)
 {

@@ -34,6 +34,8 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace attnviz::ui {
 
 MainWindow::MainWindow(QWidget* parent)
@@ -263,6 +265,8 @@ void MainWindow::onTraceChanged(std::shared_ptr<const Trace> trace)
     transport_->sync();
     transport_->setStepLabels(labels);
     tableView_->resizeColumnsToContents();
+    for (int c = 0; c < table_->columnCount(); ++c)  // long vectors: the tooltip has them in full
+        tableView_->setColumnWidth(c, std::min(tableView_->columnWidth(c), 300));
     updateTitle();
 }
 

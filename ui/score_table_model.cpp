@@ -18,7 +18,7 @@ QString qs(const std::string& s)
     return QString::fromStdString(s);
 }
 
-QString vectorText(const Vec& v, int decimals = 4, Eigen::Index maxShown = 8)
+QString vectorText(const Vec& v, int decimals = 4, Eigen::Index maxShown = 6)
 {
     return qs(formatVector(v, decimals, maxShown));
 }
