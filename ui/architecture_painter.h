@@ -1,0 +1,33 @@
+#pragma once
+// Draws an ArchitectureGraph (laid out by layoutArchitecture) with the current decoder step and stage
+// highlighted and the step's attention weights as lines from the decoder step to the encoder positions.
+// Shared by ArchitectureView and the export (ui/view_export.h).
+#include "core/architecture_graph.h"
+#include "core/trace.h"
+#include "ui/step_state.h"
+#include "ui/zoom_pan.h"
+
+#include <QFont>
+#include <QString>
+#include <QStringList>
+
+class QPainter;
+
+namespace attnviz::ui {
+
+struct ArchitecturePaintOptions {
+    QFont font;                 // default: DejaVu Sans 9 pt
+    bool showHeader = true;     // description of the wiring, top left (not zoomed)
+    bool showLegend = true;     // edge kinds, bottom left (not zoomed)
+};
+
+// `trace` may be null (no weights, no tokens). `t` maps the scene to the painter's device coordinates.
+void paintArchitecture(QPainter& p, const QRectF& rect, const ArchitectureGraph& graph, const Trace* trace,
+                       const StepPosition& pos, const ViewTransform& t, const ArchitecturePaintOptions& options = {});
+
+// Two lines describing the wiring in words (e.g. "query: previous bottom decoder state …").
+QStringList describeArchitecture(const ArchitectureGraph& graph);
+// A node's tooltip text ("encoder layer 1 ←, position 3 "cat"").
+QString describeNode(const ArchitectureGraph& graph, int node, const Trace* trace);
+
+} // namespace attnviz::ui

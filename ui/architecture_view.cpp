@@ -1,0 +1,99 @@
+#include "ui/architecture_view.h"
+
+#include "core/model.h"
+#include "ui/architecture_layout.h"
+
+#include <QHelpEvent>
+#include <QPainter>
+#include <QToolTip>
+
+namespace attnviz::ui {
+
+ArchitectureView::ArchitectureView(QWidget* parent) : ZoomPanWidget(parent)
+{
+    setMinimumSize(240, 160);
+    setToolTip(QString());
+}
+
+void ArchitectureView::setModel(std::shared_ptr<const attnviz::Model> model)
+{
+    model_ = std::move(model);
+    rebuild();
+}
+
+void ArchitectureView::setTrace(std::shared_ptr<const attnviz::Trace> trace)
+{
+    trace_ = std::move(trace);
+    rebuild();
+}
+
+void ArchitectureView::setPosition(const attnviz::ui::StepPosition& pos)
+{
+    pos_ = pos;
+    update();
+}
+
+void ArchitectureView::rebuild()
+{
+    const int n = trace_ ? static_cast<int>(trace_->sourceTokens.size()) : 0;
+    const int T = trace_ ? static_cast<int>(trace_->steps.size()) : 0;
+    const auto old = graph_ ? std::make_tuple(graph_->preset, graph_->layers, graph_->sourceLength, graph_->targetLength)
+                            : std::make_tuple(std::string(), 0, 0, 0);
+    graph_.reset();
+    try {
+        if (model_ && (!trace_ || trace_->architecture.empty() || trace_->architecture == model_->architecture))
+            graph_ = buildArchitectureGraph(*model_, std::max(1, n), T);
+        else if (trace_ && isPreset(trace_->architecture)) {
+            const ModelConfig c = presetConfig(trace_->architecture, 1, 1);
+            graph_ = buildArchitectureGraph(trace_->architecture, c, presetTopology(trace_->architecture, c), std::max(1, n), T);
+        }
+    } catch (const std::exception&) {
+        graph_.reset();
+    }
+    bounds_ = graph_ ? layoutArchitecture(*graph_).bounds : QRectF();
+    const auto now = graph_ ? std::make_tuple(graph_->preset, graph_->layers, graph_->sourceLength, graph_->targetLength)
+                            : std::make_tuple(std::string(), 0, 0, 0);
+    if (now != old)
+        fitOnNextPaint();
+    update();
+}
+
+QRectF ArchitectureView::sceneBounds() const { return bounds_; }
+
+QRectF ArchitectureView::sceneViewport() const
+{
+    return QRectF(rect()).adjusted(4, 52, -4, -24);  // room for the header and the legend
+}
+
+void ArchitectureView::paintEvent(QPaintEvent*)
+{
+    QPainter p(this);
+    if (!graph_) {
+        p.fillRect(rect(), Qt::white);
+        p.setPen(QColor(0x60, 0x60, 0x60));
+        p.drawText(rect(), Qt::AlignCenter | Qt::TextWordWrap,
+                   tr("Open a model (or a trace saved from one) to see its architecture."));
+        return;
+    }
+    takeFitPending();
+    ArchitecturePaintOptions o;
+    o.font = QFont(font().family(), 9);
+    paintArchitecture(p, QRectF(rect()), *graph_, trace_.get(), pos_, viewTransform(), o);
+}
+
+bool ArchitectureView::event(QEvent* e)
+{
+    if (e->type() == QEvent::ToolTip && graph_) {
+        auto* he = static_cast<QHelpEvent*>(e);
+        const ArchitectureLayout L = layoutArchitecture(*graph_);
+        const int node = architectureNodeAt(L, viewTransform().unmap(he->pos()));
+        if (node >= 0)
+            QToolTip::showText(he->globalPos(), describeNode(*graph_, node, trace_.get()), this);
+        else
+            QToolTip::hideText();
+        return true;
+    }
+    return ZoomPanWidget::event(e);
+}
+
+} // namespace attnviz::ui

@@ -1,0 +1,49 @@
+#pragma once
+// The beam-search tree of a decode with beam width > 1: hypotheses per step with their log-probabilities,
+// pruned candidates greyed, finished ones (<eos>) double-framed, the winning path in bold blue, the
+// selected hypothesis in orange. Clicking a node selects the best ended hypothesis through it and emits
+// hypothesisSelected(index into DecodeResult::hypotheses) so other views can show its attention.
+#include "core/decoding.h"
+#include "ui/zoom_pan.h"
+
+#include <QFont>
+
+#include <memory>
+
+class QPainter;
+
+namespace attnviz::ui {
+
+// `selected`: index into result.hypotheses (-1: none). `t` maps the scene to the device.
+void paintBeamTree(QPainter& p, const QRectF& rect, const DecodeResult& result, int selected, const ViewTransform& t,
+                   const QFont& font = QFont());
+
+class BeamView : public ZoomPanWidget {
+    Q_OBJECT
+public:
+    explicit BeamView(QWidget* parent = nullptr);
+    void setResult(std::shared_ptr<const attnviz::DecodeResult> result);
+    std::shared_ptr<const attnviz::DecodeResult> result() const { return result_; }
+    int selectedHypothesis() const { return selected_; }
+    QSize sizeHint() const override { return QSize(800, 420); }
+
+public slots:
+    void setSelectedHypothesis(int index);  // no signal
+
+signals:
+    void hypothesisSelected(int index);
+
+protected:
+    QRectF sceneBounds() const override;
+    QRectF sceneViewport() const override;
+    void paintEvent(QPaintEvent* e) override;
+    void clicked(const QPointF& device) override;
+    bool event(QEvent* e) override;
+
+private:
+    std::shared_ptr<const attnviz::DecodeResult> result_;
+    QRectF bounds_;
+    int selected_ = -1;
+};
+
+} // namespace attnviz::ui

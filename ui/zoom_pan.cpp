@@ -1,0 +1,138 @@
+#include "ui/zoom_pan.h"
+
+#include <QKeyEvent>
+#include <QMouseEvent>
+#include <QWheelEvent>
+
+#include <algorithm>
+#include <cmath>
+
+namespace attnviz::ui {
+
+namespace {
+constexpr double kMinZoom = 0.05, kMaxZoom = 8.0;
+}
+
+ViewTransform fitTransform(const QRectF& scene, const QRectF& viewport, double maxZoom)
+{
+    ViewTransform t;
+    if (scene.width() <= 0 || scene.height() <= 0 || viewport.width() <= 0 || viewport.height() <= 0)
+        return t;
+    t.zoom = std::clamp(std::min(viewport.width() / scene.width(), viewport.height() / scene.height()), kMinZoom, maxZoom);
+    t.offset = viewport.center() - scene.center() * t.zoom;
+    return t;
+}
+
+ViewTransform zoomedAbout(const ViewTransform& t, double factor, const QPointF& anchor)
+{
+    ViewTransform r;
+    r.zoom = std::clamp(t.zoom * factor, kMinZoom, kMaxZoom);
+    const QPointF scene = t.unmap(anchor);
+    r.offset = anchor - scene * r.zoom;
+    return r;
+}
+
+ZoomPanWidget::ZoomPanWidget(QWidget* parent) : QWidget(parent)
+{
+    setFocusPolicy(Qt::StrongFocus);
+    setMouseTracking(true);
+}
+
+void ZoomPanWidget::setViewTransform(const ViewTransform& t)
+{
+    transform_ = t;
+    fitted_ = false;
+    update();
+}
+
+void ZoomPanWidget::zoomIn()
+{
+    setViewTransform(zoomedAbout(transform_, 1.25, QRectF(rect()).center()));
+}
+
+void ZoomPanWidget::zoomOut()
+{
+    setViewTransform(zoomedAbout(transform_, 1 / 1.25, QRectF(rect()).center()));
+}
+
+void ZoomPanWidget::fit()
+{
+    transform_ = fitTransform(sceneBounds(), sceneViewport());
+    fitted_ = true;
+    fitPending_ = false;
+    update();
+}
+
+bool ZoomPanWidget::takeFitPending()
+{
+    if (!fitPending_)
+        return false;
+    fitPending_ = false;
+    transform_ = fitTransform(sceneBounds(), sceneViewport());
+    fitted_ = true;
+    return true;
+}
+
+void ZoomPanWidget::wheelEvent(QWheelEvent* e)
+{
+    const double steps = e->angleDelta().y() / 120.0;
+    if (steps == 0)
+        return;
+    setViewTransform(zoomedAbout(transform_, std::pow(1.15, steps), e->position()));
+    e->accept();
+}
+
+void ZoomPanWidget::mousePressEvent(QMouseEvent* e)
+{
+    if (e->button() != Qt::LeftButton)
+        return;
+    dragging_ = true;
+    moved_ = false;
+    dragStart_ = e->position();
+    offsetStart_ = transform_.offset;
+}
+
+void ZoomPanWidget::mouseMoveEvent(QMouseEvent* e)
+{
+    if (!dragging_)
+        return;
+    const QPointF d = e->position() - dragStart_;
+    if (!moved_ && d.manhattanLength() < 4)
+        return;
+    moved_ = true;
+    setCursor(Qt::ClosedHandCursor);
+    ViewTransform t = transform_;
+    t.offset = offsetStart_ + d;
+    setViewTransform(t);
+}
+
+void ZoomPanWidget::mouseReleaseEvent(QMouseEvent* e)
+{
+    if (e->button() != Qt::LeftButton || !dragging_)
+        return;
+    dragging_ = false;
+    unsetCursor();
+    if (!moved_)
+        clicked(e->position());
+}
+
+void ZoomPanWidget::keyPressEvent(QKeyEvent* e)
+{
+    if (e->key() == Qt::Key_F || e->key() == Qt::Key_0)
+        fit();
+    else if (e->key() == Qt::Key_Plus || e->key() == Qt::Key_Equal)
+        zoomIn();
+    else if (e->key() == Qt::Key_Minus)
+        zoomOut();
+    else
+        QWidget::keyPressEvent(e);
+}
+
+void ZoomPanWidget::resizeEvent(QResizeEvent* e)
+{
+    QWidget::resizeEvent(e);
+    if (fitted_)
+        fitPending_ = true;
+}
+
+} // namespace attnviz::ui

@@ -1,0 +1,59 @@
+#pragma once
+// Zoom and pan shared by the architecture view and the beam view: a scene (laid out at scale 1) drawn
+// through a ViewTransform. Wheel or Ctrl +/- zooms about the cursor/centre, dragging pans, F (or 0) fits.
+#include <QPointF>
+#include <QRectF>
+#include <QWidget>
+
+namespace attnviz::ui {
+
+// device = scene · zoom + offset
+struct ViewTransform {
+    double zoom = 1.0;
+    QPointF offset;
+    QPointF map(const QPointF& scene) const { return scene * zoom + offset; }
+    QPointF unmap(const QPointF& device) const { return (device - offset) / zoom; }
+};
+
+// The transform that shows `scene` whole and centred in `viewport` (zoom capped at maxZoom).
+ViewTransform fitTransform(const QRectF& scene, const QRectF& viewport, double maxZoom = 1.5);
+// Zooms by `factor` keeping the scene point under `anchor` (device) in place; zoom stays in [0.05, 8].
+ViewTransform zoomedAbout(const ViewTransform& t, double factor, const QPointF& anchor);
+
+class ZoomPanWidget : public QWidget {
+    Q_OBJECT
+public:
+    explicit ZoomPanWidget(QWidget* parent = nullptr);
+    const ViewTransform& viewTransform() const { return transform_; }
+    void setViewTransform(const ViewTransform& t);
+
+public slots:
+    void zoomIn();
+    void zoomOut();
+    void fit();
+
+protected:
+    // The scene's bounds (scale 1) and the part of the widget it is drawn in (for fit).
+    virtual QRectF sceneBounds() const = 0;
+    virtual QRectF sceneViewport() const { return QRectF(rect()); }
+    void fitOnNextPaint() { fitPending_ = true; }
+    bool takeFitPending();  // true once after fitOnNextPaint(); applies the fit
+
+    void wheelEvent(QWheelEvent* e) override;
+    void mousePressEvent(QMouseEvent* e) override;
+    void mouseMoveEvent(QMouseEvent* e) override;
+    void mouseReleaseEvent(QMouseEvent* e) override;
+    void keyPressEvent(QKeyEvent* e) override;
+    void resizeEvent(QResizeEvent* e) override;
+    // A click (press and release without dragging) at a device point.
+    virtual void clicked(const QPointF& device) { (void)device; }
+
+private:
+    ViewTransform transform_;
+    bool fitPending_ = true;
+    bool fitted_ = true;  // the user has not zoomed or panned since the last fit
+    bool dragging_ = false, moved_ = false;
+    QPointF dragStart_, offsetStart_;
+};
+
+} // namespace attnviz::ui
