@@ -66,6 +66,11 @@ public:
     ColorMap colorMap() const { return colorMap_; }
     void setColorMap(ColorMap map);
 
+    // File → Export without the dialog: the heatmap, the current step frame or the GIF of the whole
+    // step-through (progress dialog, cancellable). Reports failures; returns success.
+    enum class ExportKind { Heatmap = 0, StepFrame, Animation };  // = ExportDialog::Kind
+    bool exportTo(ExportKind kind, const QString& path, const QSize& size, double dpi = 96, int fps = 4);
+
 protected:
     void closeEvent(QCloseEvent* e) override;
     void dragEnterEvent(QDragEnterEvent* e) override;

@@ -190,18 +190,27 @@ void MainWindow::exportWith(int kindValue)
     if (dialog.exec() != QDialog::Accepted)
         return;
     Settings::setLastFolder(QFileInfo(dialog.path()).absolutePath());
+    exportTo(static_cast<ExportKind>(kindValue), dialog.path(), dialog.size(), dialog.dpi(), dialog.fps());
+}
+
+bool MainWindow::exportTo(ExportKind kind, const QString& path, const QSize& size, double dpi, int fps)
+{
+    if (!trace_ || trace_->steps.empty()) {
+        reportError(tr("Nothing to export: the open document has no decoder steps."));
+        return false;
+    }
     ExportOptions opt;
-    opt.path = dialog.path();
-    opt.size = dialog.size();
-    opt.dpi = dialog.dpi();
-    opt.fps = dialog.fps();
+    opt.path = path;
+    opt.size = size;
+    opt.dpi = dpi;
+    opt.fps = fps;
     opt.colorMap = colorMap_;
     QString error;
     bool ok = false;
     const std::shared_ptr<const Trace> trace = trace_;  // stays alive through the export
-    if (kind == ExportDialog::Kind::Heatmap) {
+    if (kind == ExportKind::Heatmap) {
         ok = exportHeatmap(*trace, opt, &error);
-    } else if (kind == ExportDialog::Kind::StepFrame) {
+    } else if (kind == ExportKind::StepFrame) {
         ok = exportStepFrame(*trace, ctl_->position(), opt, &error);
     } else {
         QProgressDialog progress(tr("Writing the animation…"), tr("Cancel"), 0, 100, this);
@@ -218,6 +227,7 @@ void MainWindow::exportWith(int kindValue)
         statusBar()->showMessage(tr("Wrote %1").arg(opt.path), 6000);
     else
         reportError(error.isEmpty() ? tr("Export to %1 failed.").arg(opt.path) : error);
+    return ok;
 }
 
 } // namespace attnviz::ui

@@ -14,6 +14,8 @@
 
 #include <QComboBox>
 #include <QFile>
+#include <QFileInfo>
+#include <QImage>
 #include <QLabel>
 #include <QSlider>
 #include <QTableView>
@@ -49,6 +51,7 @@ private slots:
     void scorePickerRefusesWhatTheExampleLacks();
     void editingTheTableRecomputes();
     void badFileIsReportedAndThePreviousStays();
+    void exportsWhatIsOpen();
 
 private:
     void openTwoSteps(MainWindow& w);
@@ -228,6 +231,29 @@ void TestMainWindow::badFileIsReportedAndThePreviousStays()
     QCOMPARE(w.document()->filePath(), MainWindow::builtInExample());
     QCOMPARE(w.scoreTable()->rowCount(), 6);
     QCOMPARE(cell(w.scoreTable(), w.scoreTable()->contextRow(), ScoreTableModel::AlignmentColumn), QStringLiteral("[5, 0, 1]"));
+}
+
+void TestMainWindow::exportsWhatIsOpen()
+{
+    MainWindow w;
+    errors_.clear();
+    w.setErrorReporter([this](const QString& m) { errors_ << m; });
+    w.openBuiltInExample();
+    const QString png = dir_.filePath(QStringLiteral("heat.png"));
+    QVERIFY(w.exportTo(MainWindow::ExportKind::Heatmap, png, QSize(400, 300)));
+    QCOMPARE(QImage(png).size(), QSize(400, 300));
+    const QString frame = dir_.filePath(QStringLiteral("frame.png"));
+    w.controller()->seek(3);
+    QVERIFY(w.exportTo(MainWindow::ExportKind::StepFrame, frame, QSize(640, 400)));
+    QCOMPARE(QImage(frame).size(), QSize(640, 400));
+    const QString gif = dir_.filePath(QStringLiteral("steps.gif"));
+    QVERIFY(w.exportTo(MainWindow::ExportKind::Animation, gif, QSize(320, 200), 96, 5));
+    QVERIFY(QFileInfo(gif).size() > 0);
+    QVERIFY(errors_.isEmpty());
+    // A format the exporter does not write is reported, not written.
+    QVERIFY(!w.exportTo(MainWindow::ExportKind::Heatmap, dir_.filePath(QStringLiteral("heat.bmp")), QSize(100, 100)));
+    QCOMPARE(errors_.size(), 1);
+    QVERIFY(!QFileInfo::exists(dir_.filePath(QStringLiteral("heat.bmp"))));
 }
 
 QTEST_MAIN(TestMainWindow)
