@@ -79,7 +79,9 @@ public:
     Tokens strings(const json& j, const std::string& ptr) const;
 
     // A tensor is {"shape": [...], "data": [row-major numbers]} or a plain (nested) array.
-    // matrix(): 2-D (rows × cols); vector(): 1-D. Numbers must be finite; shapes within limits.
+    // matrix(): 2-D (rows × cols); vector(): 1-D. Numbers must be finite; shapes within limits, checked
+    // before allocating. Shape entries are integers; 2.0 counts as 2 (CBOR writers may emit floats),
+    // 2.5, -1, "2" and 1e9 are bad input.
     Mat matrix(const json& j, const std::string& ptr) const;
     Vec vector(const json& j, const std::string& ptr) const;
 
