@@ -55,7 +55,7 @@ Var additiveScores(Tape& t, Var qp, Var Kp, Var v)
         T.middleRows(j * B, B) = (Km.middleRows(j * B, B) + Q).array().tanh().matrix();
         e.col(j).noalias() = T.middleRows(j * B, B) * vm.col(0);
     }
-    return t.push(std::move(e), {qp, Kp, v}, [qp, Kp, v, B, n, T](Tape& t, const Mat&, const Mat& g) {
+    return t.push(std::move(e), {qp, Kp, v}, [qp, Kp, v, B, n, T = std::move(T)](Tape& t, const Mat&, const Mat& g) {
         // e_bj = vᵀ T_{jB+b}, T = tanh(qp_b + Kp_{jB+b})
         //   →  dv += Σ g_bj T_{jB+b};  dPre_{jB+b} = g_bj v ⊙ (1 − T²) flows to qp_b and Kp_{jB+b}
         const Mat& vm = t.value(v);

@@ -239,7 +239,7 @@ Var crossEntropySum(Tape& t, Var logits, const std::vector<int>& targets, const 
     Mat out(1, 1);
     out(0, 0) = loss;
     Vec w = weights;
-    return t.push(std::move(out), {logits}, [logits, targets, w, p](Tape& t, const Mat&, const Mat& g) {
+    return t.push(std::move(out), {logits}, [logits, targets, w = std::move(w), p = std::move(p)](Tape& t, const Mat&, const Mat& g) {
         // loss = Σ_b w_b (−log p_b[y_b])  →  dlogits_b = g · w_b (p_b − onehot(y_b))
         Mat& d = t.gradRef(logits);
         for (Eigen::Index b = 0; b < p.rows(); ++b) {
