@@ -40,7 +40,7 @@ ArchitectureLayout layoutArchitecture(const ArchitectureGraph& g)
     const double hsRow = top + (g.hasAttention ? 2.8 : 1.0);
     const double outRow = g.topology.attentionalState ? hsRow + 1.0 : (g.hasAttention ? top + 2.8 : top + 1.1);
     const double maxRow = outRow;
-    const double tokenSpace = 26;
+    const double tokenSpace = 44;
     auto y = [&](double row) { return kMargin + tokenSpace + kCellH / 2 + (maxRow - row) * kRowPitch; };
 
     const double encLeft = kMargin + kLabelW;
@@ -107,7 +107,7 @@ ArchitectureLayout layoutArchitecture(const ArchitectureGraph& g)
 
     const double bottom = L.sourceTokenY + 10;
     L.encoderBlock = QRectF(QPointF(encLeft - 8, y(top) - kCellH / 2 - 8), QPointF(encRight + 8, y(0) + kCellH / 2 + 8));
-    L.decoderBlock = QRectF(QPointF(decLeft - 8, kMargin), QPointF(decRight + 8, y(0) + kCellH / 2 + 8));
+    L.decoderBlock = QRectF(QPointF(decLeft - 8, kMargin + 18), QPointF(decRight + 8, y(0) + kCellH / 2 + 8));
     L.bounds = QRectF(QPointF(0, 0), QPointF(decRight + kLabelW + 2 * kMargin + 40, bottom + kMargin));
     return L;
 }

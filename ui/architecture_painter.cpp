@@ -324,7 +324,7 @@ void paintArchitecture(QPainter& p, const QRectF& rect, const ArchitectureGraph&
     p.setPen(QColor(0x40, 0x40, 0x40));
     p.drawText(QRectF(L.encoderBlock.left(), L.encoderBlock.top() - 22, 200, 18), Qt::AlignLeft | Qt::AlignVCenter, QStringLiteral("encoder"));
     if (T > 0)
-        p.drawText(QRectF(L.decoderBlock.left() + 4, L.decoderBlock.top() + 2, 200, 18), Qt::AlignLeft | Qt::AlignVCenter, QStringLiteral("decoder"));
+        p.drawText(QRectF(L.decoderBlock.left(), L.decoderBlock.top() - 22, 200, 18), Qt::AlignLeft | Qt::AlignVCenter, QStringLiteral("decoder"));
 
     auto stepOf = [&](int node) {
         const ArchNode& a = g.nodes[static_cast<std::size_t>(node)];
@@ -349,6 +349,12 @@ void paintArchitecture(QPainter& p, const QRectF& rect, const ArchitectureGraph&
         p.setBrush(Qt::NoBrush);
         p.drawPath(path);
         arrowHead(p, path.currentPosition(), pre, pen.color(), 4 + w * 1.5);
+        if (e.kind == K::Init && !g.hasAttention) {  // the seq2seq bottleneck, spelled out
+            p.setFont(small);
+            p.setPen(edgeColor(K::Init));
+            const QPointF m = path.pointAtPercent(0.5);
+            p.drawText(QRectF(m.x() - 70, m.y() - 30, 140, 26), Qt::AlignCenter | Qt::TextWordWrap, QStringLiteral("final state only:\nthe bottleneck"));
+        }
         if (e.kind == K::Residual) {  // ⊕
             const QPointF c = path.currentPosition() + QPointF(4, 0);
             p.setBrush(Qt::white);
@@ -372,6 +378,9 @@ void paintArchitecture(QPainter& p, const QRectF& rect, const ArchitectureGraph&
         const QColor c = edgeColor(K::Attention);
         for (const ArchEdge& e : g.edges) {
             if (e.kind != K::Attention || e.to != att)
+                continue;
+            const ArchNode& key = g.nodes[static_cast<std::size_t>(e.from)];
+            if (key.direction == ArchDirection::Forward)  // a bidirectional key [→h; ←h]: one line, from the upper row
                 continue;
             const double w = shown[static_cast<std::size_t>(g.nodes[static_cast<std::size_t>(e.from)].position)];
             QColor cc = c;

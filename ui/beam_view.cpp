@@ -110,7 +110,7 @@ void paintBeamTree(QPainter& p, const QRectF& rect, const DecodeResult& r, int s
     for (const BeamNode& nd : tree.nodes)
         k = std::max(k, nd.step);
     p.setFont(font);
-    const QString head = QStringLiteral("beam search · %1 hypotheses ended (%2 with <eos>) · best score %3 · bold blue: chosen path, grey dashed: pruned, double frame: finished")
+    const QString head = QStringLiteral("beam search · %1 hypotheses ended (%2 with <eos>) · best score %3 · bold blue: chosen path, orange: selected, grey dashed: pruned, double frame: finished")
                              .arg(r.hypotheses.size()).arg(r.finishedCount).arg(fmt(r.bestScore));
     const QFontMetricsF fm(font);
     p.fillRect(QRectF(rect.left() + 4, rect.top() + 2, fm.horizontalAdvance(head) + 8, fm.height() + 4), QColor(255, 255, 255, 230));
