@@ -12,6 +12,7 @@
 #include <QTemporaryDir>
 
 #include <cmath>
+#include <random>
 #include <string>
 
 using namespace attnviz;
@@ -71,6 +72,7 @@ private slots:
     void badFixtures();
     void generatedBadInputs();
     void failedLoadChangesNothing();
+    void mangledInputsNeverCrash();
     void textbook();
     void everySampleAttends();
     void cborSamplesMatchJson();
@@ -205,6 +207,37 @@ void TestExampleIo::failedLoadChangesNothing()
     }
     QVERIFY(ex.encoderStates == before);
     QCOMPARE(ex.score.id(), std::string("dot"));
+}
+
+// Every prefix of a sample and random byte changes: an InputError (or a valid example), nothing else.
+void TestExampleIo::mangledInputsNeverCrash()
+{
+    for (const QString& name : {QStringLiteral("additive_good_morning.json"), QStringLiteral("additive_good_morning.cbor")}) {
+        QFile f(kSamples + QLatin1Char('/') + name);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const std::string bytes = f.readAll().toStdString();
+        const bool cbor = name.endsWith(QStringLiteral(".cbor"));
+        auto load = [&](const std::string& b) { return exampleFromJson(parseDocument(b, cbor, "m", exampleLimits()), "m"); };
+        // a JSON prefix that still holds the closing brace (only the trailing newline cut) is valid
+        const std::size_t complete = cbor ? bytes.size() : bytes.find_last_not_of(" \n") + 1;
+        for (std::size_t len = 0; len < complete; ++len) {
+            QVERIFY2(inputFailure([&] { load(bytes.substr(0, len)); }).thrown, qPrintable(QStringLiteral("prefix %1").arg(len)));
+        }
+        std::mt19937 rng(5);
+        int rejected = 0;
+        for (int trial = 0; trial < 2000; ++trial) {
+            std::string m = bytes;
+            for (int k = 0; k < 3; ++k)
+                m[rng() % m.size()] = static_cast<char>(rng() % 256);
+            try {
+                load(m);
+            } catch (const InputError& e) {
+                ++rejected;
+                QVERIFY(std::string(e.what()).find("m: ") == 0);
+            }
+        }
+        QVERIFY(rejected > 100);
+    }
 }
 
 void TestExampleIo::textbook()
