@@ -2,6 +2,7 @@
 // pointer and expected versus found; nothing is returned unless the whole model validated.
 #include "core/error.h"
 #include "core/model.h"
+#include "core/model_stream.h"
 
 #include <set>
 
@@ -41,7 +42,69 @@ int positiveInt(const JsonReader& r, const json& cfg, const std::string& key, lo
 
 } // namespace
 
-Model modelFromJson(const json& doc, const std::string& file)
+namespace {
+
+// {"$tensor": k} placed by streamModelDocument, or nullptr.
+CapturedTensor* capturedAt(const json& j, CapturedTensors* captured)
+{
+    if (!captured || !j.is_object() || j.size() != 1 || !j.contains("$tensor"))
+        return nullptr;
+    const std::size_t k = j["$tensor"].get<std::size_t>();
+    return k < captured->tensors.size() ? &captured->tensors[k] : nullptr;
+}
+
+// Reads one weight into its slot from the DOM or from the streamed numbers; checks rank and shape.
+void readWeight(const JsonReader& r, WeightSlot& slot, const json& t, const std::string& ptr, CapturedTensors* captured)
+{
+    const std::string mismatch = "expected " + slot.name + " of shape " + shapeText(slot.rows, slot.cols) + ", found shape ";
+    const bool wantMatrix = slot.matrix != nullptr;
+    if (CapturedTensor* c = capturedAt(t, captured)) {  // plain (nested) array
+        if ((c->rank == 2) != wantMatrix)
+            r.fail(ptr, mismatch + (c->rank == 2 ? shapeText(c->rows, c->cols) : shapeText(c->rows, -1)));
+        if (c->rows != slot.rows || (wantMatrix && c->cols != slot.cols))
+            r.fail(ptr, mismatch + (wantMatrix ? shapeText(c->rows, c->cols) : shapeText(c->rows, -1)));
+        if (wantMatrix) c->moveInto(*slot.matrix, slot.rows, slot.cols);
+        else c->moveInto(*slot.vector);
+        return;
+    }
+    if (t.is_object() && t.contains("data")) {
+        if (CapturedTensor* c = capturedAt(t["data"], captured)) {  // {"shape": [...], "data": [...]}
+            const json& shape = r.require(t, ptr, "shape");
+            const std::string sp = childPointer(ptr, "shape");
+            if (!shape.is_array() || shape.empty() || shape.size() > 2)
+                r.fail(sp, "expected 1 or 2 dimensions, found " + describeJson(shape));
+            std::vector<long long> dims;
+            for (std::size_t i = 0; i < shape.size(); ++i)
+                dims.push_back(r.integer(shape[i], childPointer(sp, i), 0, r.limits().maxDim));
+            const long long n = dims.size() == 1 ? dims[0] : dims[0] * dims[1];
+            if (c->rank != 1 || static_cast<long long>(c->count) != n)
+                r.fail(childPointer(ptr, "data"), "expected " + std::to_string(n) + " numbers for shape " + shape.dump() + ", found "
+                                                      + (c->rank == 1 ? std::to_string(c->count) : "rows of numbers"));
+            const bool isMatrix = dims.size() == 2;
+            if (isMatrix != wantMatrix || dims[0] != slot.rows || (isMatrix && dims[1] != slot.cols))
+                r.fail(ptr, mismatch + shape.dump());
+            if (wantMatrix) c->moveInto(*slot.matrix, slot.rows, slot.cols);
+            else c->moveInto(*slot.vector);
+            return;
+        }
+    }
+    if (wantMatrix) {
+        if (t.is_array() && !t.empty() && !t[0].is_array())
+            r.fail(ptr, mismatch + foundShape(t));
+        *slot.matrix = r.matrix(t, ptr);
+        if (slot.matrix->rows() != slot.rows || slot.matrix->cols() != slot.cols)
+            r.fail(ptr, mismatch + shapeText(slot.matrix->rows(), slot.matrix->cols()));
+    } else {
+        if ((t.is_object() && t.contains("shape") && t["shape"].is_array() && t["shape"].size() != 1)
+            || (t.is_array() && !t.empty() && t[0].is_array()))
+            r.fail(ptr, mismatch + foundShape(t));
+        *slot.vector = r.vector(t, ptr);
+        if (slot.vector->size() != slot.rows)
+            r.fail(ptr, mismatch + shapeText(slot.vector->size(), -1));
+    }
+}
+
+Model modelFromDocument(const json& doc, const std::string& file, CapturedTensors* captured)
 {
     JsonReader r(file, modelLimits());
     r.checkHeader(doc, "attnviz-model");
@@ -120,22 +183,7 @@ Model modelFromJson(const json& doc, const std::string& file)
             r.fail(ptr, "expected the weight " + slot.name + " of shape " + shapeText(slot.rows, slot.cols) + " (" + m.architecture
                             + ", " + cellId(c.cell) + "), found it missing");
         }
-        const std::string mismatch = "expected " + slot.name + " of shape " + shapeText(slot.rows, slot.cols) + ", found shape ";
-        if (slot.matrix) {
-            // a nested array of one row may be written as a plain vector only for vectors; matrices need rank 2
-            if (t->is_array() && !t->empty() && !(*t)[0].is_array())
-                r.fail(ptr, mismatch + foundShape(*t));
-            *slot.matrix = r.matrix(*t, ptr);
-            if (slot.matrix->rows() != slot.rows || slot.matrix->cols() != slot.cols)
-                r.fail(ptr, mismatch + shapeText(slot.matrix->rows(), slot.matrix->cols()));
-        } else {
-            if ((t->is_object() && t->contains("shape") && (*t)["shape"].is_array() && (*t)["shape"].size() != 1)
-                || (t->is_array() && !t->empty() && (*t)[0].is_array()))
-                r.fail(ptr, mismatch + foundShape(*t));
-            *slot.vector = r.vector(*t, ptr);
-            if (slot.vector->size() != slot.rows)
-                r.fail(ptr, mismatch + shapeText(slot.vector->size(), -1));
-        }
+        readWeight(r, slot, *t, ptr, captured);
     }
     for (auto it = weights.begin(); it != weights.end(); ++it)
         if (!known.count(it.key()))
@@ -144,9 +192,18 @@ Model modelFromJson(const json& doc, const std::string& file)
     return m;
 }
 
+} // namespace
+
+Model modelFromJson(const json& doc, const std::string& file)
+{
+    return modelFromDocument(doc, file, nullptr);
+}
+
 Model loadModel(const std::string& file)
 {
-    return modelFromJson(loadDocument(file, modelLimits()), file);
+    CapturedTensors captured;
+    const json doc = streamModelDocument(file, captured);
+    return modelFromDocument(doc, file, &captured);
 }
 
 json modelToJson(const Model& model)
