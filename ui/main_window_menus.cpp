@@ -124,19 +124,22 @@ void MainWindow::setSamplesDir(const QString& dir)
 void MainWindow::rebuildSamplesMenu()
 {
     samplesMenu_->clear();
-    samplesMenu_->addAction(tr("Textbook example (dot product, built in)"), this, &MainWindow::openBuiltInExample);
-    for (const QString& sub : {QStringLiteral("examples"), QStringLiteral("models")}) {
-        const QDir dir(samplesDir_ + QLatin1Char('/') + sub);
-        const QFileInfoList files = samplesDir_.isEmpty() ? QFileInfoList()
-                                                          : dir.entryInfoList({QStringLiteral("*.json"), QStringLiteral("*.cbor")},
-                                                                              QDir::Files, QDir::Name);
-        if (files.isEmpty())
-            continue;
-        samplesMenu_->addSection(sub == QLatin1String("models") ? tr("Models") : tr("Examples"));
-        for (const QFileInfo& f : files) {
-            const QString path = f.absoluteFilePath();
-            samplesMenu_->addAction(f.completeBaseName(), this, [this, path] { openFile(path); });
-        }
+    // Examples are built in (resources); models are read from the samples folder when there is one.
+    samplesMenu_->addSection(tr("Examples (built in)"));
+    const QFileInfoList examples = QDir(QStringLiteral(":/samples")).entryInfoList({QStringLiteral("*.json")}, QDir::Files, QDir::Name);
+    for (const QFileInfo& f : examples) {
+        const QString path = f.filePath();
+        samplesMenu_->addAction(f.completeBaseName(), this, [this, path] { openFile(path); });
+    }
+    const QFileInfoList models = samplesDir_.isEmpty()
+                                     ? QFileInfoList()
+                                     : QDir(samplesDir_ + QStringLiteral("/models"))
+                                           .entryInfoList({QStringLiteral("*.json"), QStringLiteral("*.cbor")}, QDir::Files, QDir::Name);
+    if (!models.isEmpty())
+        samplesMenu_->addSection(tr("Models"));
+    for (const QFileInfo& f : models) {
+        const QString path = f.absoluteFilePath();
+        samplesMenu_->addAction(f.completeBaseName(), this, [this, path] { openFile(path); });
     }
 }
 

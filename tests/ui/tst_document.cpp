@@ -53,6 +53,7 @@ private slots:
     void unknownFormatIsNamed();
     void opensATrace();
     void opensAModelAndTranslates();
+    void everyBuiltInSampleOpens();
 
 private:
     QTemporaryDir dir_;
@@ -218,6 +219,19 @@ void TestDocument::opensAModelAndTranslates()
     QCOMPARE(d.lastBeam(), 3);
     QVERIFY(d.trace()->steps.front().attention.has_value());
     QCOMPARE(d.trace()->architecture, std::string("bahdanau"));
+}
+
+void TestDocument::everyBuiltInSampleOpens()
+{
+    const QStringList names{QStringLiteral("additive_good_morning"), QStringLiteral("cosine_big_dog"), QStringLiteral("dot_student"),
+                            QStringLiteral("general_i_love_you"), QStringLiteral("location_counting"),
+                            QStringLiteral("scaled_dot_black_cat"), QStringLiteral("textbook_dot")};
+    for (const QString& name : names) {
+        Document d;
+        QVERIFY2(d.openFileNow(QStringLiteral(":/samples/%1.json").arg(name)), qPrintable(name));
+        QVERIFY(!d.trace()->steps.empty());
+        QVERIFY2(name.contains(d.scoreId()), qPrintable(name + QStringLiteral(" opened with ") + d.scoreId()));
+    }
 }
 
 QTEST_MAIN(TestDocument)
