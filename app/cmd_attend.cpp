@@ -37,6 +37,8 @@ void printTable(const Trace& trace, std::ostream& out)
         if (!step.token.empty()) out << " → " << step.token;
         out << "   query s = " << formatVector(step.query) << "   score: " << trace.score << "\n";
 
+        // Without source tokens the token column is left out; the context row keeps its label.
+        const bool tokens = !trace.sourceTokens.empty();
         std::vector<std::vector<std::string>> rows;
         rows.push_back({"#", "token", "encoder state h_j", "score e_j", "softmax a_j", "alignment a_j·h_j"});
         for (Eigen::Index j = 0; j < a.scores.size(); ++j) {
@@ -45,6 +47,11 @@ void printTable(const Trace& trace, std::ostream& out)
                             formatNumber(a.weights(j)), formatVector(a.alignment.row(j).transpose())});
         }
         rows.push_back({"", "context", "", "", formatNumber(a.weights.sum()), formatVector(a.context)});
+        if (!tokens) {
+            for (auto& r : rows)
+                r.erase(r.begin() + 1);
+            rows.back()[0] = "context";
+        }
         std::vector<std::size_t> widths(rows[0].size(), 0);
         for (const auto& r : rows)
             for (std::size_t c = 0; c < r.size(); ++c)
