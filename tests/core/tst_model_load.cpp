@@ -42,6 +42,7 @@ private slots:
     void roundTripEveryPreset_data();
     void roundTripEveryPreset();
     void saveAndLoadFiles();
+    void streamedFileForms();
     void presetDefaults();
     void missingWeight();
     void wrongShape();
@@ -104,6 +105,47 @@ void TestModelLoad::saveAndLoadFiles()
     } catch (const InputError& e) {
         QVERIFY(has(e.what(), "none.json"));
     }
+}
+
+// loadModel streams numbers into buffers: plain nested arrays, {"shape","data"} and bad numbers in files.
+void TestModelLoad::streamedFileForms()
+{
+    QTemporaryDir dir;
+    const Model m = randomModel("luong", {}, 12);
+    json doc = modelToJson(m);
+    doc["weights"]["out.weight"] = toJson(m.weights.outWeight);  // nested rows
+    doc["weights"]["out.bias"] = toJson(m.weights.outBias);      // plain vector
+    const std::string file = dir.path().toStdString() + "/plain.json";
+    saveDocument(file, doc);
+    QCOMPARE(modelToJson(loadModel(file)), modelToJson(m));
+
+    auto errorOf = [&](const json& d, std::string* where) {
+        saveDocument(file, d);
+        try {
+            loadModel(file);
+        } catch (const InputError& e) {
+            *where = e.where();
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    std::string where;
+    json bad = doc;
+    bad["weights"]["out.bias"][3] = "x";
+    QVERIFY(has(errorOf(bad, &where), "a string"));
+    QCOMPARE(where, std::string("/weights/out.bias"));
+    bad = doc;
+    bad["weights"]["out.weight"][2].erase(0);  // ragged rows
+    QVERIFY(has(errorOf(bad, &where), "equal length"));
+    QCOMPARE(where, std::string("/weights/out.weight/2"));
+    bad = doc;
+    bad["weights"]["out.weight"] = json{{"shape", {3, 2}}, {"data", {1, 2, 3, 4, 5, 6}}};
+    QVERIFY(has(errorOf(bad, &where), "found shape [3,2]"));
+    QCOMPARE(where, std::string("/weights/out.weight"));
+    bad = doc;
+    bad["weights"]["combine.weight"]["data"].erase(0);
+    QVERIFY(has(errorOf(bad, &where), "numbers for shape"));
+    QCOMPARE(where, std::string("/weights/combine.weight/data"));
 }
 
 void TestModelLoad::presetDefaults()
