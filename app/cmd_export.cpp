@@ -23,8 +23,8 @@ namespace attnviz::app {
 namespace {
 
 const char* const kUsage =
-    "attnviz export EXAMPLE|MODEL|TRACE [--input \"sentence\"] -o FILE.{png,jpg,svg,pdf,gif} [--width W --height H --dpi D]\n"
-    "       [--score ID] [--beam K] [--view heatmap|step --step T --stage 0-5] [--fps N] [--colormap viridis|magma|blues|greys|rdbu]";
+    "attnviz export EXAMPLE|MODEL|TRACE [--input \"sentence\"] -o FILE.{png,jpg,svg,pdf,gif} [--width W --height H --dpi D] "
+    "[--score ID] [--beam K] [--view heatmap|step --step T --stage 0-5] [--fps N] [--colormap viridis|magma|blues|greys|rdbu]";
 
 // Builds the trace from an example (its own states), a model (decoding --input) or a saved trace.
 Trace loadTrace(const std::string& file, const Args& args)
@@ -65,10 +65,10 @@ Trace loadTrace(const std::string& file, const Args& args)
                                           + (doc.is_object() && doc.contains("format") ? describeJson(doc["format"]) : std::string("no \"format\" key")));
 }
 
-// Qt's chatter on a headless run (the runtime-dir notice) is not an error; everything else goes to stderr.
+// Qt's chatter on a headless run (QStandardPaths' runtime-dir notices) is not an error; everything else goes to stderr.
 void quietHandler(QtMsgType type, const QMessageLogContext&, const QString& msg)
 {
-    if (type == QtDebugMsg || type == QtInfoMsg || msg.contains(QLatin1String("XDG_RUNTIME_DIR")))
+    if (type == QtDebugMsg || type == QtInfoMsg || msg.startsWith(QLatin1String("QStandardPaths:")) || msg.contains(QLatin1String("XDG_RUNTIME_DIR")))
         return;
     std::cerr << msg.toStdString() << "\n";
 }

@@ -78,6 +78,9 @@ HeatmapView::HeatmapView(QWidget* parent) : QWidget(parent)
         axis->setTickLength(0, 3);
         axis->setTicker(QSharedPointer<QCPAxisTickerText>::create());
     }
+    plot_->plotLayout()->insertRow(0);
+    title_ = new QCPTextElement(plot_, QString(), QFont(font().family(), font().pointSize() + 1, QFont::Bold));
+    plot_->plotLayout()->addElement(0, 0, title_);
     plot_->xAxis->setLabel(tr("source"));
     plot_->yAxis->setLabel(tr("output (decoder step)"));
     plot_->yAxis->setRangeReversed(true);
@@ -168,12 +171,14 @@ void HeatmapView::rebuild()
         const int rowStride = std::max(1, (T + 59) / 60);
         for (int i = 0; i < T; i += rowStride)
             yt->addTick(i, targetLabel(*trace_, i));
-        plot_->xAxis->setTickLabelRotation(n > 8 || longest > 6 ? 60 : 0);
+        plot_->xAxis->setTickLabelRotation(n > 12 || longest * n > 60 ? -60 : 0);
     }
     map_->data()->setSize(cellsFor(n), cellsFor(T));
     map_->data()->setRange(rangeFor(n), rangeFor(T));
     plot_->xAxis->setRange(-0.5, std::max(n, 1) - 0.5);
     plot_->yAxis->setRange(-0.5, std::max(T, 1) - 0.5);
+    title_->setText(trace_ ? tr("Alignment") + (trace_->title.empty() ? QString() : QStringLiteral(" — ") + QString::fromStdString(trace_->title))
+                           : tr("Alignment"));
     note_->setVisible(!trace_ || !any);
     note_->setText(!trace_ ? tr("no trace") : tr("no attention in this model (seq2seq): nothing to align"));
     fillRows();
@@ -252,7 +257,7 @@ QString HeatmapView::valueTextAt(const QPointF& pos) const
 
 void HeatmapView::onMouseMove(QMouseEvent* event)
 {
-    const QPointF pos = mapFrom(plot_, event->position().toPoint());
+    const QPointF pos = plot_->mapTo(this, event->position().toPoint());
     const QString text = valueTextAt(pos);
     if (text.isEmpty())
         QToolTip::hideText();
@@ -264,7 +269,7 @@ void HeatmapView::onMousePress(QMouseEvent* event)
 {
     if (event->button() != Qt::LeftButton)
         return;
-    const int step = stepAt(mapFrom(plot_, event->position().toPoint()));
+    const int step = stepAt(plot_->mapTo(this, event->position().toPoint()));
     if (step >= 0)
         emit stepClicked(step);
 }

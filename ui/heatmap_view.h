@@ -16,6 +16,7 @@ class QCPColorMap;
 class QCPColorScale;
 class QCPItemRect;
 class QCPItemText;
+class QCPTextElement;
 class QMouseEvent;
 class QPaintDevice;
 
@@ -65,6 +66,7 @@ private:
     QCPColorScale* scale_ = nullptr;
     QCPItemRect* marker_ = nullptr;
     QCPItemText* note_ = nullptr;
+    QCPTextElement* title_ = nullptr;
     std::shared_ptr<const Trace> trace_;
     int current_ = -1;
     ColorMap colorMap_ = ColorMap::Viridis;

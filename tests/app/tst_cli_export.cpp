@@ -1,0 +1,161 @@
+// attnviz export end to end: exit codes, the files it writes (checked by their bytes: this test links
+// only QtCore), headless without QT_QPA_PLATFORM, and one clear message for bad input.
+#include <QDir>
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtEndian>
+#include <QtTest>
+
+namespace {
+
+const QString kTextbook = QStringLiteral(ATTNVIZ_SAMPLES_DIR "/examples/textbook_dot.json");
+
+struct Run {
+    int code = -1;
+    QByteArray out, err;
+};
+
+Run attnviz(const QStringList& args, bool headlessEnv = true)
+{
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    if (!headlessEnv) {
+        env.remove(QStringLiteral("QT_QPA_PLATFORM"));
+        env.remove(QStringLiteral("DISPLAY"));
+        env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+    }
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(ATTNVIZ_BIN), args);
+    if (!p.waitForFinished(120000))
+        return {};
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(), p.readAllStandardError()};
+}
+
+QByteArray bytes(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+// Width and height from a PNG's IHDR chunk.
+QSize pngSize(const QByteArray& png)
+{
+    if (png.size() < 24 || !png.startsWith("\x89PNG\r\n\x1a\n"))
+        return {};
+    return {static_cast<int>(qFromBigEndian<quint32>(png.constData() + 16)), static_cast<int>(qFromBigEndian<quint32>(png.constData() + 20))};
+}
+
+} // namespace
+
+class TestCliExport : public QObject {
+    Q_OBJECT
+private slots:
+    void pngHeatmapOfTheRequestedSize()
+    {
+        const QString out = dir_.filePath(QStringLiteral("heat.png"));
+        const Run r = attnviz({QStringLiteral("export"), kTextbook, QStringLiteral("-o"), out, QStringLiteral("--width"), QStringLiteral("500"),
+                               QStringLiteral("--height"), QStringLiteral("300")});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY(r.out.isEmpty());
+        QCOMPARE(pngSize(bytes(out)), QSize(500, 300));
+        QVERIFY(bytes(out).size() > 3000);
+    }
+
+    void everyFormat_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QStringList>("extra");
+        QTest::addColumn<QByteArray>("magic");
+        QTest::newRow("svg") << "h.svg" << QStringList{} << QByteArray("<?xml");
+        QTest::newRow("pdf") << "h.pdf" << QStringList{} << QByteArray("%PDF-");
+        QTest::newRow("jpg") << "h.jpg" << QStringList{} << QByteArray("\xff\xd8\xff");
+        QTest::newRow("gif") << "a.gif" << QStringList{QStringLiteral("--width"), QStringLiteral("320"), QStringLiteral("--height"), QStringLiteral("200")} << QByteArray("GIF89a");
+        QTest::newRow("step frame") << "s.png" << QStringList{QStringLiteral("--view"), QStringLiteral("step"), QStringLiteral("--stage"), QStringLiteral("2")}
+                                    << QByteArray("\x89PNG");
+        QTest::newRow("other score") << "c.png" << QStringList{QStringLiteral("--score"), QStringLiteral("cosine")} << QByteArray("\x89PNG");
+        QTest::newRow("dpi and map") << "d.png" << QStringList{QStringLiteral("--dpi"), QStringLiteral("200"), QStringLiteral("--colormap"), QStringLiteral("magma")}
+                                     << QByteArray("\x89PNG");
+    }
+    void everyFormat()
+    {
+        QFETCH(QString, file);
+        QFETCH(QStringList, extra);
+        QFETCH(QByteArray, magic);
+        const QString out = dir_.filePath(file);
+        const Run r = attnviz(QStringList{QStringLiteral("export"), kTextbook, QStringLiteral("-o"), out} + extra);
+        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY(bytes(out).startsWith(magic));
+    }
+
+    void headlessWithoutPlatformVariable()
+    {
+        const QString out = dir_.filePath(QStringLiteral("headless.png"));
+        const Run r = attnviz({QStringLiteral("export"), kTextbook, QStringLiteral("-o"), out}, false);
+        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY2(r.err.isEmpty(), r.err.constData());
+        QCOMPARE(pngSize(bytes(out)), QSize(900, 700));
+    }
+
+    void badInputExitsTwo_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("mentions");
+        const QString o = QStringLiteral("-o");
+        QTest::newRow("missing file") << QStringList{QStringLiteral("/no/such.json"), o, QStringLiteral("x.png")} << "/no/such.json";
+        QTest::newRow("no -o") << QStringList{kTextbook} << "-o";
+        QTest::newRow("bad extension") << QStringList{kTextbook, o, QStringLiteral("x.bmp")} << ".png";
+        QTest::newRow("width 0") << QStringList{kTextbook, o, QStringLiteral("x.png"), QStringLiteral("--width"), QStringLiteral("0")} << "--width";
+        QTest::newRow("input on example") << QStringList{kTextbook, o, QStringLiteral("x.png"), QStringLiteral("--input"), QStringLiteral("hi")} << "--input";
+        QTest::newRow("unknown score") << QStringList{kTextbook, o, QStringLiteral("x.png"), QStringLiteral("--score"), QStringLiteral("magic")} << "--score";
+        QTest::newRow("score without params") << QStringList{kTextbook, o, QStringLiteral("x.png"), QStringLiteral("--score"), QStringLiteral("general")} << "/score";
+        QTest::newRow("bad view") << QStringList{kTextbook, o, QStringLiteral("x.png"), QStringLiteral("--view"), QStringLiteral("3d")} << "--view";
+        QTest::newRow("stage out of range") << QStringList{kTextbook, o, QStringLiteral("x.png"), QStringLiteral("--view"), QStringLiteral("step"), QStringLiteral("--stage"), QStringLiteral("9")} << "--stage";
+        QTest::newRow("unwritable") << QStringList{kTextbook, o, QStringLiteral("/no/such/dir/x.png")} << "cannot write";
+        QTest::newRow("not a document") << QStringList{QStringLiteral(ATTNVIZ_SOURCE_DIR "/CMakeLists.txt"), o, QStringLiteral("x.png")} << "CMakeLists.txt";
+    }
+    void badInputExitsTwo()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, mentions);
+        for (QString& a : args)
+            if (a == QLatin1String("x.png") || a == QLatin1String("x.bmp"))
+                a = dir_.filePath(a);
+        const Run r = attnviz(QStringList{QStringLiteral("export")} + args);
+        QCOMPARE(r.code, 2);
+        QVERIFY(r.out.isEmpty());
+        QVERIFY2(r.err.contains(mentions.toUtf8()), r.err.constData());
+        QVERIFY2(r.err.count('\n') == 1, r.err.constData());  // one clear message
+        QVERIFY(!QFile::exists(dir_.filePath(QStringLiteral("x.png"))));
+    }
+
+    void savedTraceAndModel()
+    {
+        // A trace written by `attnviz attend --json` exports too.
+        const Run t = attnviz({QStringLiteral("attend"), kTextbook, QStringLiteral("--json")});
+        QCOMPARE(t.code, 0);
+        const QString trace = dir_.filePath(QStringLiteral("trace.json"));
+        QFile f(trace);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(t.out);
+        f.close();
+        const QString out = dir_.filePath(QStringLiteral("from-trace.png"));
+        Run r = attnviz({QStringLiteral("export"), trace, QStringLiteral("-o"), out});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY(pngSize(bytes(out)).isValid());
+
+        const QStringList models = QDir(QStringLiteral(ATTNVIZ_SAMPLES_DIR "/models")).entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name);
+        if (models.isEmpty())
+            QSKIP("no shipped model in samples/models");
+        const QString model = QStringLiteral(ATTNVIZ_SAMPLES_DIR "/models/") + models.first();
+        r = attnviz({QStringLiteral("export"), model, QStringLiteral("-o"), out});
+        QCOMPARE(r.code, 2);  // a model needs --input
+        QVERIFY(r.err.contains("--input"));
+    }
+
+private:
+    QTemporaryDir dir_;
+};
+
+QTEST_GUILESS_MAIN(TestCliExport)
+#include "tst_cli_export.moc"
