@@ -227,6 +227,10 @@ bool Document::setScore(const QString& id)
     try {
         if (!recompute(withScore(*example_, *kind)))
             return false;
+    } catch (const InputError& e) {
+        // About the open example: what is missing, without the file name and JSON pointer.
+        emit recomputeFailed(QStringLiteral("Cannot switch to %1: %2").arg(id, QString::fromStdString(e.detail())));
+        return false;
     } catch (const std::exception& e) {
         emit recomputeFailed(messageOf(e));
         return false;

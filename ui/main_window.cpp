@@ -180,7 +180,8 @@ void MainWindow::buildInputBar()
     problem_ = new QLabel(bar);
     problem_->setStyleSheet(QStringLiteral("QLabel { color: #b00020; padding-left: 12px; }"));
     problem_->setWordWrap(false);
-    problem_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    problem_->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    problem_->setMinimumWidth(200);
     bar->addWidget(problem_);
     addToolBar(Qt::TopToolBarArea, bar);
     for (QAction* a : modelInputs_)
@@ -201,7 +202,9 @@ void MainWindow::reportError(const QString& message)
 
 void MainWindow::showProblem(const QString& message)
 {
-    problem_->setText(message);
+    // One line in the toolbar (elided to the room it has); the whole message in the tooltip and status bar.
+    const int room = std::max(200, width() - problem_->x() - 24);
+    problem_->setText(problem_->fontMetrics().elidedText(message, Qt::ElideRight, room));
     problem_->setToolTip(message);
     statusBar()->showMessage(message, 8000);
 }
