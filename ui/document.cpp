@@ -181,6 +181,8 @@ bool Document::install(Loaded&& loaded)
     kind_ = loaded.kind;
     example_ = std::move(loaded.example);
     model_ = std::move(loaded.model);
+    decode_.reset();
+    emit decodeResultChanged(decode_);
     emit documentChanged();
     emit scoreChanged(scoreId());
     if (kind_ == Kind::Model) {
@@ -266,16 +268,15 @@ void Document::translate(const QString& sentence, int beam)
     const std::string text = sentence.toStdString();
     const int width = beam_;
     setBusy(true);
-    QtConcurrent::run([model, text, width]() -> std::pair<std::shared_ptr<const Trace>, QString> {
+    QtConcurrent::run([model, text, width]() -> std::pair<std::shared_ptr<const DecodeResult>, QString> {
         try {
             DecodeOptions opt;
             opt.beam = width;
-            DecodeResult r = attnviz::translate(*model, text, opt);
-            return {std::make_shared<const Trace>(std::move(r.best)), QString()};
+            return {std::make_shared<const DecodeResult>(attnviz::translate(*model, text, opt)), QString()};
         } catch (const std::exception& e) {
             return {nullptr, messageOf(e)};
         }
-    }).then(this, [this, generation](std::pair<std::shared_ptr<const Trace>, QString> r) {
+    }).then(this, [this, generation](std::pair<std::shared_ptr<const DecodeResult>, QString> r) {
         setBusy(false);
         if (generation != translateGeneration_)
             return;
@@ -283,8 +284,17 @@ void Document::translate(const QString& sentence, int beam)
             emit recomputeFailed(r.second);
             return;
         }
-        setTrace(std::move(r.first));
+        decode_ = std::move(r.first);
+        emit decodeResultChanged(decode_);
+        setTrace(std::make_shared<const Trace>(decode_->best));
     });
+}
+
+void Document::selectHypothesis(int index)
+{
+    if (!decode_ || index < 0 || index >= static_cast<int>(decode_->hypotheses.size()))
+        return;
+    setTrace(std::make_shared<const Trace>(decode_->hypotheses[static_cast<std::size_t>(index)]));
 }
 
 void Document::setBusy(bool busy)

@@ -14,6 +14,7 @@
 
 namespace attnviz {
 struct Model;
+struct DecodeResult;
 }
 
 namespace attnviz::ui {
@@ -36,6 +37,8 @@ public:
     bool isBusy() const { return busy_ > 0; }
     QString lastSentence() const { return sentence_; }
     int lastBeam() const { return beam_; }
+    // The last translation's search (every hypothesis and the beam tree); null when none.
+    std::shared_ptr<const attnviz::DecodeResult> decodeResult() const { return decode_; }
 
     // Whether this build can open and run models (the decoder is part of the engine).
     static bool modelsSupported();
@@ -56,6 +59,8 @@ public:
     bool setValue(bool decoder, int row, int col, double value);
     // Models: translates `sentence` with beam width `beam` off the GUI thread; emits traceChanged.
     void translate(const QString& sentence, int beam);
+    // Shows hypothesis `index` of decodeResult() (its trace) in every view; out of range: ignored.
+    void selectHypothesis(int index);
 
 signals:
     void traceChanged(std::shared_ptr<const attnviz::Trace> trace);
@@ -65,6 +70,7 @@ signals:
     void recomputeFailed(const QString& message);  // score switch or edit refused; nothing changed
     void scoreChanged(const QString& id);
     void busyChanged(bool busy);
+    void decodeResultChanged(std::shared_ptr<const attnviz::DecodeResult> result);  // null: none
 
 private:
     struct Loaded;
@@ -79,6 +85,7 @@ private:
     std::optional<attnviz::Example> example_;
     std::shared_ptr<const attnviz::Model> model_;
     std::shared_ptr<const attnviz::Trace> trace_;
+    std::shared_ptr<const attnviz::DecodeResult> decode_;
     QString sentence_;
     int beam_ = 1;
     int busy_ = 0;

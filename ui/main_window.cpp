@@ -3,6 +3,8 @@
 #include "core/score_functions.h"
 #include "ui/context_view.h"
 #include "ui/heatmap_view.h"
+#include "ui/architecture_view.h"
+#include "ui/beam_view.h"
 #include "ui/document.h"
 #include "ui/score_table_model.h"
 #include "ui/settings.h"
@@ -110,6 +112,23 @@ void MainWindow::buildViews()
     heatDock->setObjectName(QStringLiteral("heatmapDock"));
     heatDock->setWidget(heatmap_);
     addDockWidget(Qt::RightDockWidgetArea, heatDock);
+
+    // Architecture and beam-search views (issue 6), tabbed with the heatmap.
+    arch_ = new ArchitectureView(this);
+    auto* archDock = new QDockWidget(tr("Architecture"), this);
+    archDock->setObjectName(QStringLiteral("architectureDock"));
+    archDock->setWidget(arch_);
+    addDockWidget(Qt::RightDockWidgetArea, archDock);
+    tabifyDockWidget(heatDock, archDock);
+    beamView_ = new BeamView(this);
+    auto* beamDock = new QDockWidget(tr("Beam search"), this);
+    beamDock->setObjectName(QStringLiteral("beamDock"));
+    beamDock->setWidget(beamView_);
+    addDockWidget(Qt::RightDockWidgetArea, beamDock);
+    tabifyDockWidget(archDock, beamDock);
+    heatDock->raise();
+    connect(doc_, &Document::decodeResultChanged, beamView_, &BeamView::setResult);
+    connect(beamView_, &BeamView::hypothesisSelected, doc_, &Document::selectHypothesis);
 
     context_ = new ContextView(this);
     auto* contextDock = new QDockWidget(tr("Context and decoder state"), this);
@@ -257,6 +276,8 @@ void MainWindow::onTraceChanged(std::shared_ptr<const Trace> trace)
     context_->setTrace(trace);
     stepView_->setTrace(trace);
     heatmap_->setTrace(trace);
+    arch_->setModel(doc_->model());
+    arch_->setTrace(trace);
     QStringList labels;
     for (int i = 0; i < steps; ++i)
         labels << QString::fromStdString(trace->steps[static_cast<std::size_t>(i)].token);
@@ -279,6 +300,7 @@ void MainWindow::onPosition(const StepPosition& pos)
     context_->setPosition(pos);
     stepView_->setPosition(pos);
     heatmap_->setPosition(pos);
+    arch_->setPosition(pos);
     const int steps = ctl_->stepCount();
     QString text = steps == 0 ? tr("No steps")
                               : tr("Step %1 of %2 · stage %3 of %4: %5")

@@ -32,6 +32,8 @@ class StepController;
 class TransportBar;
 class ValueDelegate;
 class HeatmapView;
+class ArchitectureView;
+class BeamView;
 class StepView;
 
 class MainWindow : public QMainWindow {
@@ -63,6 +65,8 @@ public:
     QLabel* problemLabel() const { return problem_; }
     StepView* stepView() const { return stepView_; }
     HeatmapView* heatmapView() const { return heatmap_; }
+    ArchitectureView* architectureView() const { return arch_; }
+    BeamView* beamView() const { return beamView_; }
     ColorMap colorMap() const { return colorMap_; }
     void setColorMap(ColorMap map);
 
@@ -104,6 +108,8 @@ private:
     TransportBar* transport_ = nullptr;
     StepView* stepView_ = nullptr;
     HeatmapView* heatmap_ = nullptr;
+    ArchitectureView* arch_ = nullptr;
+    BeamView* beamView_ = nullptr;
 
     QComboBox* score_ = nullptr;
     QLabel* problem_ = nullptr;
