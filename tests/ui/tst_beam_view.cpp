@@ -4,6 +4,7 @@
 #include "core/random_model.h"
 #include "ui/beam_layout.h"
 #include "ui/beam_view.h"
+#include "ui/document.h"
 #include "ui/view_export.h"
 #include "render_check.h"
 
@@ -157,6 +158,27 @@ private slots:
         QVERIFY(inkFraction(view.grab().toImage()) > 0.0);
         view.setSelectedHypothesis(99);  // out of range: ignored
         QVERIFY(view.selectedHypothesis() < static_cast<int>(r.hypotheses.size()));
+    }
+
+    void documentSelectsHypothesis()
+    {
+        // The window's wiring: Document keeps the search, the beam view shows it, selecting a hypothesis
+        // makes its trace the document's trace (what every other view draws).
+        Document doc;
+        BeamView view;
+        connect(&doc, &Document::decodeResultChanged, &view, &BeamView::setResult);
+        connect(&view, &BeamView::hypothesisSelected, &doc, &Document::selectHypothesis);
+        QVERIFY(doc.openFileNow(QStringLiteral(ATTNVIZ_TESTDATA_DIR "/golden/bahdanau.model.json")));
+        QTRY_VERIFY_WITH_TIMEOUT(doc.decodeResult() && !doc.isBusy(), 10000);
+        doc.translate(doc.lastSentence(), 3);
+        QTRY_VERIFY_WITH_TIMEOUT(!doc.isBusy() && doc.decodeResult() && doc.decodeResult()->hypotheses.size() > 1, 10000);
+        const auto r = doc.decodeResult();
+        QCOMPARE(view.result(), r);
+        QCOMPARE(doc.trace()->targetTokens, r->best.targetTokens);
+        const int last = static_cast<int>(r->hypotheses.size()) - 1;
+        emit view.hypothesisSelected(last);
+        QCOMPARE(doc.trace()->targetTokens, r->hypotheses[static_cast<std::size_t>(last)].targetTokens);
+        QCOMPARE(doc.trace()->steps.size(), r->hypotheses[static_cast<std::size_t>(last)].steps.size());
     }
 
     void exportFormats()
