@@ -99,6 +99,11 @@ StepFrame::StepFrame(QPainter& p, const Trace& trace, const StepPosition& pos, c
     enc.finish(diverging);
     dec.finish(false);
     lo_ = enc.lo, hi_ = enc.hi, qlo_ = dec.lo, qhi_ = dec.hi;
+    // 256-entry colour tables: a strip of 50 × 256 values costs lookups, not colour-map interpolations.
+    for (std::size_t i = 0; i < lut_.size(); ++i) {
+        lut_[i] = colorAt(opt.colorMap, static_cast<double>(i) / 255.0).rgb();
+        queryLut_[i] = mix(pal_.queryLight, pal_.query, static_cast<double>(i) / 255.0).rgb();
+    }
     if (st_ && st_->attention && stage_ == static_cast<int>(Stage::Score)) {
         const int n = static_cast<int>(st_->attention->scores.size());
         for (int j = 0; j < n && active_ < 0; ++j) {
@@ -123,12 +128,18 @@ double StepFrame::shown(Stage k) const
 
 QColor StepFrame::valueColor(double v) const
 {
-    return colorAt(opt_.colorMap, (v - lo_) / (hi_ - lo_));
+    return QColor(lut_[lutIndex((v - lo_) / (hi_ - lo_))]);
 }
 
 QColor StepFrame::queryColor(double v) const
 {
-    return mix(pal_.queryLight, pal_.query, (v - qlo_) / (qhi_ - qlo_));
+    return QColor(queryLut_[lutIndex((v - qlo_) / (qhi_ - qlo_))]);
+}
+
+std::size_t StepFrame::lutIndex(double t)
+{
+    if (!(t > 0)) return 0;  // also NaN
+    return static_cast<std::size_t>(std::min(t, 1.0) * 255.0 + 0.5);
 }
 
 double StepFrame::weight(int j) const
@@ -192,11 +203,12 @@ void StepFrame::drawVector(const QRectF& rect, const Vec& v, const ColorFn& colo
             p_.drawText(r, Qt::AlignCenter, displayNumber(v(i), 2));
         }
     } else if (count > 0) {
-        // Colour strip: one pixel per component, scaled (smoothly when cells are thinner than a pixel).
+        // Colour strip: one pixel per component, scaled without smoothing (smooth scaling goes through
+        // Qt's thread pool and costs more than the whole frame; the exact values are in the tooltip).
         QImage img(1, count, QImage::Format_RGB32);
         for (int i = 0; i < count; ++i)
-            img.setPixel(0, i, color(v(i)).rgb());
-        p_.setRenderHint(QPainter::SmoothPixmapTransform, rect.height() < count);
+            *reinterpret_cast<QRgb*>(img.scanLine(i)) = color(v(i)).rgb();
+        p_.setRenderHint(QPainter::SmoothPixmapTransform, false);
         p_.drawImage(rect, img);
     }
     if (frameWidth > 0) {

@@ -8,6 +8,7 @@
 #include <QColor>
 #include <QFont>
 
+#include <array>
 #include <functional>
 
 class QPainter;
@@ -40,6 +41,7 @@ private:
     QColor valueColor(double v) const;   // encoder space (states, alignment, context), the colour map
     QColor queryColor(double v) const;   // the decoder's own colours (orange ramp)
     double weight(int j) const;
+    static std::size_t lutIndex(double t);  // t in [0, 1] → 0..255
 
     void drawVector(const QRectF& rect, const Vec& v, const ColorFn& color, bool numbers, double alpha, const QColor& frame, double frameWidth);
     void drawHeader();
@@ -68,6 +70,7 @@ private:
     int stage_ = 0;
     double lo_ = 0, hi_ = 1, qlo_ = 0, qhi_ = 1;
     int active_ = -1;  // the encoder state being scored (stage 1)
+    std::array<QRgb, 256> lut_{}, queryLut_{};
 };
 
 } // namespace attnviz::ui

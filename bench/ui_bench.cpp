@@ -1,0 +1,117 @@
+// UI paint benchmarks (issue 5), a plain program (no Google Benchmark needed): prints the median of
+//   - one step-view frame (paintStepView) at n = 50 source states, d = 256, 1280 × 800, cycling through
+//     every stage at several progress values (goal: median < 8 ms, 60 fps), and at the textbook size;
+//   - one heatmap update at 200 × 200 (setPosition to a new step + immediate replot, 800 × 800 widget;
+//     goal: < 16 ms).
+// Run: QT_QPA_PLATFORM=offscreen ./attnviz_ui_bench
+#include "ui/heatmap_view.h"
+#include "ui/step_renderer.h"
+
+#include <qcustomplot.h>
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QImage>
+#include <QPainter>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <random>
+#include <vector>
+
+using namespace attnviz;
+using namespace attnviz::ui;
+
+namespace {
+
+// T steps over n source states of size d; weights a valid softmax of random scores.
+std::shared_ptr<Trace> synthetic(int n, int d, int T)
+{
+    std::mt19937 rng(1);
+    std::normal_distribution<double> N(0, 1);
+    auto t = std::make_shared<Trace>();
+    t->title = "benchmark";
+    t->architecture = "luong";
+    t->score = "general";
+    for (int j = 0; j < n; ++j) t->sourceTokens.push_back("w" + std::to_string(j));
+    t->encoderStates = Mat(n, d);
+    for (Eigen::Index i = 0; i < t->encoderStates.size(); ++i) t->encoderStates.data()[i] = N(rng);
+    for (int s = 0; s < T; ++s) {
+        StepTrace st;
+        st.t = s + 1;
+        st.query = Vec(d);
+        for (int i = 0; i < d; ++i) st.query(i) = N(rng);
+        AttentionResult a;
+        a.scores = t->encoderStates * st.query / std::sqrt(static_cast<double>(d));
+        const Vec w = (a.scores.array() - a.scores.maxCoeff()).exp();
+        a.weights = w / w.sum();
+        a.alignment = a.weights.asDiagonal() * t->encoderStates;
+        a.context = a.alignment.colwise().sum().transpose();
+        st.attention = a;
+        st.token = "y" + std::to_string(s);
+        st.prob = 0.5;
+        st.topK = {{st.token, 1, 0.5}, {"z", 2, 0.3}};
+        t->targetTokens.push_back(st.token);
+        t->steps.push_back(st);
+    }
+    return t;
+}
+
+double median(std::vector<double> v)
+{
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+double stepFrames(const Trace& t, QSize size, int frames)
+{
+    QImage img(size, QImage::Format_RGB32);
+    StepRenderOptions opt;
+    opt.font = defaultStepFont();
+    std::vector<double> ms;
+    QElapsedTimer timer;
+    for (int f = 0; f < frames; ++f) {
+        StepPosition pos = StepPosition::fromIndex(f % (static_cast<int>(t.steps.size()) * kStageCount), (f % 7) / 6.0);
+        timer.start();
+        QPainter p(&img);
+        paintStepView(p, QRectF(QPointF(0, 0), QSizeF(size)), t, pos, opt);
+        p.end();
+        if (f >= 5) ms.push_back(timer.nsecsElapsed() / 1e6);  // first frames warm the font caches
+    }
+    return median(ms);
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+
+    const auto big = synthetic(50, 256, 3);
+    const auto small = synthetic(4, 3, 3);
+    std::printf("step view frame, n=50 d=256, 1280x800: median %.2f ms (goal < 8)\n", stepFrames(*big, {1280, 800}, 200));
+    std::printf("step view frame, n=4 d=3, 1280x800:    median %.2f ms\n", stepFrames(*small, {1280, 800}, 200));
+
+    const auto heat = synthetic(200, 8, 200);
+    HeatmapView view;
+    view.resize(800, 800);
+    view.setTrace(heat);
+    view.show();  // lays the plot out (offscreen platform: nothing appears)
+    QCoreApplication::processEvents();
+    view.plot()->replot(QCustomPlot::rpImmediateRefresh);
+    std::vector<double> ms;
+    QElapsedTimer timer;
+    for (int k = 0; k < 120; ++k) {
+        StepPosition pos;
+        pos.step = (k * 37) % 200;
+        timer.start();
+        view.setPosition(pos);
+        view.plot()->replot(QCustomPlot::rpImmediateRefresh);
+        if (k >= 3) ms.push_back(timer.nsecsElapsed() / 1e6);
+    }
+    std::printf("heatmap update 200x200 (setPosition + replot), 800x800: median %.2f ms (goal < 16)\n", median(ms));
+    return 0;
+}
