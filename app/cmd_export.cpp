@@ -24,7 +24,7 @@ namespace {
 
 const char* const kUsage =
     "attnviz export EXAMPLE|MODEL|TRACE [--input \"sentence\"] -o FILE.{png,jpg,svg,pdf,gif} [--width W --height H --dpi D] "
-    "[--score ID] [--beam K] [--view heatmap|step --step T --stage 0-5] [--fps N] [--colormap viridis|magma|blues|greys|rdbu]";
+    "[--score ID] [--beam K] [--view heatmap|step --step T --stage 0-5 --progress 0-1] [--fps N] [--colormap viridis|magma|blues|greys|rdbu]";
 
 // Builds the trace from an example (its own states), a model (decoding --input) or a saved trace.
 Trace loadTrace(const std::string& file, const Args& args)
@@ -78,7 +78,7 @@ void quietHandler(QtMsgType type, const QMessageLogContext&, const QString& msg)
 int cmdExport(const CommandArgs& argv)
 {
     ArgSpec spec;
-    spec.valueOptions = {"-o", "--input", "--width", "--height", "--dpi", "--score", "--beam", "--view", "--step", "--stage", "--fps", "--colormap"};
+    spec.valueOptions = {"-o", "--input", "--width", "--height", "--dpi", "--score", "--beam", "--view", "--step", "--stage", "--progress", "--fps", "--colormap"};
     spec.minPositional = spec.maxPositional = 1;
     spec.usage = kUsage;
     Args args(argv, spec);
@@ -109,14 +109,15 @@ int cmdExport(const CommandArgs& argv)
             throw UsageError("--colormap: expected viridis, magma, blues, greys or rdbu, found \"" + args.value("--colormap") + "\"");
         options.colorMap = static_cast<ui::ColorMap>(names.indexOf(name));
     }
-    if (what != ui::ExportWhat::StepFrame && (args.has("--step") || args.has("--stage")))
-        throw UsageError("--step and --stage choose a frame of --view step");
+    if (what != ui::ExportWhat::StepFrame && (args.has("--step") || args.has("--stage") || args.has("--progress")))
+        throw UsageError("--step, --stage and --progress choose a frame of --view step");
 
     const Trace trace = loadTrace(args.positional()[0], args);
     ui::StepPosition pos;
     if (what == ui::ExportWhat::StepFrame) {
         pos.step = static_cast<int>(args.integer("--step", 1, 1, std::max<long long>(1, static_cast<long long>(trace.steps.size())))) - 1;
         pos.stage = static_cast<ui::Stage>(args.integer("--stage", 5, 0, ui::kStageCount - 1));
+        pos.progress = args.number("--progress", 1.0, 0.0, 1.0);
     }
 
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))

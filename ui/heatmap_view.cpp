@@ -177,8 +177,14 @@ void HeatmapView::rebuild()
     map_->data()->setRange(rangeFor(n), rangeFor(T));
     plot_->xAxis->setRange(-0.5, std::max(n, 1) - 0.5);
     plot_->yAxis->setRange(-0.5, std::max(T, 1) - 0.5);
-    title_->setText(trace_ ? tr("Alignment") + (trace_->title.empty() ? QString() : QStringLiteral(" — ") + QString::fromStdString(trace_->title))
-                           : tr("Alignment"));
+    QString title = trace_ ? QString::fromStdString(trace_->title) : QString();
+    if (title.isEmpty() && trace_ && !trace_->sourceTokens.empty()) {  // a model's trace: the sentence it translated
+        QStringList words;
+        for (const std::string& w : trace_->sourceTokens)
+            words << QString::fromStdString(w);
+        title = QString::fromUtf8("“") + words.join(QLatin1Char(' ')) + QString::fromUtf8("”");
+    }
+    title_->setText(title.isEmpty() ? tr("Alignment") : tr("Alignment — ") + title);
     note_->setVisible(!trace_ || !any);
     note_->setText(!trace_ ? tr("no trace") : tr("no attention in this model (seq2seq): nothing to align"));
     fillRows();

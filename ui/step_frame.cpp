@@ -7,6 +7,7 @@
 #include <QLinearGradient>
 #include <QPainter>
 #include <QPainterPath>
+#include <QStringList>
 
 #include <algorithm>
 #include <cmath>
@@ -194,13 +195,18 @@ void StepFrame::drawVector(const QRectF& rect, const Vec& v, const ColorFn& colo
     const int count = static_cast<int>(v.size());
     p_.setOpacity(alpha);
     if (count > 0 && numbers) {
-        p_.setFont(rect.height() / count >= QFontMetricsF(fonts_.normal).height() * 1.6 ? fonts_.normal : fonts_.small);
+        const QFont& font = rect.height() / count >= QFontMetricsF(fonts_.normal).height() * 1.6 ? fonts_.normal : fonts_.small;
+        const QFontMetricsF fm(font);
+        p_.setFont(font);
         for (int i = 0; i < count; ++i) {
             const QRectF r = cellRect(rect, count, i);
             const QColor c = color(v(i));
             p_.fillRect(r.adjusted(0, 0.5, 0, -0.5), c);
+            const QString text = displayNumber(v(i), 2);
+            if (fm.horizontalAdvance(text) + 2 > r.width())
+                continue;  // a narrowed column: colour only, the value is in the tooltip
             p_.setPen(textColorOn(c));
-            p_.drawText(r, Qt::AlignCenter, displayNumber(v(i), 2));
+            p_.drawText(r, Qt::AlignCenter, text);
         }
     } else if (count > 0) {
         // Colour strip: one pixel per component, scaled without smoothing (smooth scaling goes through
@@ -255,7 +261,13 @@ void StepFrame::drawHeader()
     p_.drawText(QRectF(bar.left(), bar.bottom() + 1, barW, fs.height()), Qt::AlignLeft | Qt::AlignTop, displayNumber(lo_, 2));
     p_.drawText(QRectF(bar.left(), bar.bottom() + 1, barW, fs.height()), Qt::AlignRight | Qt::AlignTop, displayNumber(hi_, 2));
 
-    QString title = tr_.title.empty() ? QStringLiteral("AttnViz") : QString::fromStdString(tr_.title);
+    QString title = QString::fromStdString(tr_.title);
+    if (title.isEmpty()) {  // a model's trace: the sentence it translated
+        QStringList words;
+        for (const std::string& w : tr_.sourceTokens)
+            words << QString::fromStdString(w);
+        title = words.isEmpty() ? QStringLiteral("AttnViz") : QString::fromUtf8("“") + words.join(QLatin1Char(' ')) + QString::fromUtf8("”");
+    }
     if (!tr_.architecture.empty())
         title += QStringLiteral(" — ") + architectureLabel(tr_.architecture);
     p_.setFont(fonts_.title);
@@ -502,7 +514,7 @@ void StepFrame::drawAlignment()
         const double restAlpha = 0.35 + 0.65 * weight(j);
         const double alpha = lerp(1.0, restAlpha, t) * (stage_ >= 4 ? 1.0 - 0.55 * shown(Stage::Context) : 1.0);
         const QRectF r = lerpRect(L_.stateRects[u], rest, t);
-        const bool numbers = L_.numbersInCells && haveV && (t >= 0.999 || t < 0.02) && r.width() >= fs.horizontalAdvance(QStringLiteral("88.88"));
+        const bool numbers = L_.numbersInCells && haveV && (t >= 0.999 || t < 0.02);
         drawVector(r, shownV, [this](double x) { return valueColor(x); }, numbers, alpha, pal_.frame, 1);
         if (stage_ == 3 && t > 0 && t < 1 && L_.weightNumbers)
             drawCentered(QRectF(r.right() + 2, r.top(), 60, fs.height()), QString::fromUtf8("× ") + displayNumber(weight(j), 3), fonts_.small, pal_.softmax, 1 - std::fabs(2 * t - 1));
