@@ -144,13 +144,20 @@ private slots:
         QVERIFY2(r.code == 0, r.err.constData());
         QVERIFY(pngSize(bytes(out)).isValid());
 
-        const QStringList models = QDir(QStringLiteral(ATTNVIZ_SAMPLES_DIR "/models")).entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name);
-        if (models.isEmpty())
-            QSKIP("no shipped model in samples/models");
-        const QString model = QStringLiteral(ATTNVIZ_SAMPLES_DIR "/models/") + models.first();
+        // A model decodes --input first (the golden fixtures of the engine tests).
+        const QString model = QStringLiteral(ATTNVIZ_TESTDATA_DIR "/golden/luong_dot.model.json");
         r = attnviz({QStringLiteral("export"), model, QStringLiteral("-o"), out});
         QCOMPARE(r.code, 2);  // a model needs --input
         QVERIFY(r.err.contains("--input"));
+        const QString gif = dir_.filePath(QStringLiteral("model.gif"));
+        r = attnviz({QStringLiteral("export"), model, QStringLiteral("--input"), QStringLiteral("the cat sat"), QStringLiteral("-o"), gif,
+                     QStringLiteral("--width"), QStringLiteral("200"), QStringLiteral("--height"), QStringLiteral("120")});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY(bytes(gif).startsWith("GIF89a"));
+        r = attnviz({QStringLiteral("export"), model, QStringLiteral("--input"), QStringLiteral("the cat sat"), QStringLiteral("-o"), out,
+                     QStringLiteral("--view"), QStringLiteral("step"), QStringLiteral("--step"), QStringLiteral("2"), QStringLiteral("--progress"), QStringLiteral("0.5")});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QCOMPARE(pngSize(bytes(out)), QSize(1280, 800));
     }
 
 private:
