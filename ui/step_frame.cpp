@@ -209,13 +209,19 @@ void StepFrame::drawVector(const QRectF& rect, const Vec& v, const ColorFn& colo
             p_.drawText(r, Qt::AlignCenter, text);
         }
     } else if (count > 0) {
-        // Colour strip: one pixel per component, scaled without smoothing (smooth scaling goes through
-        // Qt's thread pool and costs more than the whole frame; the exact values are in the tooltip).
-        QImage img(1, count, QImage::Format_RGB32);
-        for (int i = 0; i < count; ++i)
-            *reinterpret_cast<QRgb*>(img.scanLine(i)) = color(v(i)).rgb();
-        p_.setRenderHint(QPainter::SmoothPixmapTransform, false);
-        p_.drawImage(rect, img);
+        // Colour strip, built at its size in pixels and drawn unscaled: Qt's scaled image drawing goes
+        // through its thread pool and cost more than the rest of the frame (n = 50, d = 256). Each pixel
+        // row shows the component it falls on; the exact values are in the tooltip.
+        const int w = std::max(1, static_cast<int>(std::lround(rect.width())));
+        const int h = std::max(1, static_cast<int>(std::lround(rect.height())));
+        QImage img(w, h, QImage::Format_RGB32);
+        for (int y = 0; y < h; ++y) {
+            const int i = std::min(count - 1, static_cast<int>(static_cast<long long>(y) * count / h));
+            const QRgb c = color(v(i)).rgb();
+            auto* line = reinterpret_cast<QRgb*>(img.scanLine(y));
+            std::fill(line, line + w, c);
+        }
+        p_.drawImage(QPointF(std::round(rect.left()), std::round(rect.top())), img);
     }
     if (frameWidth > 0) {
         p_.setPen(QPen(frame, frameWidth));
