@@ -1,6 +1,6 @@
 #pragma once
 // The network of a model unrolled over a source of n tokens and T decoder steps, as a plain graph
-// (nodes and edges), built from the configuration and topology alone (SPEC §4, notes/model_conventions.md).
+// (nodes and edges), built from the configuration and topology alone (SPEC §4, core/model_conventions.md).
 // It is what the architecture view draws; tests check it without a display.
 //
 // Conventions: layers count from 0 (bottom); encoder positions j = 0..n-1, decoder steps i = 0..T-1

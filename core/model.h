@@ -14,7 +14,7 @@
 
 namespace attnviz {
 
-// The file's "config" with the preset's defaults filled in (see notes/model_conventions.md).
+// The file's "config" with the preset's defaults filled in (see core/model_conventions.md).
 struct ModelConfig {
     CellKind cell = CellKind::Lstm;
     int hiddenSize = 0;          // H

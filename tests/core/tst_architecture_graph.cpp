@@ -1,5 +1,5 @@
 // The architecture graph of every preset: layers, directions, residual skips, where the query comes from,
-// where the context goes, and the seq2seq bottleneck (notes/model_conventions.md).
+// where the context goes, and the seq2seq bottleneck (core/model_conventions.md).
 #include "core/architecture_graph.h"
 #include "core/error.h"
 #include "core/random_model.h"
