@@ -2,10 +2,16 @@
 //   - one step-view frame (paintStepView) at n = 50 source states, d = 256, 1280 × 800, cycling through
 //     every stage at several progress values (goal: median < 8 ms, 60 fps), and at the textbook size;
 //   - one heatmap update at 200 × 200 (setPosition to a new step + immediate replot, 800 × 800 widget;
-//     goal: < 16 ms).
+//     goal: < 16 ms);
+//   - start to the first painted frame: the program runs itself again with --first-frame (9 times); each child
+//     takes the time at the top of main (before QApplication), builds MainWindow with the built-in example,
+//     shows it and stops after the step view's first paint event has been handled. Reported: the child's own
+//     time (main → painted) and the time from the parent's QProcess::start (adds exec and dynamic loading).
 // Run: QT_QPA_PLATFORM=offscreen ./attnviz_ui_bench
 #include "ui/heatmap_view.h"
+#include "ui/main_window.h"
 #include "ui/step_renderer.h"
+#include "ui/step_view.h"
 
 #include <qcustomplot.h>
 
@@ -13,9 +19,13 @@
 #include <QElapsedTimer>
 #include <QImage>
 #include <QPainter>
+#include <QProcess>
+#include <QTimer>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <random>
 #include <vector>
@@ -82,12 +92,77 @@ double stepFrames(const Trace& t, QSize size, int frames)
     return median(ms);
 }
 
+// Wall-clock milliseconds since the epoch (comparable between the parent and child processes).
+double wallMs()
+{
+    using namespace std::chrono;
+    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count() / 1e3;
+}
+
+// Child: prints "<wall ms at first painted frame> <ms from main to it>" and exits.
+int firstFrame(int argc, char** argv, double mainStart)
+{
+    QApplication app(argc, argv);
+    MainWindow window;
+    window.openBuiltInExample();
+    struct PaintWatch : QObject {
+        double start = 0;
+        bool seen = false;
+        bool eventFilter(QObject*, QEvent* e) override
+        {
+            if (e->type() == QEvent::Paint && !seen) {
+                seen = true;
+                // Queued: runs once this paint event (and the flush) has been handled.
+                QTimer::singleShot(0, [this] {
+                    const double now = wallMs();
+                    std::printf("%.3f %.3f\n", now, now - start);
+                    std::fflush(stdout);
+                    QCoreApplication::quit();
+                });
+            }
+            return false;
+        }
+    } watch;
+    watch.start = mainStart;
+    window.stepView()->installEventFilter(&watch);
+    window.show();
+    return QApplication::exec();
+}
+
+// Parent: runs `self --first-frame` `runs` times; medians of the in-process and from-launch times.
+void startToFirstFrame(const QString& self, int runs)
+{
+    std::vector<double> inProcess, fromLaunch;
+    for (int r = 0; r < runs; ++r) {
+        QProcess child;
+        const double launched = wallMs();
+        child.start(self, {QStringLiteral("--first-frame")});
+        if (!child.waitForFinished(60000) || child.exitCode() != 0) {
+            std::printf("start to first frame: run %d failed\n", r);
+            return;
+        }
+        const QList<QByteArray> f = child.readAllStandardOutput().trimmed().split(' ');
+        if (f.size() != 2) {
+            std::printf("start to first frame: run %d printed nothing\n", r);
+            return;
+        }
+        inProcess.push_back(f[1].toDouble());
+        fromLaunch.push_back(f[0].toDouble() - launched);
+    }
+    std::printf("start to first painted step-view frame (MainWindow, built-in example), %d runs: median %.1f ms "
+                "from main(), %.1f ms from process launch\n",
+                runs, median(inProcess), median(fromLaunch));
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
+    const double mainStart = wallMs();
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
+    if (argc > 1 && std::strcmp(argv[1], "--first-frame") == 0)
+        return firstFrame(argc, argv, mainStart);
     QApplication app(argc, argv);
 
     const auto big = synthetic(50, 256, 3);
@@ -113,5 +188,6 @@ int main(int argc, char** argv)
         if (k >= 3) ms.push_back(timer.nsecsElapsed() / 1e6);
     }
     std::printf("heatmap update 200x200 (setPosition + replot), 800x800: median %.2f ms (goal < 16)\n", median(ms));
+    startToFirstFrame(QCoreApplication::applicationFilePath(), 9);
     return 0;
 }
