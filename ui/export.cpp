@@ -36,13 +36,13 @@ bool setError(QString* error, const QString& text)
     return false;
 }
 
-bool prepare(const ExportOptions& o, ExportWhat what, Canvas* c, QString* error)
+bool prepare(const ExportOptions& o, QSize defaultSize, Canvas* c, QString* error)
 {
     if (o.path.isEmpty())
         return setError(error, QStringLiteral("no output file given"));
     if (!std::isfinite(o.dpi) || o.dpi < 10 || o.dpi > 2400)
         return setError(error, QStringLiteral("DPI must be between 10 and 2400, found %1").arg(o.dpi));
-    const QSize px = o.size.isEmpty() ? defaultExportSize(what) : o.size;
+    const QSize px = o.size.isEmpty() ? defaultSize : o.size;
     if (px.width() < 16 || px.height() < 16 || px.width() > 16384 || px.height() > 16384)
         return setError(error, QStringLiteral("size must be 16..16384 pixels per side, found %1×%2").arg(px.width()).arg(px.height()));
     c->pixels = px;
@@ -174,7 +174,7 @@ QSize defaultExportSize(ExportWhat what)
 bool exportHeatmap(const Trace& trace, const ExportOptions& options, QString* error)
 {
     Canvas c;
-    if (!prepare(options, ExportWhat::Heatmap, &c, error))
+    if (!prepare(options, defaultExportSize(ExportWhat::Heatmap), &c, error))
         return false;
     if (trace.steps.empty())
         return setError(error, QStringLiteral("the trace has no decoder steps: nothing to draw"));
@@ -190,25 +190,37 @@ bool exportHeatmap(const Trace& trace, const ExportOptions& options, QString* er
     return writeStill(options, c, [&view](QPaintDevice& dev, const QSize& logical, double scale) { view.renderTo(dev, logical, scale); }, error);
 }
 
-bool exportStepFrame(const Trace& trace, const StepPosition& pos, const ExportOptions& options, QString* error)
+bool writePainting(const ExportOptions& options, QSize defaultSize, const std::function<void(QPainter&, const QRectF&)>& paint,
+                   QString* error)
 {
     Canvas c;
-    if (!prepare(options, ExportWhat::StepFrame, &c, error))
+    if (!prepare(options, defaultSize, &c, error))
         return false;
-    if (trace.steps.empty())
-        return setError(error, QStringLiteral("the trace has no decoder steps: nothing to draw"));
-    const StepRenderOptions opt = stepOptions(options);
-    return writeStill(options, c, [&](QPaintDevice& dev, const QSize& logical, double scale) {
+    return writeStill(options, c, [&paint](QPaintDevice& dev, const QSize& logical, double scale) {
         QPainter p(&dev);
         p.scale(scale, scale);
-        paintStepView(p, QRectF(QPointF(0, 0), QSizeF(logical)), trace, pos, opt);
+        paint(p, QRectF(QPointF(0, 0), QSizeF(logical)));
+    }, error);
+}
+
+bool exportStepFrame(const Trace& trace, const StepPosition& pos, const ExportOptions& options, QString* error)
+{
+    if (trace.steps.empty()) {
+        Canvas c;  // option errors first, as for the other exports
+        if (!prepare(options, defaultExportSize(ExportWhat::StepFrame), &c, error))
+            return false;
+        return setError(error, QStringLiteral("the trace has no decoder steps: nothing to draw"));
+    }
+    const StepRenderOptions opt = stepOptions(options);
+    return writePainting(options, defaultExportSize(ExportWhat::StepFrame), [&](QPainter& p, const QRectF& canvas) {
+        paintStepView(p, canvas, trace, pos, opt);
     }, error);
 }
 
 bool exportAnimation(const Trace& trace, const ExportOptions& options, QString* error, std::function<bool(int, int)> progress)
 {
     Canvas c;
-    if (!prepare(options, ExportWhat::Animation, &c, error))
+    if (!prepare(options, defaultExportSize(ExportWhat::Animation), &c, error))
         return false;
     if (exportFormatFor(options.path) != ExportFormat::Gif)
         return setError(error, QStringLiteral("%1: the animation is written as GIF; give a file ending in .gif").arg(options.path));

@@ -25,6 +25,9 @@
 
 #include <functional>
 
+class QPainter;
+class QRectF;
+
 namespace attnviz::ui {
 
 struct ExportOptions {
@@ -52,5 +55,12 @@ bool exportStepFrame(const Trace& trace, const StepPosition& pos, const ExportOp
 // The animated step-through (gif only). `progress(done, total)` after each frame; returning false cancels
 // (the target is left untouched and error says "cancelled").
 bool exportAnimation(const Trace& trace, const ExportOptions& options, QString* error, std::function<bool(int done, int total)> progress = {});
+
+// The shared still-image writer behind every export above and ui/view_export.h: checks the options (path,
+// DPI 10..2400, size 16..16384 per side; `defaultSize` when options.size is empty), picks png/jpg/svg/pdf by
+// the extension, and calls `paint(painter, canvas)` with the painter already scaled by dpi / 96 so that
+// `canvas` (origin 0,0) is the logical layout rectangle. Written atomically (QSaveFile); raster output starts white.
+bool writePainting(const ExportOptions& options, QSize defaultSize, const std::function<void(QPainter&, const QRectF&)>& paint,
+                   QString* error);
 
 } // namespace attnviz::ui
