@@ -44,7 +44,9 @@ ExportDialog::ExportDialog(Kind kind, const QString& suggestedPath, QWidget* par
 {
     setWindowTitle(kind == Kind::Heatmap     ? tr("Export heatmap")
                    : kind == Kind::StepFrame ? tr("Export step view")
-                                             : tr("Export animation"));
+                   : kind == Kind::Architecture ? tr("Export architecture")
+                   : kind == Kind::BeamTree     ? tr("Export beam tree")
+                                                : tr("Export animation"));
     auto* browse = new QPushButton(tr("Browse…"), this);
     auto* fileRow = new QHBoxLayout;
     fileRow->addWidget(path_, 1);

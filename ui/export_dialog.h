@@ -13,7 +13,7 @@ namespace attnviz::ui {
 class ExportDialog : public QDialog {
     Q_OBJECT
 public:
-    enum class Kind { Heatmap, StepFrame, Animation };
+    enum class Kind { Heatmap, StepFrame, Animation, Architecture, BeamTree };
 
     ExportDialog(Kind kind, const QString& suggestedPath, QWidget* parent = nullptr);
 

@@ -70,9 +70,10 @@ public:
     ColorMap colorMap() const { return colorMap_; }
     void setColorMap(ColorMap map);
 
-    // File → Export without the dialog: the heatmap, the current step frame or the GIF of the whole
-    // step-through (progress dialog, cancellable). Reports failures; returns success.
-    enum class ExportKind { Heatmap = 0, StepFrame, Animation };  // = ExportDialog::Kind
+    // File → Export without the dialog: the heatmap, the current step frame, the GIF of the whole
+    // step-through (progress dialog, cancellable), the architecture view (at the current step) or the
+    // beam tree (needs a model's decode result). Reports failures; returns success.
+    enum class ExportKind { Heatmap = 0, StepFrame, Animation, Architecture, BeamTree };  // = ExportDialog::Kind
     bool exportTo(ExportKind kind, const QString& path, const QSize& size, double dpi = 96, int fps = 4);
 
 protected:

@@ -2,9 +2,12 @@
 #include "ui/main_window.h"
 
 #include "core/trace.h"
+#include "ui/architecture_view.h"
+#include "ui/beam_view.h"
 #include "ui/document.h"
 #include "ui/export.h"
 #include "ui/export_dialog.h"
+#include "ui/view_export.h"
 #include "ui/settings.h"
 #include "ui/step_controller.h"
 
@@ -38,6 +41,8 @@ void MainWindow::buildMenus()
     exHeat->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     file->addAction(tr("Export &step view…"), this, [this] { exportWith(int(ExportDialog::Kind::StepFrame)); });
     file->addAction(tr("Export &animation (GIF)…"), this, [this] { exportWith(int(ExportDialog::Kind::Animation)); });
+    file->addAction(tr("Export a&rchitecture…"), this, [this] { exportWith(int(ExportDialog::Kind::Architecture)); });
+    file->addAction(tr("Export &beam tree…"), this, [this] { exportWith(int(ExportDialog::Kind::BeamTree)); });
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -183,13 +188,21 @@ void MainWindow::exportWith(int kindValue)
     QString base = QFileInfo(doc_->filePath()).completeBaseName();
     if (base.isEmpty())
         base = QStringLiteral("attnviz");
-    const QString suffix = kind == ExportDialog::Kind::Heatmap     ? QStringLiteral("_heatmap.png")
-                           : kind == ExportDialog::Kind::StepFrame ? QStringLiteral("_step.png")
-                                                                   : QStringLiteral("_steps.gif");
+    if (kind == ExportDialog::Kind::BeamTree && !doc_->decodeResult()) {
+        reportError(tr("Nothing to export: the beam tree exists once a model has translated a sentence."));
+        return;
+    }
+    const QString suffix = kind == ExportDialog::Kind::Heatmap        ? QStringLiteral("_heatmap.png")
+                           : kind == ExportDialog::Kind::StepFrame    ? QStringLiteral("_step.png")
+                           : kind == ExportDialog::Kind::Architecture ? QStringLiteral("_architecture.png")
+                           : kind == ExportDialog::Kind::BeamTree     ? QStringLiteral("_beam.png")
+                                                                      : QStringLiteral("_steps.gif");
     ExportDialog dialog(kind, QDir(Settings::lastFolder()).filePath(base + suffix), this);
-    dialog.setPixelSize(defaultExportSize(kind == ExportDialog::Kind::Heatmap     ? ExportWhat::Heatmap
-                                          : kind == ExportDialog::Kind::StepFrame ? ExportWhat::StepFrame
-                                                                                  : ExportWhat::Animation));
+    const bool graphView = kind == ExportDialog::Kind::Architecture || kind == ExportDialog::Kind::BeamTree;
+    dialog.setPixelSize(graphView ? QSize(1400, 800)  // ui/view_export.h
+                                  : defaultExportSize(kind == ExportDialog::Kind::Heatmap     ? ExportWhat::Heatmap
+                                                      : kind == ExportDialog::Kind::StepFrame ? ExportWhat::StepFrame
+                                                                                              : ExportWhat::Animation));
     if (dialog.exec() != QDialog::Accepted)
         return;
     Settings::setLastFolder(QFileInfo(dialog.path()).absolutePath());
@@ -215,6 +228,16 @@ bool MainWindow::exportTo(ExportKind kind, const QString& path, const QSize& siz
         ok = exportHeatmap(*trace, opt, &error);
     } else if (kind == ExportKind::StepFrame) {
         ok = exportStepFrame(*trace, ctl_->position(), opt, &error);
+    } else if (kind == ExportKind::Architecture) {
+        const ArchitectureGraph* graph = arch_->graph();
+        ok = graph ? exportArchitecture(*graph, trace.get(), ctl_->position(), opt, &error) : false;
+        if (!graph)
+            error = tr("Nothing to export: no architecture is known for this document.");
+    } else if (kind == ExportKind::BeamTree) {
+        const std::shared_ptr<const DecodeResult> result = beamView_->result();
+        ok = result ? exportBeamTree(*result, beamView_->selectedHypothesis(), opt, &error) : false;
+        if (!result)
+            error = tr("Nothing to export: the beam tree exists once a model has translated a sentence.");
     } else {
         QProgressDialog progress(tr("Writing the animation…"), tr("Cancel"), 0, 100, this);
         progress.setWindowModality(Qt::WindowModal);

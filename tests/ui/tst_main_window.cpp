@@ -12,11 +12,14 @@
 #include "ui/step_view.h"
 #include "ui/transport_bar.h"
 
+#include <QAction>
 #include <QComboBox>
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
 #include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
 #include <QSlider>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -52,6 +55,7 @@ private slots:
     void editingTheTableRecomputes();
     void badFileIsReportedAndThePreviousStays();
     void exportsWhatIsOpen();
+    void exportsArchitectureAndBeamTree();
 
 private:
     void openTwoSteps(MainWindow& w);
@@ -255,6 +259,39 @@ void TestMainWindow::exportsWhatIsOpen()
     QVERIFY(!w.exportTo(MainWindow::ExportKind::Heatmap, dir_.filePath(QStringLiteral("heat.bmp")), QSize(100, 100)));
     QCOMPARE(errors_.size(), 1);
     QVERIFY(!QFileInfo::exists(dir_.filePath(QStringLiteral("heat.bmp"))));
+}
+
+void TestMainWindow::exportsArchitectureAndBeamTree()
+{
+    MainWindow w;
+    errors_.clear();
+    w.setErrorReporter([this](const QString& m) { errors_ << m; });
+    QStringList entries;
+    for (QAction* menu : w.menuBar()->actions())
+        if (menu->menu())
+            for (QAction* a : menu->menu()->actions())
+                entries << a->text();
+    QVERIFY(entries.contains(QStringLiteral("Export a&rchitecture…")));
+    QVERIFY(entries.contains(QStringLiteral("Export &beam tree…")));
+
+    // An example has no search: the beam tree is reported as missing and nothing is written.
+    w.openBuiltInExample();
+    const QString none = dir_.filePath(QStringLiteral("none.png"));
+    QVERIFY(!w.exportTo(MainWindow::ExportKind::BeamTree, none, QSize(300, 200)));
+    QCOMPARE(errors_.size(), 1);
+    QVERIFY(!QFileInfo::exists(none));
+
+    errors_.clear();
+    QVERIFY(w.document()->openFileNow(QStringLiteral(ATTNVIZ_TESTDATA_DIR "/golden/bahdanau.model.json")));
+    w.document()->translate(QStringLiteral("the black cat sat on the mat"), 3);
+    QTRY_VERIFY_WITH_TIMEOUT(w.document()->decodeResult() != nullptr && !w.document()->isBusy(), 20000);
+    const QString arch = dir_.filePath(QStringLiteral("arch.png"));
+    QVERIFY2(w.exportTo(MainWindow::ExportKind::Architecture, arch, QSize(700, 400)), qPrintable(errors_.join(QLatin1Char('\n'))));
+    QCOMPARE(QImage(arch).size(), QSize(700, 400));
+    const QString beam = dir_.filePath(QStringLiteral("beam.svg"));
+    QVERIFY2(w.exportTo(MainWindow::ExportKind::BeamTree, beam, QSize(700, 400)), qPrintable(errors_.join(QLatin1Char('\n'))));
+    QVERIFY(QFileInfo(beam).size() > 500);
+    QVERIFY(errors_.isEmpty());
 }
 
 QTEST_MAIN(TestMainWindow)
