@@ -2,6 +2,8 @@
 // (SPEC §6). A picture is the alignment heatmap (or with --view step one frame of the step view); a .gif
 // is the animated step-through, one frame per (decoder step, stage). Headless: a QApplication on the
 // offscreen platform unless QT_QPA_PLATFORM says otherwise. Uses the same code as File → Export.
+// --view architecture (the model's wiring, at the chosen step) and --view beam (the beam-search tree,
+// --beam default 3) need a model and --input.
 #include "app/args.h"
 #include "app/commands.h"
 
@@ -11,12 +13,16 @@
 #include "core/json_io.h"
 #include "core/model.h"
 #include "core/trace.h"
+#include "core/architecture_graph.h"
 #include "ui/export.h"
+#include "ui/view_export.h"
 
 #include <QApplication>
 #include <QtGlobal>
 
 #include <iostream>
+#include <memory>
+#include <optional>
 
 namespace attnviz::app {
 
@@ -24,10 +30,18 @@ namespace {
 
 const char* const kUsage =
     "attnviz export EXAMPLE|MODEL|TRACE [--input \"sentence\"] -o FILE.{png,jpg,svg,pdf,gif} [--width W --height H --dpi D] "
-    "[--score ID] [--beam K] [--view heatmap|step --step T --stage 0-5 --progress 0-1] [--fps N] [--colormap viridis|magma|blues|greys|rdbu]";
+    "[--score ID] [--beam K] [--view heatmap|step|architecture|beam --step T --stage 0-5 --progress 0-1] [--fps N] [--colormap viridis|magma|blues|greys|rdbu]";
+
+// What is exported: the trace, and for a model also the model and the whole decode result.
+struct Loaded {
+    Trace trace;
+    std::optional<Model> model;
+    std::optional<DecodeResult> decoded;
+};
 
 // Builds the trace from an example (its own states), a model (decoding --input) or a saved trace.
-Trace loadTrace(const std::string& file, const Args& args)
+// `defaultBeam`: the beam width when --beam is not given (3 for --view beam, else 1).
+Loaded loadTrace(const std::string& file, const Args& args, int defaultBeam)
 {
     const json doc = loadDocument(file, modelLimits());
     const std::string format = doc.is_object() && doc.contains("format") && doc["format"].is_string() ? doc["format"].get<std::string>() : "";
@@ -45,7 +59,7 @@ Trace loadTrace(const std::string& file, const Args& args)
             }
             ex = withScore(ex, *kind);
         }
-        return exampleTrace(ex);
+        return {exampleTrace(ex), std::nullopt, std::nullopt};
     }
     if (format == "attnviz-model") {
         if (!args.has("--input"))
@@ -53,13 +67,17 @@ Trace loadTrace(const std::string& file, const Args& args)
         if (args.has("--score"))
             throw UsageError("--score is for examples; a model's score function is part of the model");
         DecodeOptions options;
-        options.beam = static_cast<int>(args.integer("--beam", 1, 1, 1000));
-        return translate(modelFromJson(doc, file), args.value("--input"), options).best;
+        options.beam = static_cast<int>(args.integer("--beam", defaultBeam, 1, 1000));
+        Loaded l;
+        l.model = modelFromJson(doc, file);
+        l.decoded = translate(*l.model, args.value("--input"), options);
+        l.trace = l.decoded->best;
+        return l;
     }
     if (format == "attnviz-trace") {
         if (args.has("--input") || args.has("--score") || args.has("--beam"))
             throw UsageError("--input, --score and --beam do not apply to a saved trace");
-        return traceFromJson(doc, file);
+        return {traceFromJson(doc, file), std::nullopt, std::nullopt};
     }
     throw InputError(file, "/format", "expected \"attnviz-example\", \"attnviz-model\" or \"attnviz-trace\", found "
                                           + (doc.is_object() && doc.contains("format") ? describeJson(doc["format"]) : std::string("no \"format\" key")));
@@ -91,14 +109,15 @@ int cmdExport(const CommandArgs& argv)
     if (format == ui::ExportFormat::Unknown)
         throw UsageError("-o " + args.value("-o") + ": expected a file ending in .png, .jpg, .svg, .pdf or .gif");
     const std::string view = args.value("--view", "heatmap");
-    if (view != "heatmap" && view != "step")
-        throw UsageError("--view: expected heatmap or step, found \"" + view + "\"");
+    if (view != "heatmap" && view != "step" && view != "architecture" && view != "beam")
+        throw UsageError("--view: expected heatmap, step, architecture or beam, found \"" + view + "\"");
+    const bool graphView = view == "architecture" || view == "beam";
     if (format == ui::ExportFormat::Gif && args.has("--view"))
         throw UsageError("--view does not apply to a .gif (always the animated step-through)");
     const ui::ExportWhat what = format == ui::ExportFormat::Gif ? ui::ExportWhat::Animation
         : view == "step"                                        ? ui::ExportWhat::StepFrame
                                                                 : ui::ExportWhat::Heatmap;
-    const QSize def = ui::defaultExportSize(what);
+    const QSize def = graphView ? QSize(1400, 800) : ui::defaultExportSize(what);
     options.size = QSize(static_cast<int>(args.integer("--width", def.width(), 16, 16384)), static_cast<int>(args.integer("--height", def.height(), 16, 16384)));
     options.dpi = args.number("--dpi", 96, 10, 2400);
     options.fps = static_cast<int>(args.integer("--fps", 2, 1, 50));
@@ -109,12 +128,15 @@ int cmdExport(const CommandArgs& argv)
             throw UsageError("--colormap: expected viridis, magma, blues, greys or rdbu, found \"" + args.value("--colormap") + "\"");
         options.colorMap = static_cast<ui::ColorMap>(names.indexOf(name));
     }
-    if (what != ui::ExportWhat::StepFrame && (args.has("--step") || args.has("--stage") || args.has("--progress")))
-        throw UsageError("--step, --stage and --progress choose a frame of --view step");
+    if (what != ui::ExportWhat::StepFrame && view != "architecture" && (args.has("--step") || args.has("--stage") || args.has("--progress")))
+        throw UsageError("--step, --stage and --progress choose a frame of --view step or architecture");
 
-    const Trace trace = loadTrace(args.positional()[0], args);
+    const Loaded loaded = loadTrace(args.positional()[0], args, view == "beam" ? 3 : 1);
+    const Trace& trace = loaded.trace;
+    if (graphView && !loaded.model)
+        throw UsageError("--view " + view + " needs a model (attnviz-model file) and --input \"…\"");
     ui::StepPosition pos;
-    if (what == ui::ExportWhat::StepFrame) {
+    if (what == ui::ExportWhat::StepFrame || view == "architecture") {
         pos.step = static_cast<int>(args.integer("--step", 1, 1, std::max<long long>(1, static_cast<long long>(trace.steps.size())))) - 1;
         pos.stage = static_cast<ui::Stage>(args.integer("--stage", 5, 0, ui::kStageCount - 1));
         pos.progress = args.number("--progress", 1.0, 0.0, 1.0);
@@ -129,10 +151,18 @@ int cmdExport(const CommandArgs& argv)
     QApplication app(qtArgc, qtArgv);
     QString error;
     bool ok = false;
-    switch (what) {
-    case ui::ExportWhat::Heatmap: ok = ui::exportHeatmap(trace, options, &error); break;
-    case ui::ExportWhat::StepFrame: ok = ui::exportStepFrame(trace, pos, options, &error); break;
-    case ui::ExportWhat::Animation: ok = ui::exportAnimation(trace, options, &error); break;
+    if (view == "architecture") {
+        const int n = std::max(1, static_cast<int>(trace.sourceTokens.size()));
+        const ArchitectureGraph graph = buildArchitectureGraph(*loaded.model, n, static_cast<int>(trace.steps.size()));
+        ok = ui::exportArchitecture(graph, &trace, pos, options, &error);
+    } else if (view == "beam") {
+        ok = ui::exportBeamTree(*loaded.decoded, 0, options, &error);
+    } else {
+        switch (what) {
+        case ui::ExportWhat::Heatmap: ok = ui::exportHeatmap(trace, options, &error); break;
+        case ui::ExportWhat::StepFrame: ok = ui::exportStepFrame(trace, pos, options, &error); break;
+        case ui::ExportWhat::Animation: ok = ui::exportAnimation(trace, options, &error); break;
+        }
     }
     qInstallMessageHandler(previous);
     if (!ok) {

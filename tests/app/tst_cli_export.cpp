@@ -160,6 +160,34 @@ private slots:
         QCOMPARE(pngSize(bytes(out)), QSize(1280, 800));
     }
 
+    void architectureAndBeamViews_data()
+    {
+        QTest::addColumn<QString>("view");
+        QTest::newRow("architecture") << QStringLiteral("architecture");
+        QTest::newRow("beam") << QStringLiteral("beam");
+    }
+
+    void architectureAndBeamViews()
+    {
+        QFETCH(QString, view);
+        const QString model = QStringLiteral(ATTNVIZ_TESTDATA_DIR "/golden/bahdanau.model.json");
+        const QString out = dir_.filePath(view + QStringLiteral(".png"));
+        const Run r = attnviz({QStringLiteral("export"), model, QStringLiteral("--input"), QStringLiteral("the black cat sat on the mat"),
+                               QStringLiteral("--view"), view, QStringLiteral("-o"), out, QStringLiteral("--width"), QStringLiteral("640"),
+                               QStringLiteral("--height"), QStringLiteral("400")});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const QByteArray png = bytes(out);
+        QCOMPARE(pngSize(png), QSize(640, 400));
+        // Not blank: a plain white 640 × 400 PNG compresses to well under 2 KB; the drawn scene (text, boxes,
+        // lines) does not.
+        QVERIFY2(png.size() > 4000, qPrintable(QString::number(png.size())));
+
+        // Both views need a model: an example is refused with a message naming the view.
+        const Run e = attnviz({QStringLiteral("export"), kTextbook, QStringLiteral("--view"), view, QStringLiteral("-o"), out});
+        QCOMPARE(e.code, 2);
+        QVERIFY(e.err.contains(view.toUtf8()));
+    }
+
 private:
     QTemporaryDir dir_;
 };
