@@ -13,6 +13,13 @@ namespace {
 
 constexpr QSize kDefaultSize(1400, 800);
 
+// The options' font, or DejaVu Sans 9 pt when none was set (also a QFont made before the QApplication,
+// which has no family and point size −1, as `attnviz export` builds its options).
+QFont viewFont(const QFont& f)
+{
+    return f.family().isEmpty() || f.pointSizeF() <= 0 || f == QFont() ? QFont(QStringLiteral("DejaVu Sans"), 9) : f;
+}
+
 } // namespace
 
 bool exportArchitecture(const ArchitectureGraph& graph, const Trace* trace, const StepPosition& pos, const ExportOptions& options,
@@ -21,7 +28,7 @@ bool exportArchitecture(const ArchitectureGraph& graph, const Trace* trace, cons
     const QRectF scene = layoutArchitecture(graph).bounds;
     return writePainting(options, kDefaultSize, [&](QPainter& p, const QRectF& r) {
         ArchitecturePaintOptions o;
-        o.font = options.font == QFont() ? QFont(QStringLiteral("DejaVu Sans"), 9) : options.font;
+        o.font = viewFont(options.font);
         paintArchitecture(p, r, graph, trace, pos, fitTransform(scene, r.adjusted(4, 52, -4, -24), 4.0), o);
     }, error);
 }
@@ -31,7 +38,7 @@ bool exportBeamTree(const DecodeResult& result, int selected, const ExportOption
     const QRectF scene = layoutBeamTree(result.tree).bounds;
     return writePainting(options, kDefaultSize, [&](QPainter& p, const QRectF& r) {
         paintBeamTree(p, r, result, selected, fitTransform(scene, r.adjusted(4, 24, -4, -4), 4.0),
-                      options.font == QFont() ? QFont(QStringLiteral("DejaVu Sans"), 9) : options.font);
+                      viewFont(options.font));
     }, error);
 }
 
