@@ -4,9 +4,12 @@
 
 #include <qcustomplot.h>
 
+#include <QFontMetrics>
+#include <QResizeEvent>
 #include <QToolTip>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -184,10 +187,31 @@ void HeatmapView::rebuild()
             words << QString::fromStdString(w);
         title = QString::fromUtf8("“") + words.join(QLatin1Char(' ')) + QString::fromUtf8("”");
     }
-    title_->setText(title.isEmpty() ? tr("Alignment") : tr("Alignment — ") + title);
+    fullTitle_ = title.isEmpty() ? tr("Alignment") : tr("Alignment — ") + title;
+    fitTitle(width());
     note_->setVisible(!trace_ || !any);
     note_->setText(!trace_ ? tr("no trace") : tr("no attention in this model (seq2seq): nothing to align"));
     fillRows();
+}
+
+QString HeatmapView::shownTitle() const
+{
+    return title_->text();
+}
+
+void HeatmapView::fitTitle(int width)
+{
+    // The title sits in the axis rect's column: the colour scale's column (≈ 80 px before the first
+    // layout) and the text element's margins are not room for it.
+    const int scaleWidth = scale_->outerRect().width() > 0 ? scale_->outerRect().width() : 80;
+    const int room = std::max(40, width - scaleWidth - 16);
+    title_->setText(QFontMetrics(title_->font()).elidedText(fullTitle_, Qt::ElideRight, room));
+}
+
+void HeatmapView::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    fitTitle(width());
 }
 
 void HeatmapView::fillRows()
@@ -286,8 +310,10 @@ void HeatmapView::renderTo(QPaintDevice& device, const QSize& logicalSize, doubl
     painter.setRenderHint(QPainter::Antialiasing, true);
     painter.setRenderHint(QPainter::TextAntialiasing, true);
     painter.scale(scale, scale);
+    fitTitle(logicalSize.width());
     plot_->toPainter(&painter, logicalSize.width(), logicalSize.height());
     painter.end();
+    fitTitle(width());
     plot_->replot(QCustomPlot::rpQueuedReplot);  // back to the widget's own layout
 }
 

@@ -46,6 +46,10 @@ public:
     // "je ← student: 0.93" for the cell under `pos` ("" outside or in an unfilled row).
     QString valueTextAt(const QPointF& pos) const;
     QCustomPlot* plot() const { return plot_; }
+    // The plot title in full ("Alignment — …") and as shown: elided to the widget's width (the 440 px
+    // dock cuts long sentences); exports (renderTo) elide to their own, usually wider, canvas.
+    QString fullTitle() const { return fullTitle_; }
+    QString shownTitle() const;
 
     // Draws the heatmap on any paint device (image, SVG, PDF) with the plot laid out for `logicalSize`
     // and scaled by `scale` — the same QCustomPlot drawing as on screen (used by export).
@@ -54,9 +58,13 @@ public:
 signals:
     void stepClicked(int step);
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
     void rebuild();
     void fillRows();
+    void fitTitle(int width);  // title_ = fullTitle_ elided to `width` pixels
     void onMouseMove(QMouseEvent* event);
     void onMousePress(QMouseEvent* event);
     QPointF toPlot(const QPointF& widgetPos) const;
@@ -67,6 +75,7 @@ private:
     QCPItemRect* marker_ = nullptr;
     QCPItemText* note_ = nullptr;
     QCPTextElement* title_ = nullptr;
+    QString fullTitle_;
     std::shared_ptr<const Trace> trace_;
     int current_ = -1;
     ColorMap colorMap_ = ColorMap::Viridis;

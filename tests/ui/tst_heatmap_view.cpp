@@ -151,6 +151,24 @@ private slots:
         QCOMPARE(view.rows(), 0);
         QCOMPARE(view.filledRows(), 0);
     }
+
+    void longTitleIsElidedToTheWidth()
+    {
+        auto t = std::make_shared<Trace>(*pattern(2, 3));
+        t->title = "a rather long sentence that the translation dock of 440 pixels cannot show in one line of the plot title";
+        HeatmapView view;
+        view.resize(440, 400);
+        view.setTrace(t);
+        QVERIFY(view.fullTitle().endsWith(QString::fromStdString(t->title)));
+        QVERIFY(view.shownTitle().endsWith(QChar(0x2026)));  // "…"
+        QVERIFY(view.shownTitle().size() < view.fullTitle().size());
+        // Wide enough (an export canvas, a wide window): the whole title.
+        view.show();  // a hidden widget gets its resize event only when shown
+        view.resize(2400, 400);
+        QCOMPARE(view.shownTitle(), view.fullTitle());
+        view.resize(440, 400);
+        QVERIFY(view.shownTitle() != view.fullTitle());
+    }
 };
 
 QTEST_MAIN(TestHeatmapView)
