@@ -85,6 +85,8 @@ struct Model {
     std::string tokenizer;      // "whitespace" | "char"
     ModelWeights weights;
     std::string file;           // where it was loaded from ("" in memory)
+    std::string title;          // optional "title" of the file, for people
+    std::vector<std::string> examples;  // optional "examples": source sentences to try (the window offers them)
 
     TokenizerKind tokenizerKind() const;
     const ScoreFunction& scoreFunction() const { return weights.attention; }  // meaningful when config.score is set

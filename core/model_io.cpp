@@ -163,6 +163,9 @@ Model modelFromDocument(const json& doc, const std::string& file, CapturedTensor
             r.fail("/tokenizer", "expected \"whitespace\" or \"char\", found \"" + m.tokenizer + "\"");
     }
 
+    if (const json* v = r.optional(doc, "title")) m.title = r.string(*v, "/title");
+    if (const json* v = r.optional(doc, "examples")) m.examples = r.strings(*v, "/examples");
+
     try {
         finalizeModel(m);
     } catch (const ConfigError& e) {
@@ -225,9 +228,14 @@ json modelToJson(const Model& model)
             weights[slot.name] = json{{"shape", {slot.vector->size()}}, {"data", toJson(*slot.vector)}};
         }
     }
-    return json{{"format", "attnviz-model"}, {"version", 1}, {"architecture", model.architecture}, {"config", cfg},
-                {"vocab", {{"source", model.source.tokens()}, {"target", model.target.tokens()}}},
-                {"tokenizer", model.tokenizer}, {"weights", std::move(weights)}};
+    json doc{{"format", "attnviz-model"}, {"version", 1}, {"architecture", model.architecture}, {"config", cfg},
+             {"vocab", {{"source", model.source.tokens()}, {"target", model.target.tokens()}}},
+             {"tokenizer", model.tokenizer}, {"weights", std::move(weights)}};
+    if (!model.title.empty())
+        doc["title"] = model.title;
+    if (!model.examples.empty())
+        doc["examples"] = model.examples;
+    return doc;
 }
 
 void saveModel(const Model& model, const std::string& file)

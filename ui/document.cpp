@@ -50,10 +50,12 @@ json readDocument(const QString& path)
     return parseDocument(bytes.toStdString(), path.endsWith(QLatin1String(".cbor")), name, modelLimits());
 }
 
-// A sentence the model knows, so a freshly opened model shows a translation at once: the first few
-// ordinary source tokens.
+// A sentence the model knows, so a freshly opened model shows a translation at once: the file's first
+// example sentence, or else the first few ordinary source tokens.
 QString defaultSentence(const Model& m)
 {
+    if (!m.examples.empty())
+        return QString::fromStdString(m.examples.front());
     Tokens words;
     for (const std::string& t : m.source.tokens()) {
         if (t.empty() || t.front() == '<' || words.size() >= 4)
@@ -182,12 +184,14 @@ bool Document::install(Loaded&& loaded)
     example_ = std::move(loaded.example);
     model_ = std::move(loaded.model);
     decode_.reset();
+    if (kind_ == Kind::Model)
+        sentence_ = defaultSentence(*model_);  // before documentChanged, so the window shows it
     emit decodeResultChanged(decode_);
     emit documentChanged();
     emit scoreChanged(scoreId());
     if (kind_ == Kind::Model) {
         setTrace(std::make_shared<const Trace>());
-        translate(defaultSentence(*model_), beam_);
+        translate(sentence_, beam_);
     } else {
         setTrace(std::move(loaded.trace));
     }

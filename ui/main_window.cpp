@@ -26,6 +26,7 @@
 #include <QFileInfo>
 #include <QHeaderView>
 #include <QLabel>
+#include <QCompleter>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QMimeData>
@@ -257,8 +258,21 @@ void MainWindow::onDocumentChanged()
         a->setVisible(isModel);
     for (QAction* a : exampleInputs_)
         a->setVisible(isExample);
-    if (isModel && sentence_->text().isEmpty())
+    if (isModel) {
+        // A newly opened model starts on the sentence it was translated with; its example sentences
+        // (the file's "examples") drop down from the source field.
         sentence_->setText(doc_->lastSentence());
+        QStringList examples;
+        if (doc_->model())
+            for (const std::string& e : doc_->model()->examples)
+                examples << QString::fromStdString(e);
+        auto* completer = new QCompleter(examples, sentence_);
+        completer->setCompletionMode(QCompleter::UnfilteredPopupCompletion);
+        delete sentence_->completer();
+        sentence_->setCompleter(completer);
+        sentence_->setToolTip(examples.isEmpty() ? QString()
+                                                 : tr("Examples (press ↓ in an empty field):\n") + examples.join(QLatin1Char('\n')));
+    }
     table_->setEditable(isExample);
     stepView_->setEditable(isExample);
     problem_->clear();
