@@ -2,7 +2,7 @@
 // The general encoder–decoder of SPEC §4 as a differentiable graph on a Tape (core/tape.h), batched and
 // padding-aware, for training. One code path for all five presets: cell type, layer count, bidirectional
 // bottom layer, residual connections, attention score, which state queries and where the context goes
-// are configuration (see /work/notes/model_conventions.md for every weight name and dimension).
+// are configuration (see core/model_conventions.md for every weight name and dimension).
 //
 // Batch layout: B sentences; the source is padded to n positions, the target to T steps. Padded source
 // positions leave the encoder state unchanged (the backward direction starts at each sentence's last
