@@ -8,6 +8,9 @@
 #include "ui/view_export.h"
 #include "render_check.h"
 
+#include <QDir>
+#include <QFileInfo>
+
 #include <QPainter>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -146,6 +149,27 @@ private slots:
         // selecting another hypothesis changes the drawing
         if (r.hypotheses.size() > 1)
             QVERIFY(render(r, 0) != img);
+    }
+
+    // Issue 6: the beam view of every shipped model renders (beam 3 on one of the model's example sentences).
+    void shippedModels()
+    {
+        const QDir dir(QStringLiteral(ATTNVIZ_SAMPLES_DIR "/models"));
+        const QStringList files = dir.entryList({QStringLiteral("*.cbor")}, QDir::Files);
+        QVERIFY2(!files.isEmpty(), "samples/models holds the shipped models");
+        for (const QString& f : files) {
+            const Model m = loadModel(dir.filePath(f).toStdString());
+            QVERIFY(!m.examples.empty());
+            DecodeOptions d;
+            d.beam = 3;
+            const DecodeResult r = translate(m, m.examples.front(), d);
+            QVERIFY(r.tree.nodes.size() > r.best.steps.size());
+            int colours = 0;
+            const QImage img = render(r, 0);
+            QVERIFY2(inkFraction(img, &colours) > 0.03, qPrintable(f));
+            QVERIFY2(colours > 20, qPrintable(f));
+            img.save(attnviz_test::renderDir() + QStringLiteral("/beam_shipped_%1.png").arg(QFileInfo(f).completeBaseName()));
+        }
     }
 
     void greedyAndEmpty()
