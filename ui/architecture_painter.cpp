@@ -294,12 +294,7 @@ void paintArchitecture(QPainter& p, const QRectF& rect, const ArchitectureGraph&
     if (st && st->attention && st->attention->weights.size() == n)
         weights = st->attention->weights;
 
-    p.save();
-    p.setClipRect(rect);
-    p.fillRect(rect, Qt::white);
-    p.setRenderHint(QPainter::Antialiasing, true);
-    p.save();
-    p.setTransform(QTransform(vt.zoom, 0, 0, vt.zoom, vt.offset.x(), vt.offset.y()), true);
+    beginViewCanvas(p, rect, vt);
 
     // Blocks and the current step's column.
     p.setPen(QPen(QColor(0xd0, 0xd8, 0xe4), 1, Qt::DashLine));

@@ -37,12 +37,7 @@ void paintBeamTree(QPainter& p, const QRectF& rect, const DecodeResult& r, int s
             hypOfLeaf[static_cast<std::size_t>(r.leaves[h])] = static_cast<int>(h);
 
     const QColor chosenC(0x1f, 0x5f, 0xc0), selC(0xe0, 0x70, 0x10), grey(0xb8, 0xb8, 0xb8);
-    p.save();
-    p.setClipRect(rect);
-    p.fillRect(rect, Qt::white);
-    p.setRenderHint(QPainter::Antialiasing, true);
-    p.save();
-    p.setTransform(QTransform(vt.zoom, 0, 0, vt.zoom, vt.offset.x(), vt.offset.y()), true);
+    beginViewCanvas(p, rect, vt);
     // column headers
     p.setFont(small);
     p.setPen(QColor(0x60, 0x60, 0x60));

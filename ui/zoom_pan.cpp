@@ -2,6 +2,7 @@
 
 #include <QKeyEvent>
 #include <QMouseEvent>
+#include <QPainter>
 #include <QWheelEvent>
 
 #include <algorithm>
@@ -133,6 +134,16 @@ void ZoomPanWidget::resizeEvent(QResizeEvent* e)
     QWidget::resizeEvent(e);
     if (fitted_)
         fitPending_ = true;
+}
+
+void beginViewCanvas(QPainter& p, const QRectF& rect, const ViewTransform& vt)
+{
+    p.save();
+    p.setClipRect(rect);
+    p.fillRect(rect, Qt::white);
+    p.setRenderHint(QPainter::Antialiasing, true);
+    p.save();
+    p.setTransform(QTransform(vt.zoom, 0, 0, vt.zoom, vt.offset.x(), vt.offset.y()), true);
 }
 
 } // namespace attnviz::ui

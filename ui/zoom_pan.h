@@ -5,6 +5,8 @@
 #include <QRectF>
 #include <QWidget>
 
+class QPainter;
+
 namespace attnviz::ui {
 
 // device = scene · zoom + offset
@@ -17,6 +19,11 @@ struct ViewTransform {
 
 // The transform that shows `scene` whole and centred in `viewport` (zoom capped at maxZoom).
 ViewTransform fitTransform(const QRectF& scene, const QRectF& viewport, double maxZoom = 1.5);
+
+// Starts a zoomable drawing in `rect`: clips to it, clears it to white, turns on antialiasing and applies
+// `vt`. Pushes two painter states: the caller restores once to draw unzoomed overlays (headers, legends)
+// inside the clip, and once more when done.
+void beginViewCanvas(QPainter& p, const QRectF& rect, const ViewTransform& vt);
 // Zooms by `factor` keeping the scene point under `anchor` (device) in place; zoom stays in [0.05, 8].
 ViewTransform zoomedAbout(const ViewTransform& t, double factor, const QPointF& anchor);
 

@@ -4,6 +4,7 @@
 #include "core/example.h"
 #include "core/json_io.h"
 #include "core/trace.h"
+#include "input_failure.h"
 
 #include <QtTest>
 
@@ -27,22 +28,8 @@ std::string textbookPath()
     return (kSamples + QStringLiteral("/textbook_dot.json")).toStdString();
 }
 
-struct Failure {
-    bool thrown = false;
-    std::string file, where, message;
-};
-
-template <typename F>
-Failure inputFailure(F f)
-{
-    Failure out;
-    try {
-        f();
-    } catch (const InputError& e) {
-        out = {true, e.file(), e.where(), e.what()};
-    }
-    return out;
-}
+using attnviz_test::Failure;
+using attnviz_test::inputFailure;
 
 void writeFile(const QString& path, const QByteArray& bytes)
 {

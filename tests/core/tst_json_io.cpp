@@ -2,6 +2,7 @@
 // tensor validation and atomic writes.
 #include "core/error.h"
 #include "core/json_io.h"
+#include "input_failure.h"
 
 #include <QtTest>
 
@@ -17,32 +18,12 @@ using namespace attnviz;
 namespace {
 
 // Parses `text` and returns the InputError (file, pointer, message); fails the test if it parses.
-struct Failure {
-    bool thrown = false;
-    std::string file, where, message;
-};
+using attnviz_test::Failure;
+using attnviz_test::inputFailure;
 
 Failure parseFailure(const std::string& bytes, bool cbor, const ReadLimits& limits = exampleLimits())
 {
-    Failure f;
-    try {
-        parseDocument(bytes, cbor, "doc.json", limits);
-    } catch (const InputError& e) {
-        f = {true, e.file(), e.where(), e.what()};
-    }
-    return f;
-}
-
-template <typename F>
-Failure readerFailure(F f)
-{
-    Failure out;
-    try {
-        f();
-    } catch (const InputError& e) {
-        out = {true, e.file(), e.where(), e.what()};
-    }
-    return out;
+    return inputFailure([&] { parseDocument(bytes, cbor, "doc.json", limits); });
 }
 
 std::string bytesOf(const std::vector<std::uint8_t>& v)
@@ -214,11 +195,11 @@ void TestJsonIo::cborNonFiniteRejectedByReader()
     const json doc = {{"v", {1.0, std::nan(""), 3.0}}, {"m", {{1.0, HUGE_VAL}}}};
     const json back = parseDocument(bytesOf(json::to_cbor(doc)), true, "d.cbor", exampleLimits());
     const JsonReader r("d.cbor", exampleLimits());
-    Failure f = readerFailure([&] { r.vector(back["v"], "/v"); });
+    Failure f = inputFailure([&] { r.vector(back["v"], "/v"); });
     QVERIFY(f.thrown);
     QCOMPARE(f.where, std::string("/v/1"));
     QVERIFY(QString::fromStdString(f.message).contains("expected a finite number, found NaN"));
-    f = readerFailure([&] { r.matrix(back["m"], "/m"); });
+    f = inputFailure([&] { r.matrix(back["m"], "/m"); });
     QCOMPARE(f.where, std::string("/m/0/1"));
     QVERIFY(QString::fromStdString(f.message).contains("Infinity"));
 }
@@ -234,29 +215,29 @@ void TestJsonIo::fileLimits()
         QVERIFY(f.open(QIODevice::WriteOnly));
         QVERIFY(f.resize(50LL * 1000 * 1000));
     }
-    Failure f = readerFailure([&] { loadDocument(big.toStdString(), exampleLimits()); });
+    Failure f = inputFailure([&] { loadDocument(big.toStdString(), exampleLimits()); });
     QVERIFY(f.thrown);
     QCOMPARE(f.file, big.toStdString());
     QVERIFY2(QString::fromStdString(f.message).contains("at most 16 MiB, found 50000000 bytes"), f.message.c_str());
     // one byte over 16 MiB is too much; the model limit is larger
     QFile over(big);
     QVERIFY(over.resize((16LL << 20) + 1));
-    QVERIFY(readerFailure([&] { loadDocument(big.toStdString(), exampleLimits()); }).thrown);
-    f = readerFailure([&] { loadDocument(big.toStdString(), modelLimits()); });
+    QVERIFY(inputFailure([&] { loadDocument(big.toStdString(), exampleLimits()); }).thrown);
+    f = inputFailure([&] { loadDocument(big.toStdString(), modelLimits()); });
     QVERIFY(f.thrown);  // 16 MiB of NUL bytes is not JSON: but it was read and parsed, not refused for size
     QVERIFY(!QString::fromStdString(f.message).contains("MiB"));
 
-    f = readerFailure([&] { loadDocument(dir.filePath(QStringLiteral("missing.json")).toStdString(), exampleLimits()); });
+    f = inputFailure([&] { loadDocument(dir.filePath(QStringLiteral("missing.json")).toStdString(), exampleLimits()); });
     QVERIFY(QString::fromStdString(f.message).contains("no such file"));
-    f = readerFailure([&] { loadDocument(dir.path().toStdString(), exampleLimits()); });
+    f = inputFailure([&] { loadDocument(dir.path().toStdString(), exampleLimits()); });
     QVERIFY(QString::fromStdString(f.message).contains("directory"));
-    f = readerFailure([&] { loadDocument("/dev/null", exampleLimits()); });
+    f = inputFailure([&] { loadDocument("/dev/null", exampleLimits()); });
     QVERIFY(QString::fromStdString(f.message).contains("regular file"));
     const QString empty = dir.filePath(QStringLiteral("empty.cbor"));
     QFile e(empty);
     QVERIFY(e.open(QIODevice::WriteOnly));
     e.close();
-    f = readerFailure([&] { loadDocument(empty.toStdString(), exampleLimits()); });
+    f = inputFailure([&] { loadDocument(empty.toStdString(), exampleLimits()); });
     QVERIFY(QString::fromStdString(f.message).contains("empty"));
 }
 
@@ -295,7 +276,7 @@ void TestJsonIo::tensors()
     QFETCH(QString, says);
     const json doc = parseDocument("{\"t\": " + text.toStdString() + "}", false, "t.json", exampleLimits());
     const JsonReader r("t.json", exampleLimits());
-    const Failure f = readerFailure([&] {
+    const Failure f = inputFailure([&] {
         if (asMatrix)
             r.matrix(doc["t"], "/t");
         else
@@ -330,7 +311,7 @@ void TestJsonIo::headerChecks()
 {
     const JsonReader r("h.json", exampleLimits());
     auto header = [&](const char* text) {
-        return readerFailure([&] { r.checkHeader(json::parse(text), "attnviz-example"); });
+        return inputFailure([&] { r.checkHeader(json::parse(text), "attnviz-example"); });
     };
     QVERIFY(!header(R"({"format": "attnviz-example", "version": 1})").thrown);
     QVERIFY(!header(R"({"format": "attnviz-example", "version": 1.0})").thrown);
