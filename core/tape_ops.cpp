@@ -251,4 +251,90 @@ Var crossEntropySum(Tape& t, Var logits, const std::vector<int>& targets, const 
     });
 }
 
+namespace {
+
+// The fused output layer for scalar type S (double or float); see linearCrossEntropySum.
+template <typename S>
+Var fusedOutputLoss(Tape& t, Var x, Var W, Var b, const std::vector<int>& targets, const Vec& weights)
+{
+    using M = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;
+    const Mat& X = t.value(x);
+    const Mat& Wd = t.value(W);
+    const Mat& bd = t.value(b);
+    std::vector<Eigen::Index> rows;  // rows with a non-zero weight
+    for (Eigen::Index r = 0; r < X.rows(); ++r)
+        if (weights(r) != 0.0)
+            rows.push_back(r);
+    const auto R = static_cast<Eigen::Index>(rows.size());
+    M Xs(R, X.cols());
+    for (Eigen::Index i = 0; i < R; ++i)
+        Xs.row(i) = X.row(rows[static_cast<std::size_t>(i)]).template cast<S>();
+    M Ws = Wd.template cast<S>();
+    // P = softmax(X Wᵀ + 1 bᵀ) row by row, the max subtracted; loss = Σ w (log Σ exp − logit_target)
+    M P(R, Wd.rows());
+    P.noalias() = Xs * Ws.transpose();
+    P.rowwise() += bd.col(0).transpose().template cast<S>();
+    double loss = 0.0;
+    for (Eigen::Index i = 0; i < R; ++i) {
+        const Eigen::Index r = rows[static_cast<std::size_t>(i)];
+        const int y = targets[static_cast<std::size_t>(r)];
+        const S mx = P.row(i).maxCoeff();
+        const double target = static_cast<double>(P(i, y)) - static_cast<double>(mx);
+        P.row(i) = (P.row(i).array() - mx).exp().matrix();
+        const double z = static_cast<double>(P.row(i).template cast<double>().sum());
+        P.row(i) /= static_cast<S>(z);
+        loss += weights(r) * (std::log(z) - target);
+    }
+    Mat out(1, 1);
+    out(0, 0) = loss;
+    return t.push(std::move(out), {x, W, b},
+                  [x, W, b, rows = std::move(rows), targets, weights, P = std::move(P), Xs = std::move(Xs),
+                   Ws = std::move(Ws)](Tape& t, const Mat&, const Mat& g) mutable {
+                      // loss = Σ_i w_i (−log p_i[y_i]),  logits = X Wᵀ + 1 bᵀ
+                      //   →  G_i = g w_i (p_i − onehot(y_i)),  dX = G W,  dW = Gᵀ X,  db = Σ_i G_i
+                      for (Eigen::Index i = 0; i < P.rows(); ++i) {
+                          const Eigen::Index r = rows[static_cast<std::size_t>(i)];
+                          const S gw = static_cast<S>(g(0, 0) * weights(r));
+                          P.row(i) *= gw;
+                          P(i, targets[static_cast<std::size_t>(r)]) -= gw;
+                      }
+                      if (t.needsGrad(x)) {
+                          M dXs(P.rows(), Ws.cols());
+                          dXs.noalias() = P * Ws;
+                          Mat& dX = t.gradRef(x);
+                          for (Eigen::Index i = 0; i < P.rows(); ++i)
+                              dX.row(rows[static_cast<std::size_t>(i)]) += dXs.row(i).template cast<double>();
+                      }
+                      if (t.needsGrad(W)) {
+                          M dWs(P.cols(), Xs.cols());
+                          dWs.noalias() = P.transpose() * Xs;
+                          t.gradRef(W) += dWs.template cast<double>();
+                      }
+                      if (t.needsGrad(b))
+                          t.gradRef(b).col(0) += P.colwise().sum().transpose().template cast<double>();
+                  });
+}
+
+} // namespace
+
+Var linearCrossEntropySum(Tape& t, Var x, Var W, Var b, const std::vector<int>& targets,
+                          const Eigen::Ref<const Vec>& weights, bool float32)
+{
+    const Mat& X = t.value(x);
+    const Mat& Wm = t.value(W);
+    const Mat& bm = t.value(b);
+    if (X.cols() != Wm.cols() || bm.rows() != Wm.rows() || bm.cols() != 1)
+        throw ShapeError("linearCrossEntropySum: input " + shapeStr(X) + ", weight " + shapeStr(Wm) + " and bias "
+                         + shapeStr(bm) + " do not fit");
+    if (static_cast<Eigen::Index>(targets.size()) != X.rows() || weights.size() != X.rows())
+        throw ShapeError("linearCrossEntropySum: " + std::to_string(targets.size()) + " targets and "
+                         + std::to_string(weights.size()) + " weights for input " + shapeStr(X));
+    for (std::size_t r = 0; r < targets.size(); ++r)
+        if (weights(static_cast<Eigen::Index>(r)) != 0.0 && (targets[r] < 0 || targets[r] >= Wm.rows()))
+            throw ShapeError("linearCrossEntropySum: target " + std::to_string(targets[r]) + " outside "
+                             + std::to_string(Wm.rows()) + " classes");
+    const Vec w = weights;
+    return float32 ? fusedOutputLoss<float>(t, x, W, b, targets, w) : fusedOutputLoss<double>(t, x, W, b, targets, w);
+}
+
 } // namespace attnviz::ad

@@ -36,4 +36,13 @@ Var sumAll(Tape& t, Var a);
 // A weight of 0 (a <pad> target) removes the row from the loss and its gradient.
 Var crossEntropySum(Tape& t, Var logits, const std::vector<int>& targets, const Eigen::Ref<const Vec>& weights);
 
+// The output layer and its loss in one operation: Σ_b w_b · (−log softmax(x_b Wᵀ + b)_{target_b}): (1 × 1).
+// x: (R × I), W: (V × I), b: (V × 1), targets and weights: (R). Equal to crossEntropySum(linear(x, W, b), …)
+// but computed for all rows at once (the teacher-forced steps of a batch stacked), skipping rows of
+// weight 0, and — with float32 = true — with the two big products (R × I)(I × V) and their gradients in
+// single precision (the loss and the gradients handed back are float64). The output layer is most of
+// the arithmetic of training; float32 doubles its SIMD width. Gradient checks use float32 = false.
+Var linearCrossEntropySum(Tape& t, Var x, Var W, Var b, const std::vector<int>& targets,
+                          const Eigen::Ref<const Vec>& weights, bool float32);
+
 } // namespace attnviz::ad

@@ -242,6 +242,12 @@ Var GraphDecoder::attend(Var query)
 
 Var GraphDecoder::step(const std::vector<int>& prev)
 {
+    // logits = features W_outᵀ + b_out: (B × V_t)
+    return ad::linear(t_, stepFeatures(prev), t_.param(p_, "out.weight"), t_.param(p_, "out.bias"));
+}
+
+Var GraphDecoder::stepFeatures(const std::vector<int>& prev)
+{
     using namespace ad;
     const Dims& d = m_.dims;
     const Topology& top = m_.topology;
@@ -286,23 +292,26 @@ Var GraphDecoder::step(const std::vector<int>& prev)
             parts.push_back(emb);
         features = parts.size() == 1 ? parts[0] : concat(t_, parts);
     }
-    // logits = features W_outᵀ + b_out: (B × V_t)
-    return linear(t_, features, t_.param(p_, "out.weight"), t_.param(p_, "out.bias"));
+    return features;
 }
 
 // ---------------------------------------------------------------------------------------------------
 
-Var teacherForcedLoss(Tape& tape, const ParamStore& params, const Model& model, const Batch& batch)
+Var teacherForcedLoss(Tape& tape, const ParamStore& params, const Model& model, const Batch& batch, bool float32Output)
 {
     GraphDecoder dec(tape, params, model, batch);
-    Var total;
+    // The decoder runs step by step; the output layer and the loss then run once over all T·B rows.
+    std::vector<Var> features;
+    std::vector<int> targets;
+    Vec weights(static_cast<Eigen::Index>(batch.T) * batch.B);
     for (int t = 0; t < batch.T; ++t) {
         const auto T = static_cast<std::size_t>(t);
-        Var logits = dec.step(batch.tgtIn[T]);
-        Var l = ad::crossEntropySum(tape, logits, batch.tgtOut[T], batch.tgtMask[T]);
-        total = total.valid() ? ad::add(tape, total, l) : l;
+        features.push_back(dec.stepFeatures(batch.tgtIn[T]));
+        targets.insert(targets.end(), batch.tgtOut[T].begin(), batch.tgtOut[T].end());
+        weights.segment(static_cast<Eigen::Index>(t) * batch.B, batch.B) = batch.tgtMask[T];
     }
-    return total;
+    return ad::linearCrossEntropySum(tape, ad::stackRows(tape, features), tape.param(params, "out.weight"),
+                                     tape.param(params, "out.bias"), targets, weights, float32Output);
 }
 
 namespace {

@@ -54,6 +54,8 @@ public:
     GraphDecoder(Tape& tape, const ParamStore& params, const Model& model, const Batch& batch);
     // One decoder step with previous tokens prev (B); returns logits (B × V_t).
     Var step(const std::vector<int>& prev);
+    // The same step up to the output layer's input (the features that W_out multiplies): (B × I).
+    Var stepFeatures(const std::vector<int>& prev);
     // Attention weights (B × n) of the last step; invalid for seq2seq.
     Var lastWeights() const { return weights_; }
     Var keys() const { return keys_; }
@@ -82,8 +84,11 @@ private:
     Var feed_;                  // luong h̃_{t−1}; gnmt y¹_{t−1}
 };
 
-// Σ over real target tokens of −log p(y_t | …), teacher forced: (1 × 1) on the tape.
-Var teacherForcedLoss(Tape& tape, const ParamStore& params, const Model& model, const Batch& batch);
+// Σ over real target tokens of −log p(y_t | …), teacher forced: (1 × 1) on the tape. The output layer
+// runs once over all steps (ad::linearCrossEntropySum); float32Output computes it in single precision
+// (training speed), false keeps everything float64 (gradient checks).
+Var teacherForcedLoss(Tape& tape, const ParamStore& params, const Model& model, const Batch& batch,
+                      bool float32Output = false);
 // Per-step output distributions (T matrices of B × V_t), teacher forced, without recording gradients.
 std::vector<Mat> teacherForcedProbs(const ParamStore& params, const Model& model, const Batch& batch);
 // Greedy decoding of the batch's sources: argmax tokens until <eos> (left out of the result) or

@@ -140,7 +140,7 @@ struct Gradient {
 
 // Σ loss and Σ gradients over the batch, split into `threads` contiguous parts summed in part order.
 Gradient batchGradient(const Model& model, const ParamStore& params, const std::vector<PairIds>& data,
-                       const std::vector<std::size_t>& idx, int threads)
+                       const std::vector<std::size_t>& idx, int threads, bool float32Output)
 {
     const int parts = std::max(1, std::min<int>(threads, static_cast<int>(idx.size())));
     std::vector<Gradient> partial(static_cast<std::size_t>(parts));
@@ -151,7 +151,7 @@ Gradient batchGradient(const Model& model, const ParamStore& params, const std::
         const std::vector<PairIds> pairs = gather(data, idx, from, to);
         const Batch batch = makeBatch(pairs, 0, pairs.size(), ids);
         Tape tape;
-        Var loss = teacherForcedLoss(tape, params, model, batch);
+        Var loss = teacherForcedLoss(tape, params, model, batch, float32Output);
         tape.backward(loss);
         Gradient& g = partial[static_cast<std::size_t>(p)];
         tape.accumulateParamGrads(g.grads);
@@ -173,15 +173,11 @@ Gradient batchGradient(const Model& model, const ParamStore& params, const std::
     return total;
 }
 
-struct AdamState {
-    ParamStore m, v;
-    long long step = 0;
-};
-
 // Adam (Kingma & Ba 2015, Algorithm 1) on the mean gradient g = Σ grads / tokens, after scaling g so
 // its global L2 norm is at most clipNorm (Pascanu et al. 2013).
 // Returns false (and changes nothing) when the loss or the gradient is not finite.
-bool adamStep(ParamStore& params, Gradient& grad, AdamState& st, const TrainOptions& o)
+template <typename Moments>
+bool adamStep(ParamStore& params, Gradient& grad, Moments& st, const TrainOptions& o)
 {
     const double inv = 1.0 / static_cast<double>(std::max<long long>(1, grad.tokens));
     double sq = 0.0;
@@ -257,17 +253,31 @@ ValidationResult evaluate(const Model& model, const ParamStore& params, const st
     return r;
 }
 
+Optimizer::Optimizer(Model& model, const TrainOptions& options)
+    : model_(model), options_(options), params_(paramsFromModel(model))
+{
+    if (options.batchSize < 1 || options.epochs < 1 || options.threads < 1)
+        throw ShapeError("train: batch size, epochs and threads must be at least 1");
+    keepFreedMemory();
+}
+
+Optimizer::Step Optimizer::step(const std::vector<PairIds>& data, const std::vector<std::size_t>& indices)
+{
+    Gradient g = batchGradient(model_, params_, data, indices, options_.threads, options_.float32Output);
+    Step s;
+    s.applied = adamStep(params_, g, adam_, options_);
+    s.lossSum = g.lossSum;
+    s.tokens = g.tokens;
+    return s;
+}
+
 TrainResult train(Model model, const std::vector<PairIds>& trainData, const std::vector<PairIds>& valid,
                   const TrainOptions& o, const std::function<void(const TrainProgress&)>& progress,
                   const std::function<void(const EpochResult&, const Model& best)>& epochEnd, const std::atomic<bool>* cancel)
 {
     if (trainData.empty())
         throw ShapeError("train: no training pairs");
-    if (o.batchSize < 1 || o.epochs < 1 || o.threads < 1)
-        throw ShapeError("train: batch size, epochs and threads must be at least 1");
-    keepFreedMemory();
-    ParamStore params = paramsFromModel(model);
-    AdamState adam;
+    Optimizer opt(model, o);
     std::mt19937_64 rng(o.seed);
     TrainResult result;
     result.best = model;
@@ -285,10 +295,10 @@ TrainResult train(Model model, const std::vector<PairIds>& trainData, const std:
                 result.cancelled = true;
                 break;
             }
-            Gradient g = batchGradient(model, params, trainData, plan[b], o.threads);
-            if (adamStep(params, g, adam, o)) {
-                lossSum += g.lossSum;
-                tokens += g.tokens;
+            const Optimizer::Step st = opt.step(trainData, plan[b]);
+            if (st.applied) {
+                lossSum += st.lossSum;
+                tokens += st.tokens;
             } else {
                 ++result.skippedBatches;
             }
@@ -311,7 +321,7 @@ TrainResult train(Model model, const std::vector<PairIds>& trainData, const std:
         EpochResult er;
         er.epoch = epoch;
         er.trainLoss = lossSum / static_cast<double>(std::max<long long>(1, tokens));
-        const ValidationResult v = evaluate(model, params, valid, std::max(o.batchSize, 64), o.threads);
+        const ValidationResult v = evaluate(model, opt.params(), valid, std::max(o.batchSize, 64), o.threads);
         er.validLoss = v.loss;
         er.validAccuracy = v.accuracy;
         er.seconds = secondsSince(t0);
@@ -319,7 +329,7 @@ TrainResult train(Model model, const std::vector<PairIds>& trainData, const std:
             er.best = true;
             result.bestAccuracy = er.validAccuracy;
             result.bestEpoch = epoch;
-            paramsIntoModel(params, result.best);
+            paramsIntoModel(opt.params(), result.best);
         }
         result.history.push_back(er);
         if (epochEnd)

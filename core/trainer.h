@@ -23,6 +23,7 @@ struct TrainOptions {
     double clipNorm = 5.0;     // global gradient norm limit; ≤ 0: no clipping
     std::uint64_t seed = 1;    // initialisation and batch order
     int threads = 2;           // threads per batch (≥ 1)
+    bool float32Output = true; // output layer and loss in single precision (ad::linearCrossEntropySum)
     double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
 };
 
@@ -68,6 +69,33 @@ struct ValidationResult {
 // Teacher-forced loss per target token and greedy exact-match accuracy of `params` on `data`.
 ValidationResult evaluate(const Model& model, const ParamStore& params, const std::vector<PairIds>& data, int batchSize,
                           int threads);
+
+// One optimisation step at a time — what train() does for each batch: the gradient of the summed loss
+// over the batch (split across options.threads), divided by its target tokens, clipped, then Adam.
+// Used by train() and by the training benchmark (bench/bench_train.cpp).
+class Optimizer {
+public:
+    // Starts from the model's weights (copied; the model is not changed and must outlive the optimizer).
+    Optimizer(Model& model, const TrainOptions& options);
+    struct Step {
+        bool applied = false;  // false: the loss or gradient was not finite, nothing changed
+        double lossSum = 0.0;  // Σ −log p over the batch's target tokens
+        long long tokens = 0;  // target tokens (incl. <eos>)
+    };
+    // A step on the pairs data[indices[0]], data[indices[1]], … (one batch).
+    Step step(const std::vector<PairIds>& data, const std::vector<std::size_t>& indices);
+    const ParamStore& params() const { return params_; }
+
+private:
+    struct AdamMoments {
+        ParamStore m, v;
+        long long step = 0;
+    };
+    const Model& model_;
+    TrainOptions options_;
+    ParamStore params_;
+    AdamMoments adam_;
+};
 
 // Trains `model` (finalized, with initial weights) on train, validating on valid after each epoch.
 // progress: called after every batch (from the calling thread). epochEnd: after each epoch with the

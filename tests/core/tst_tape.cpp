@@ -41,6 +41,7 @@ private slots:
     void forwardValues();
     void maskedSoftmaxMasks();
     void crossEntropyIgnoresPad();
+    void fusedOutputMatchesUnfused();
     void shapeErrors();
 };
 
@@ -49,7 +50,7 @@ void TestTape::opGradients_data()
     QTest::addColumn<QString>("op");
     for (const char* op : {"linear", "linear_nobias", "add", "sub", "mul", "scale", "sigmoid", "tanh", "concat", "slice",
                            "embedding", "select", "stackRows", "crossEntropy", "dotScores", "additiveScores", "cosineScores",
-                           "maskedSoftmax", "weightedSum"})
+                           "maskedSoftmax", "weightedSum", "linearCrossEntropy"})
         QTest::newRow(op) << QString::fromLatin1(op);
 }
 
@@ -89,6 +90,12 @@ void TestTape::opGradients()
         in(B, 6);
         f = [](Tape& t, const std::vector<Var>& v) { return ad::crossEntropySum(t, v[0], {2, 0, 5}, Eigen::Vector3d(1, 0.5, 1)); };
     }
+    if (o == "linearCrossEntropy") {  // the fused output layer, float64 path; row 1 has weight 0
+        in(B, d); in(6, d); in(6, 1);
+        f = [](Tape& t, const std::vector<Var>& v) {
+            return ad::linearCrossEntropySum(t, v[0], v[1], v[2], {2, 0, 5}, Eigen::Vector3d(1, 0, 0.5), false);
+        };
+    }
     if (o == "dotScores") { in(B, d); in(n * B, d); f = [](Tape& t, const std::vector<Var>& v) { return ad::dotScores(t, v[0], v[1]); }; }
     if (o == "additiveScores") {
         in(B, d); in(n * B, d); in(d, 1);
@@ -103,7 +110,7 @@ void TestTape::opGradients()
         for (const std::string& nm : names)
             vars.push_back(t.param(ps, nm));
         Var y = f(t, vars);
-        return o == "crossEntropy" ? y : weightedLoss(t, y, 11);
+        return o == "crossEntropy" || o == "linearCrossEntropy" ? y : weightedLoss(t, y, 11);
     };
     const auto r = gradCheck(p, loss, 1000, 3);
     QVERIFY(r.checked > 0);
@@ -168,6 +175,42 @@ void TestTape::crossEntropyIgnoresPad()
     QVERIFY(std::abs(only(0, 0) - t.value(one)(0, 0)) < 1e-12);
 }
 
+// linearCrossEntropySum equals crossEntropySum(linear(…)): exactly in float64, to float32 precision in float32.
+void TestTape::fusedOutputMatchesUnfused()
+{
+    std::mt19937 rng(3);
+    const Eigen::Index R = 7, I = 9, V = 11;
+    ParamStore p{{"x", randomMat(R, I, rng)}, {"W", randomMat(V, I, rng)}, {"b", randomMat(V, 1, rng)}};
+    p["x"] *= 3.0;  // logits of a few units, so the softmax is not flat
+    const std::vector<int> targets{3, 0, 10, 7, 7, 1, 0};
+    Vec w(R);
+    w << 1, 1, 0, 1, 0.5, 1, 0;  // rows 2 and 6 are padding
+    auto run = [&](int mode, ParamStore& grads) {  // 0: unfused, 1: fused float64, 2: fused float32
+        Tape t;
+        Var x = t.param(p, "x"), W = t.param(p, "W"), b = t.param(p, "b");
+        Var loss = mode == 0 ? ad::crossEntropySum(t, ad::linear(t, x, W, b), targets, w)
+                             : ad::linearCrossEntropySum(t, x, W, b, targets, w, mode == 2);
+        t.backward(loss);
+        t.accumulateParamGrads(grads);
+        return t.value(loss)(0, 0);
+    };
+    ParamStore g0, g1, g2;
+    const double l0 = run(0, g0), l1 = run(1, g1), l2 = run(2, g2);
+    QVERIFY(l0 > 1.0);
+    QCOMPARE_LE(std::abs(l1 - l0), 1e-12 * l0);
+    QCOMPARE_LE(std::abs(l2 - l0), 1e-5 * l0);
+    for (const char* name : {"x", "W", "b"}) {
+        const double scale = g0[name].cwiseAbs().maxCoeff();
+        QVERIFY(scale > 0.1);
+        const double d1 = (g1[name] - g0[name]).cwiseAbs().maxCoeff(), d2 = (g2[name] - g0[name]).cwiseAbs().maxCoeff();
+        qInfo("%s: float64 fused differs by %.3g, float32 by %.3g (largest gradient %.3g)", name, d1, d2, scale);
+        QCOMPARE_LE(d1, 1e-12 * scale);
+        QCOMPARE_LE(d2, 1e-5 * scale);
+    }
+    QCOMPARE(g1["x"].row(2).cwiseAbs().maxCoeff(), 0.0);  // padded rows get no gradient
+    QCOMPARE(g2["x"].row(6).cwiseAbs().maxCoeff(), 0.0);
+}
+
 void TestTape::shapeErrors()
 {
     Tape t;
@@ -177,6 +220,10 @@ void TestTape::shapeErrors()
     QVERIFY_THROWS_EXCEPTION(ShapeError, ad::slice(t, a, 2, 2));
     QVERIFY_THROWS_EXCEPTION(ShapeError, ad::embedding(t, a, {5}));
     QVERIFY_THROWS_EXCEPTION(ShapeError, t.backward(a));
+    Var W = t.constant(Mat::Zero(4, 3)), bias = t.constant(Mat::Zero(4, 1));
+    QVERIFY_THROWS_EXCEPTION(ShapeError, ad::linearCrossEntropySum(t, a, b, bias, {0, 1}, Vec::Ones(2), true));
+    QVERIFY_THROWS_EXCEPTION(ShapeError, ad::linearCrossEntropySum(t, a, W, bias, {0}, Vec::Ones(1), true));
+    QVERIFY_THROWS_EXCEPTION(ShapeError, ad::linearCrossEntropySum(t, a, W, bias, {0, 4}, Vec::Ones(2), true));
 }
 
 QTEST_GUILESS_MAIN(TestTape)

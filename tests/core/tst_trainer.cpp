@@ -98,12 +98,17 @@ void TestTrainer::threadsAgree()
     TrainOptions o;
     o.epochs = 1;
     o.batchSize = 16;
-    o.threads = 1;
-    const TrainResult one = train(m, tr, va, o);
-    o.threads = 2;
-    const TrainResult two = train(m, tr, va, o);
-    const double diff = (one.best.weights.outWeight - two.best.weights.outWeight).cwiseAbs().maxCoeff();
-    QVERIFY2(diff < 1e-9, qPrintable(QString::number(diff)));  // only the summation order differs
+    for (const bool float32 : {false, true}) {
+        o.float32Output = float32;
+        o.threads = 1;
+        const TrainResult one = train(m, tr, va, o);
+        o.threads = 2;
+        const TrainResult two = train(m, tr, va, o);
+        const double diff = (one.best.weights.outWeight - two.best.weights.outWeight).cwiseAbs().maxCoeff();
+        qInfo("float32 output %d: threads 1 vs 2 differ by %.3g", int(float32), diff);
+        // Only the summation order differs; in float32 the split batch rounds the output layer differently.
+        QVERIFY2(diff < (float32 ? 1e-5 : 1e-9), qPrintable(QString::number(diff)));
+    }
 }
 
 void TestTrainer::cancel()
