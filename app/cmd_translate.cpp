@@ -1,14 +1,21 @@
 // attnviz translate MODEL "sentence" [--beam K] [--json]
 // attnviz translate MODEL --file FILE [--beam K] [--json]   (SPEC §6)
+// attnviz translate MODEL --file FILE --ref REF [--buckets 6,8,10,12]   + corpus BLEU-4 (issue 7)
+//   The translations still go to stdout, one a line; the BLEU report (corpus BLEU, n-gram precisions,
+//   brevity penalty, and BLEU by source length) goes to stderr, so `> out.txt` keeps a clean file and
+//   the score stays on the terminal. Hypotheses and references are compared as whitespace tokens.
 #include "app/args.h"
 #include "app/commands.h"
 
+#include "core/bleu.h"
 #include "core/decoding.h"
 #include "core/error.h"
 #include "core/model.h"
+#include "core/tasks.h"
 
-#include <fstream>
+#include <cstdio>
 #include <iostream>
+#include <limits>
 #include <sstream>
 
 namespace attnviz::app {
@@ -26,16 +33,74 @@ json resultJson(const DecodeResult& r, int beam)
     return doc;
 }
 
+// "6,8,10,12" → {6, 8, 10, 12}: strictly increasing positive bounds.
+std::vector<int> parseBuckets(const std::string& text)
+{
+    std::vector<int> out;
+    std::stringstream ss(text);
+    std::string part;
+    while (std::getline(ss, part, ',')) {
+        std::size_t used = 0;
+        int v = 0;
+        try {
+            v = std::stoi(part, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used == 0 || used != part.size() || v < 1 || (!out.empty() && v <= out.back()))
+            throw UsageError("--buckets: expected strictly increasing positive lengths like 6,8,10,12, found \"" + text + "\"");
+        out.push_back(v);
+    }
+    if (out.empty())
+        throw UsageError("--buckets: expected strictly increasing positive lengths like 6,8,10,12, found \"" + text + "\"");
+    return out;
+}
+
+std::string bucketLabel(const LengthBucket& b)
+{
+    if (b.maxLength == std::numeric_limits<int>::max())
+        return std::to_string(b.minLength) + "+";
+    return b.minLength == b.maxLength ? std::to_string(b.minLength)
+                                      : std::to_string(b.minLength) + "-" + std::to_string(b.maxLength);
+}
+
+// The BLEU report for stderr.
+std::string bleuReport(const std::vector<BleuStats>& perSentence, const std::vector<int>& sourceLengths,
+                       const std::vector<int>& bounds)
+{
+    BleuStats total;
+    for (const BleuStats& s : perSentence)
+        total += s;
+    char line[256];
+    std::ostringstream o;
+    std::snprintf(line, sizeof line,
+                  "BLEU %.2f on %zu sentences (n-gram precision %.1f/%.1f/%.1f/%.1f, brevity penalty %.3f, "
+                  "hypothesis %lld / reference %lld tokens)\n",
+                  bleuScore(total), perSentence.size(), 100 * total.precision(1), 100 * total.precision(2),
+                  100 * total.precision(3), 100 * total.precision(4), total.brevityPenalty(), total.hypLength,
+                  total.refLength);
+    o << line << "source length  sentences   BLEU\n";
+    for (const LengthBucket& b : bleuByLength(sourceLengths, perSentence, bounds)) {
+        if (b.bleu)
+            std::snprintf(line, sizeof line, "%-13s  %9d  %5.2f\n", bucketLabel(b).c_str(), b.sentences, *b.bleu);
+        else
+            std::snprintf(line, sizeof line, "%-13s  %9d      -\n", bucketLabel(b).c_str(), b.sentences);
+        o << line;
+    }
+    return o.str();
+}
+
 } // namespace
 
 int cmdTranslate(const CommandArgs& argv)
 {
     ArgSpec spec;
-    spec.valueOptions = {"--beam", "--file", "--max-len"};
+    spec.valueOptions = {"--beam", "--file", "--max-len", "--ref", "--buckets"};
     spec.flags = {"--json"};
     spec.minPositional = 1;
     spec.maxPositional = 2;
-    spec.usage = "attnviz translate MODEL \"sentence\" | --file FILE [--beam K] [--max-len N] [--json]";
+    spec.usage = "attnviz translate MODEL \"sentence\" | --file FILE [--ref REFERENCES [--buckets 6,8,10,12]] [--beam K] "
+                 "[--max-len N] [--json]";
     Args args(argv, spec);
 
     const bool fromFile = args.has("--file");
@@ -46,25 +111,34 @@ int cmdTranslate(const CommandArgs& argv)
     options.beam = static_cast<int>(args.integer("--beam", 1, 1, 1000));
     options.maxLen = static_cast<int>(args.integer("--max-len", 0, 1, 100000));
     const bool asJson = args.has("--json");
+    const bool scoring = args.has("--ref");
+    if (scoring && !fromFile)
+        throw UsageError("--ref needs --file FILE (the sentences the references translate); usage: " + spec.usage);
+    if (args.has("--buckets") && !scoring)
+        throw UsageError("--buckets needs --ref REFERENCES; usage: " + spec.usage);
+    const std::vector<int> bounds = parseBuckets(args.value("--buckets", "6,8,10,12"));
 
     const Model model = loadModel(args.positional()[0]);
     const TokenizerKind tok = model.tokenizerKind();
 
-    std::vector<std::string> sentences;
+    std::vector<std::string> sentences, references;
     if (fromFile) {
-        const std::string file = args.value("--file");
-        std::ifstream in(file);
-        if (!in)
-            throw InputError(file, "", "expected a readable text file (one sentence a line), found none");
-        std::string line;
-        while (std::getline(in, line)) {
-            if (!line.empty() && line.back() == '\r')
-                line.pop_back();
-            sentences.push_back(line);
+        sentences = readTextLines(args.value("--file"));  // ".gz" is read through gzip -dc
+        if (scoring) {
+            references = readTextLines(args.value("--ref"));
+            if (references.size() != sentences.size())
+                throw InputError(args.value("--ref"), "",
+                                 "expected one reference per sentence of " + args.value("--file") + " ("
+                                     + std::to_string(sentences.size()) + " lines), found " + std::to_string(references.size())
+                                     + " lines");
+            if (sentences.empty())
+                throw InputError(args.value("--file"), "", "expected at least one sentence to score, found an empty file");
         }
     } else {
         sentences.push_back(args.positional()[1]);
     }
+    std::vector<BleuStats> perSentence;
+    std::vector<int> sourceLengths;
 
     std::ostringstream out;  // nothing reaches stdout unless every sentence was translated
     for (std::size_t i = 0; i < sentences.size(); ++i) {
@@ -84,8 +158,20 @@ int cmdTranslate(const CommandArgs& argv)
             out << resultJson(r, options.beam).dump(1) << "\n";
         else
             out << detokenize(r.best.targetTokens, tok) << "\n";
+        if (scoring) {
+            perSentence.push_back(bleuStats(detokenize(r.best.targetTokens, tok), references[i]));
+            sourceLengths.push_back(static_cast<int>(r.best.sourceTokens.size()));
+        }
     }
     std::cout << out.str() << std::flush;
+    if (scoring) {
+        BleuStats total;
+        for (const BleuStats& s : perSentence)
+            total += s;
+        if (total.hypLength == 0 && total.refLength == 0)
+            throw InputError(args.value("--ref"), "", "expected some reference or translated words to score, found none");
+        std::cerr << bleuReport(perSentence, sourceLengths, bounds) << std::flush;
+    }
     return 0;
 }
 

@@ -182,6 +182,24 @@ bool blank(const std::string& s)
 
 } // namespace
 
+std::vector<std::string> readTextLines(const std::string& path)
+{
+    const std::string bytes = readAll(path);
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos < bytes.size()) {
+        std::size_t end = bytes.find('\n', pos);
+        if (end == std::string::npos)
+            end = bytes.size();
+        std::string line = bytes.substr(pos, end - pos);
+        pos = end + 1;
+        if (!line.empty() && line.back() == '\r')
+            line.pop_back();
+        out.push_back(std::move(line));
+    }
+    return out;
+}
+
 std::vector<TextPair> readParallelFile(const std::string& path)
 {
     const std::string bytes = readAll(path);

@@ -45,6 +45,10 @@ std::vector<TextPair> generateReverse(std::size_t count, std::uint64_t seed);
 // Reads "source<TAB>target" lines; blank lines are skipped; a trailing '\r' is dropped. Throws InputError
 // (file, "line N", …) for a missing file, a line without a tab or with an empty side.
 std::vector<TextPair> readParallelFile(const std::string& path);
+// Every line of a text file (".gz" read through gzip -dc), a trailing '\r' dropped; blank lines are kept
+// (line numbers stay those of the file); a final newline does not add an empty line. Throws InputError
+// for a missing or unreadable file.
+std::vector<std::string> readTextLines(const std::string& path);
 
 // A task ready for training: pairs split into training and validation, and its tokenizer.
 struct TaskOptions {

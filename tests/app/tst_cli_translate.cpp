@@ -2,7 +2,9 @@
 // --file, --beam, and exit 2 with a message on stderr (nothing on stdout) for bad input.
 #include <QtTest>
 
+#include <QDir>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 
 #include <nlohmann/json.hpp>
@@ -68,6 +70,7 @@ private slots:
     void jsonTrace();
     void fileOfSentences();
     void beam();
+    void bleuAgainstReferences();
     void badInput_data();
     void badInput();
 
@@ -144,6 +147,36 @@ void TestCliTranslate::beam()
     QCOMPARE(r.out, joined(want["tokens"], " ") + "\n");
 }
 
+// --ref: stdout unchanged, the BLEU report on stderr; exact references score 100, a wrong one less.
+void TestCliTranslate::bleuAgainstReferences()
+{
+    const QString model = golden("seq2seq_lstm.model.json");
+    const std::string s = readJson(golden("seq2seq_lstm.trace.json"))["source"].get<std::string>();
+    const QString file = dir_.filePath(QStringLiteral("bleu.txt")), ref = dir_.filePath(QStringLiteral("bleu.ref"));
+    writeFile(file, s + "\nthe\n" + s + "\n");
+    const Run plain = attnviz({QStringLiteral("translate"), model, QStringLiteral("--file"), file});
+    QCOMPARE(plain.status, 0);
+    writeFile(ref, plain.out.toStdString());  // the model's own output as references
+    const Run same = attnviz({QStringLiteral("translate"), model, QStringLiteral("--file"), file, QStringLiteral("--ref"), ref});
+    QCOMPARE(same.status, 0);
+    QCOMPARE(same.out, plain.out);
+    QVERIFY2(same.err.startsWith("BLEU 100.00 on 3 sentences"), same.err.constData());
+    QVERIFY2(same.err.contains("brevity penalty 1.000"), same.err.constData());
+    QVERIFY2(same.err.contains("source length  sentences   BLEU"), same.err.constData());
+
+    const QList<QByteArray> outs = plain.out.split('\n');
+    writeFile(ref, outs[0].toStdString() + "\nqqq rrr sss ttt uuu vvv www xxx\n" + outs[2].toStdString() + " extra words here\n");
+    const Run other = attnviz({QStringLiteral("translate"), model, QStringLiteral("--file"), file, QStringLiteral("--ref"), ref,
+                               QStringLiteral("--buckets"), QStringLiteral("1,3")});
+    QCOMPARE(other.status, 0);
+    const double bleu = other.err.mid(5, other.err.indexOf(' ', 5) - 5).toDouble();
+    QVERIFY2(bleu > 0.0 && bleu < 100.0, other.err.constData());
+    QVERIFY2(other.err.contains("brevity penalty") && !other.err.contains("brevity penalty 1.000"), other.err.constData());
+    // buckets [1], [2..3], [4+]: "the" (1 word) alone in the first
+    QVERIFY2(QString::fromUtf8(other.err).contains(QRegularExpression(QStringLiteral("\n1 +1 +[0-9.]+\n"))), other.err.constData());
+    QVERIFY2(other.err.contains(QByteArray("\n2-3 ")) && other.err.contains(QByteArray("\n4+ ")), other.err.constData());
+}
+
 void TestCliTranslate::badInput_data()
 {
     QTest::addColumn<QString>("modelText");   // written to a temp file; "" = use the golden bahdanau model
@@ -183,6 +216,19 @@ void TestCliTranslate::badInput_data()
     QTest::newRow("beam 0") << QString() << QStringList{s, QStringLiteral("--beam"), QStringLiteral("0")} << QStringLiteral("--beam");
     QTest::newRow("no sentence") << QString() << QStringList{} << QStringLiteral("sentence");
     QTest::newRow("missing --file") << QString() << QStringList{QStringLiteral("--file"), QStringLiteral("/nonexistent/x.txt")} << QStringLiteral("x.txt");
+    const QString two = QDir::temp().filePath(QStringLiteral("attnviz_tst_two_lines.txt"));
+    writeFile(two, "the cat\nthe dog\n");
+    const QString one = QDir::temp().filePath(QStringLiteral("attnviz_tst_one_line.txt"));
+    writeFile(one, "el gato\n");
+    QTest::newRow("--ref without --file") << QString() << QStringList{s, QStringLiteral("--ref"), one} << QStringLiteral("--ref needs --file");
+    QTest::newRow("--ref line count") << QString() << QStringList{QStringLiteral("--file"), two, QStringLiteral("--ref"), one}
+                                      << QStringLiteral("attnviz_tst_one_line.txt: expected one reference per sentence");
+    QTest::newRow("missing --ref") << QString() << QStringList{QStringLiteral("--file"), two, QStringLiteral("--ref"), QStringLiteral("/nonexistent/r.txt")}
+                                   << QStringLiteral("r.txt");
+    QTest::newRow("--buckets order") << QString() << QStringList{QStringLiteral("--file"), two, QStringLiteral("--ref"), two, QStringLiteral("--buckets"), QStringLiteral("8,6")}
+                                     << QStringLiteral("--buckets");
+    QTest::newRow("--buckets text") << QString() << QStringList{QStringLiteral("--file"), two, QStringLiteral("--ref"), two, QStringLiteral("--buckets"), QStringLiteral("6,x")}
+                                    << QStringLiteral("--buckets");
 }
 
 void TestCliTranslate::badInput()
