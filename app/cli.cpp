@@ -20,6 +20,7 @@ struct Command {
 const std::map<std::string, Command>& commands()
 {
     static const std::map<std::string, Command> table{
+        {"convert", {cmdConvert, "convert MODEL OUT.{json,cbor} [--float32] [--title T] [--examples FILE]   rewrite a model file"}},
         {"attend", {cmdAttend, "attend EXAMPLE [--score ID] [--json]   the attention steps of an example"}},
         {"export", {cmdExport, "export EXAMPLE|MODEL [--input \"…\"] -o FILE.{png,jpg,svg,pdf,gif} [--width W --height H --dpi D]   heatmap picture or animated GIF"}},
         {"translate", {cmdTranslate, "translate MODEL \"sentence\"|--file FILE [--beam K] [--json]   decode with a model"}},

@@ -13,6 +13,7 @@ int cmdAttend(const CommandArgs& args);
 int cmdTranslate(const CommandArgs& args);
 int cmdExport(const CommandArgs& args);
 int cmdTrain(const CommandArgs& args);
+int cmdConvert(const CommandArgs& args);
 
 // Dispatches argv[1]; returns -1 when argv[1] is not a command (the caller opens the window).
 int runCommand(int argc, char** argv);

@@ -170,6 +170,20 @@ TokenizerKind Model::tokenizerKind() const
     return tokenizerFromId(tokenizer).value_or(TokenizerKind::Whitespace);
 }
 
+void roundWeightsToFloat32(Model& model)
+{
+    auto round = [](double* x, Eigen::Index n) {
+        for (Eigen::Index i = 0; i < n; ++i)
+            x[i] = static_cast<double>(static_cast<float>(x[i]));
+    };
+    for (WeightSlot& slot : weightSlots(model)) {
+        if (slot.matrix)
+            round(slot.matrix->data(), slot.matrix->size());
+        else
+            round(slot.vector->data(), slot.vector->size());
+    }
+}
+
 std::vector<WeightSlot> weightSlots(Model& model)
 {
     const Dims& d = model.dims;

@@ -1,0 +1,162 @@
+// attnviz convert run as a process: JSON ↔ CBOR, --float32 rounding, --title and --examples, and bad input
+// (exit 2, a message naming the file, no output file written, an existing output left as it was).
+#include <QtTest>
+
+#include <QProcess>
+#include <QTemporaryDir>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <iterator>
+
+using json = nlohmann::json;
+
+namespace {
+
+struct Run {
+    int status = -1;
+    QByteArray out, err;
+};
+
+Run attnviz(const QStringList& args)
+{
+    QProcess p;
+    p.start(QStringLiteral(ATTNVIZ_BIN), args);
+    Run r;
+    if (!p.waitForFinished(60000)) {
+        p.kill();
+        return r;
+    }
+    r.status = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+QString golden(const char* file)
+{
+    return QStringLiteral(ATTNVIZ_TESTDATA_DIR "/golden/") + QString::fromLatin1(file);
+}
+
+std::string readBytes(const QString& file)
+{
+    std::ifstream in(file.toStdString(), std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void writeFile(const QString& file, const std::string& text)
+{
+    std::ofstream(file.toStdString(), std::ios::binary) << text;
+}
+
+// Every number of every weight tensor.
+std::vector<double> weightNumbers(const json& model)
+{
+    std::vector<double> out;
+    for (const auto& [name, t] : model.at("weights").items())
+        for (const json& x : t.at("data"))
+            out.push_back(x.get<double>());
+    return out;
+}
+
+} // namespace
+
+class TestCliConvert : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void float32Cbor();
+    void jsonKeepsWeights();
+    void badInput_data();
+    void badInput();
+
+private:
+    QTemporaryDir dir_;
+};
+
+void TestCliConvert::initTestCase()
+{
+    if (!QFile::exists(golden("bahdanau.model.json")))
+        QSKIP("no golden fixtures");
+    QVERIFY(dir_.isValid());
+}
+
+void TestCliConvert::float32Cbor()
+{
+    const QString in = golden("bahdanau.model.json"), out = dir_.filePath(QStringLiteral("m.cbor"));
+    const QString examples = dir_.filePath(QStringLiteral("ex.txt"));
+    writeFile(examples, "the cat\n\n  \nthe dog sat\n");
+    const Run r = attnviz({QStringLiteral("convert"), in, out, QStringLiteral("--float32"), QStringLiteral("--title"),
+                           QStringLiteral("A test model"), QStringLiteral("--examples"), examples});
+    QCOMPARE(r.status, 0);
+    QCOMPARE(r.out, out.toUtf8() + "\n");
+    const std::string bytes = readBytes(out);
+    const json m = json::from_cbor(bytes);
+    QCOMPARE(m["title"].get<std::string>(), std::string("A test model"));
+    QCOMPARE(m["examples"], json({"the cat", "the dog sat"}));  // blank lines dropped
+    const std::vector<double> original = weightNumbers(json::parse(readBytes(in))), rounded = weightNumbers(m);
+    QCOMPARE(rounded.size(), original.size());
+    double largest = 0.0;
+    for (std::size_t i = 0; i < rounded.size(); ++i) {
+        QCOMPARE(rounded[i], static_cast<double>(static_cast<float>(original[i])));  // exactly the float32 value
+        largest = std::max(largest, std::abs(rounded[i] - original[i]));
+    }
+    QVERIFY(largest > 0.0 && largest < 1e-6);
+    // single-precision CBOR numbers: at most 5 bytes a weight plus the rest of the document
+    QVERIFY2(bytes.size() < 5 * rounded.size() + 200000, qPrintable(QString::number(bytes.size())));
+    // it still translates like the original
+    const Run a = attnviz({QStringLiteral("translate"), in, QStringLiteral("the cat")});
+    const Run b = attnviz({QStringLiteral("translate"), out, QStringLiteral("the cat")});
+    QCOMPARE(b.status, 0);
+    QCOMPARE(b.out, a.out);
+}
+
+void TestCliConvert::jsonKeepsWeights()
+{
+    const QString in = golden("luong_general.model.json"), out = dir_.filePath(QStringLiteral("copy.json"));
+    const Run r = attnviz({QStringLiteral("convert"), in, out});
+    QCOMPARE(r.status, 0);
+    const json a = json::parse(readBytes(in)), b = json::parse(readBytes(out));
+    QVERIFY(weightNumbers(a) == weightNumbers(b));
+    QCOMPARE(b["vocab"], a["vocab"]);
+    QCOMPARE(b["architecture"], a["architecture"]);
+}
+
+void TestCliConvert::badInput_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("mention");
+    const QString model = golden("bahdanau.model.json");
+    const QString blank = QDir::temp().filePath(QStringLiteral("attnviz_tst_blank_examples.txt"));
+    writeFile(blank, "\n   \n");
+    const QString notModel = QDir::temp().filePath(QStringLiteral("attnviz_tst_not_model.json"));
+    writeFile(notModel, "{\"format\": \"attnviz-example\", \"version\": 1}");
+    QTest::newRow("missing model") << QStringList{QStringLiteral("/nonexistent/m.json")} << QStringLiteral("m.json");
+    QTest::newRow("not a model") << QStringList{notModel} << QStringLiteral("attnviz_tst_not_model.json");
+    QTest::newRow("blank examples") << QStringList{model, QStringLiteral("--examples"), blank} << QStringLiteral("attnviz_tst_blank_examples.txt");
+    QTest::newRow("missing examples") << QStringList{model, QStringLiteral("--examples"), QStringLiteral("/nonexistent/e.txt")} << QStringLiteral("e.txt");
+}
+
+void TestCliConvert::badInput()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, mention);
+    const QString out = dir_.filePath(QStringLiteral("untouched.cbor"));
+    writeFile(out, "before");
+    QStringList full{QStringLiteral("convert"), args[0], out};
+    full += args.mid(1);
+    const Run r = attnviz(full);
+    QCOMPARE(r.status, 2);
+    QVERIFY(r.out.isEmpty());
+    QVERIFY2(r.err.contains(mention.toUtf8()), r.err.constData());
+    QCOMPARE(readBytes(out), std::string("before"));  // nothing half-written over an existing file
+    // an output name that is neither .json nor .cbor
+    const Run ext = attnviz({QStringLiteral("convert"), golden("bahdanau.model.json"), dir_.filePath(QStringLiteral("m.txt"))});
+    QCOMPARE(ext.status, 2);
+    QVERIFY(ext.err.contains(".json or .cbor"));
+    QVERIFY(!QFile::exists(dir_.filePath(QStringLiteral("m.txt"))));
+}
+
+QTEST_GUILESS_MAIN(TestCliConvert)
+#include "tst_cli_convert.moc"
