@@ -165,6 +165,19 @@ def make_pairs(count, seed, batch):
     return pairs, tried, dropped
 
 
+def unpunctuate(pairs, rate, seed):
+    """People type "the red car is very fast" without the full stop; every generated sentence has one. A
+    seeded `rate` of the statements (both sides end in " .") lose the final " ." on both sides, so trained
+    models also translate input without it. Questions keep their "?" (and "¿")."""
+    rng = random.Random(seed)
+    out = []
+    for s, t in pairs:
+        if s.endswith(" .") and t.endswith(" .") and rng.random() < rate:
+            s, t = s[:-2], t[:-2]
+        out.append((s, t))
+    return out
+
+
 def write_tsv_gz(path, pairs):
     """gzip with mtime 0 and no file name so regeneration gives identical bytes; atomic rename."""
     data = "".join(f"{s}\t{t}\n" for s, t in pairs).encode("utf-8")
@@ -213,6 +226,8 @@ def main():
     ap.add_argument("--seed", type=int, default=20261125, help="grammar seed")
     ap.add_argument("--split-seed", type=int, default=7, help="train/valid/test shuffle seed")
     ap.add_argument("--batch", type=int, default=5000, help="sentences per apertium call")
+    ap.add_argument("--unpunctuated", type=float, default=0.2,
+                    help="share of training statements written without the final full stop (seed: split seed + 1)")
     ap.add_argument("--check-words", action="store_true", help="check the word lists against Apertium")
     ap.add_argument("--sample", type=int, default=0, help="print N random pairs of the written corpus")
     ap.add_argument("--stats", action="store_true", help="print statistics of the written corpus")
@@ -238,6 +253,7 @@ def main():
     random.Random(a.split_seed).shuffle(pairs)
     n_valid = n_test = len(pairs) // 20  # 90 / 5 / 5
     splits = {"train": pairs[n_valid + n_test:], "valid": pairs[:n_valid], "test": pairs[n_valid:n_valid + n_test]}
+    splits["train"] = unpunctuate(splits["train"], a.unpunctuated, a.split_seed + 1)
     os.makedirs(a.out, exist_ok=True)
     for n in names:
         write_tsv_gz(os.path.join(a.out, n + ".tsv.gz"), splits[n])
