@@ -3,6 +3,7 @@
 Bahdanau model (hidden 256, embedding 128, vocabulary 8,000, batch 32, source and target length 10) on CPU.
 
   /usr/bin/python3 bench/pytorch_train_bench.py [--threads 2] [--iters 20] [--warmup 3] [--json]
+        [--cpp build/bench/attnviz_bench]    # also run the C++ benchmark in the same session, print the ratio
 
 One training step = teacher-forced forward over the batch (bidirectional GRU encoder, bridge
 s_0 = tanh(W ←h_1 + b), per target position: additive attention queried by s_{i-1}, GRU([E y_{i-1}; c_i], s_{i-1}),
@@ -15,6 +16,7 @@ reported too (on a loaded machine wall time is not the engine's speed). Read ben
 import argparse
 import json
 import statistics
+import subprocess
 import time
 
 import torch
@@ -63,6 +65,7 @@ def main():
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--length", type=int, default=10)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--cpp", help="path of attnviz_bench: run BM_TrainBahdanau with the same threads and print the ratio")
     args = ap.parse_args()
     env = torch_env.describe(args.threads)
     torch.manual_seed(0)
@@ -106,6 +109,23 @@ def main():
                                                                result["tokens_per_s"], result["ms_per_batch_median"],
                                                                args.iters))
         print("(CPU time %.1f ms per batch; torch %s, BLAS %s)" % (result["cpu_ms_per_batch"], env["torch"], env["blas"]))
+    if args.cpp:
+        if (args.hidden, args.embedding, args.vocab, args.batch, args.length) != (256, 128, 8000, 32, 10):
+            raise SystemExit("--cpp: the C++ benchmark has the default shapes only")
+        run_cpp(args.cpp, args.threads, B * L * 1e3 / result["cpu_ms_per_batch"], result["tokens_per_s"])
+
+
+def run_cpp(path, threads, torch_tok_per_cpu_s, torch_tok_per_s):
+    """BM_TrainBahdanau (float32 output layer, the same shapes) with `threads` threads, 5 repetitions."""
+    out = subprocess.run([path, "--benchmark_filter=BM_TrainBahdanau/threads:%d/bits:32" % threads,
+                          "--benchmark_repetitions=5", "--benchmark_min_time=1", "--benchmark_format=json"],
+                         check=True, capture_output=True, text=True).stdout
+    runs = [b for b in json.loads(out)["benchmarks"] if b.get("run_type") == "iteration"]
+    wall = statistics.median(b["tok/s"] for b in runs)
+    cpu = statistics.median(b["tok/cpu_s"] for b in runs)
+    print("attnviz C++ train bahdanau, %d thread(s): %.0f target tokens/s (median of %d), %.0f per CPU-second"
+          % (threads, wall, len(runs), cpu))
+    print("ratio C++ / PyTorch: %.2fx wall, %.2fx CPU time" % (wall / torch_tok_per_s, cpu / torch_tok_per_cpu_s))
 
 
 if __name__ == "__main__":

@@ -101,4 +101,19 @@ void Tape::accumulateParamGrads(ParamStore& grads) const
     }
 }
 
+void Tape::takeParamGrads(ParamStore& grads)
+{
+    for (const auto& [name, id] : params_) {
+        Node& n = nodes_[static_cast<std::size_t>(id)];
+        if (n.grad.size() == 0)
+            continue;
+        Mat& g = grads[name];
+        if (g.size() == 0)
+            g = std::move(n.grad);
+        else
+            g += n.grad;
+        n.grad = Mat();
+    }
+}
+
 } // namespace attnviz

@@ -50,6 +50,9 @@ public:
     void backward(Var loss, double seed = 1.0);
     // Adds the gradient of every parameter node into grads[name] (created as zeros when missing).
     void accumulateParamGrads(ParamStore& grads) const;
+    // The same, moving the tape's gradient buffers out instead of copying them (the tape's parameter
+    // gradients are empty afterwards). Training uses this: the tape is dropped after each batch.
+    void takeParamGrads(ParamStore& grads);
 
     // --- for implementing operations ---
     // back(t, out, gradOut): out is the node's own value, gradOut its gradient.
@@ -61,6 +64,17 @@ public:
     bool needsGrad(Var v) const { return nodes_[idx(v)].needsGrad; }
     // The gradient buffer of an input, zero-initialised on first use. Only call when needsGrad(v).
     Mat& gradRef(Var v);
+    // gradient(v) += g, where a first contribution is assigned instead of added to zeros (saves a pass
+    // over large buffers such as the output layer's weight gradient). Only call when needsGrad(v).
+    template <typename Expr>
+    void addGrad(Var v, const Expr& g)
+    {
+        Mat& d = nodes_[idx(v)].grad;
+        if (d.size() == 0)
+            d.noalias() = g;
+        else
+            d.noalias() += g;
+    }
     int size() const { return static_cast<int>(nodes_.size()); }
 
 private:

@@ -39,9 +39,9 @@ Var linear(Tape& t, Var x, Var W, Var b)
     return t.push(std::move(y), {x, W, b.valid() ? b : x}, [x, W, b](Tape& t, const Mat&, const Mat& g) {
         // y = x Wᵀ + 1 bᵀ  →  dx = g W, dW = gᵀ x, db = Σ_rows g
         if (t.needsGrad(x))
-            t.gradRef(x).noalias() += g * t.value(W);
+            t.addGrad(x, g * t.value(W));
         if (t.needsGrad(W))
-            t.gradRef(W).noalias() += g.transpose() * t.value(x);
+            t.addGrad(W, g.transpose() * t.value(x));
         if (b.valid() && t.needsGrad(b))
             t.gradRef(b).col(0) += g.colwise().sum().transpose();
     });
@@ -308,10 +308,10 @@ Var fusedOutputLoss(Tape& t, Var x, Var W, Var b, const std::vector<int>& target
                       if (t.needsGrad(W)) {
                           M dWs(P.cols(), Xs.cols());
                           dWs.noalias() = P.transpose() * Xs;
-                          t.gradRef(W) += dWs.template cast<double>();
+                          t.addGrad(W, dWs.template cast<double>());
                       }
                       if (t.needsGrad(b))
-                          t.gradRef(b).col(0) += P.colwise().sum().transpose().template cast<double>();
+                          t.addGrad(b, P.colwise().sum().transpose().template cast<double>());
                   });
 }
 

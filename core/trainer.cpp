@@ -154,7 +154,7 @@ Gradient batchGradient(const Model& model, const ParamStore& params, const std::
         Var loss = teacherForcedLoss(tape, params, model, batch, float32Output);
         tape.backward(loss);
         Gradient& g = partial[static_cast<std::size_t>(p)];
-        tape.accumulateParamGrads(g.grads);
+        tape.takeParamGrads(g.grads);
         g.lossSum = tape.value(loss)(0, 0);
         g.tokens = batch.targetTokens;
     });
@@ -176,36 +176,44 @@ Gradient batchGradient(const Model& model, const ParamStore& params, const std::
 // Adam (Kingma & Ba 2015, Algorithm 1) on the mean gradient g = Σ grads / tokens, after scaling g so
 // its global L2 norm is at most clipNorm (Pascanu et al. 2013).
 // Returns false (and changes nothing) when the loss or the gradient is not finite.
+// One pass over each parameter: the mean, the clipping and both moments are folded into the update loop
+// (the output layer alone has millions of weights; separate Eigen passes were a third of a training step).
 template <typename Moments>
 bool adamStep(ParamStore& params, Gradient& grad, Moments& st, const TrainOptions& o)
 {
     const double inv = 1.0 / static_cast<double>(std::max<long long>(1, grad.tokens));
     double sq = 0.0;
-    for (auto& [name, g] : grad.grads) {
-        g *= inv;
+    for (auto& [name, g] : grad.grads)
         sq += g.squaredNorm();
-    }
-    const double norm = std::sqrt(sq);
+    const double norm = std::sqrt(sq) * inv;
     if (!std::isfinite(norm) || !std::isfinite(grad.lossSum))
         return false;  // an overflowed batch: skip the update rather than poison every parameter
     const double clip = (o.clipNorm > 0.0 && norm > o.clipNorm) ? o.clipNorm / norm : 1.0;
+    const double scale = inv * clip;  // raw gradient sum → mean, clipped
     ++st.step;
     const double c1 = 1.0 - std::pow(o.beta1, static_cast<double>(st.step));
     const double c2 = 1.0 - std::pow(o.beta2, static_cast<double>(st.step));
+    const double b1 = o.beta1, b2 = o.beta2, lr = o.learningRate, eps = o.epsilon;
     for (auto& [name, p] : params) {
         auto it = grad.grads.find(name);
         if (it == grad.grads.end())
             continue;
-        const Mat g = it->second * clip;
         Mat& m = st.m[name];
         Mat& v = st.v[name];
         if (m.size() == 0) {
             m = Mat::Zero(p.rows(), p.cols());
             v = Mat::Zero(p.rows(), p.cols());
         }
-        m = o.beta1 * m + (1.0 - o.beta1) * g;                           // m_t = β₁ m + (1 − β₁) g
-        v = o.beta2 * v + (1.0 - o.beta2) * g.cwiseAbs2();               // v_t = β₂ v + (1 − β₂) g²
-        p.array() -= o.learningRate * (m.array() / c1) / ((v.array() / c2).sqrt() + o.epsilon);  // θ −= α m̂ / (√v̂ + ε)
+        const double* g = it->second.data();
+        double* pm = m.data();
+        double* pv = v.data();
+        double* pp = p.data();
+        for (Eigen::Index i = 0, n = p.size(); i < n; ++i) {
+            const double gi = g[i] * scale;
+            pm[i] = b1 * pm[i] + (1.0 - b1) * gi;                               // m_t = β₁ m + (1 − β₁) g
+            pv[i] = b2 * pv[i] + (1.0 - b2) * gi * gi;                          // v_t = β₂ v + (1 − β₂) g²
+            pp[i] -= lr * (pm[i] / c1) / (std::sqrt(pv[i] / c2) + eps);         // θ −= α m̂ / (√v̂ + ε)
+        }
     }
     return true;
 }
