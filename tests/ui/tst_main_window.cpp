@@ -13,6 +13,7 @@
 #include "ui/transport_bar.h"
 
 #include <QAction>
+#include <QMenu>
 #include <QComboBox>
 #include <QFile>
 #include <QFileInfo>
@@ -56,12 +57,39 @@ private slots:
     void badFileIsReportedAndThePreviousStays();
     void exportsWhatIsOpen();
     void exportsArchitectureAndBeamTree();
+    void samplesMenuOpensTheEnglishSpanishModels();
 
 private:
     void openTwoSteps(MainWindow& w);
     QTemporaryDir dir_;
     QStringList errors_;
 };
+
+// File → Samples lists the shipped models (samples/models/*.cbor); choosing one opens it translating its
+// first example sentence.
+void TestMainWindow::samplesMenuOpensTheEnglishSpanishModels()
+{
+    MainWindow w;
+    w.controller()->setStageDuration(0);
+    w.setSamplesDir(QStringLiteral(ATTNVIZ_SAMPLES_DIR));
+    QMenu* samples = nullptr;
+    for (QMenu* m : w.findChildren<QMenu*>())
+        if (m->title() == QStringLiteral("&Samples"))
+            samples = m;
+    QVERIFY(samples);
+    emit samples->aboutToShow();
+    QStringList names;
+    for (QAction* a : samples->actions())
+        names << a->text();
+    for (const char* model : {"en_es_seq2seq", "en_es_seq2seq_attention", "en_es_bahdanau", "en_es_luong", "en_es_gnmt"})
+        QVERIFY2(names.contains(QString::fromLatin1(model)), qPrintable(names.join(QStringLiteral(", "))));
+    for (QAction* a : samples->actions())
+        if (a->text() == QStringLiteral("en_es_bahdanau"))
+            a->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(w.document()->kind(), Document::Kind::Model, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(w.controller()->stepCount(), 8, 20000);  // "compraremos un coche rojo nuevo mañana ." + <eos>
+    QVERIFY(w.windowTitle().contains(QStringLiteral("en_es_bahdanau")));
+}
 
 void TestMainWindow::initTestCase()
 {
