@@ -7,6 +7,7 @@
 #include "app/commands.h"
 
 #include "core/error.h"
+#include "core/json_io.h"
 #include "core/model.h"
 #include "core/tasks.h"
 
@@ -24,10 +25,6 @@ int cmdConvert(const CommandArgs& argv)
     spec.usage = "attnviz convert MODEL OUT.{json,cbor} [--float32] [--title TITLE] [--examples FILE]";
     const Args args(argv, spec);
     const std::string in = args.positional()[0], out = args.positional()[1];
-    auto endsWith = [](const std::string& s, const char* suffix) {
-        const std::string x(suffix);
-        return s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
-    };
     if (!endsWith(out, ".json") && !endsWith(out, ".cbor"))
         throw UsageError("OUT: expected a file name ending in .json or .cbor, found \"" + out + "\"; usage: " + spec.usage);
 
