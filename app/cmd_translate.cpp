@@ -13,6 +13,7 @@
 #include "core/model.h"
 #include "core/tasks.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <limits>
@@ -36,23 +37,22 @@ json resultJson(const DecodeResult& r, int beam)
 // "6,8,10,12" → {6, 8, 10, 12}: strictly increasing positive bounds.
 std::vector<int> parseBuckets(const std::string& text)
 {
+    const std::string error = "--buckets: expected strictly increasing positive lengths like 6,8,10,12, found \"" + text + "\"";
     std::vector<int> out;
-    std::stringstream ss(text);
-    std::string part;
-    while (std::getline(ss, part, ',')) {
-        std::size_t used = 0;
-        int v = 0;
-        try {
-            v = std::stoi(part, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (used == 0 || used != part.size() || v < 1 || (!out.empty() && v <= out.back()))
-            throw UsageError("--buckets: expected strictly increasing positive lengths like 6,8,10,12, found \"" + text + "\"");
+    std::size_t start = 0;
+    while (true) {  // every comma-separated part must be 1–6 digits: no signs, spaces or empty parts
+        const std::size_t end = std::min(text.find(',', start), text.size());
+        const std::string part = text.substr(start, end - start);
+        if (part.empty() || part.size() > 6 || part.find_first_not_of("0123456789") != std::string::npos)
+            throw UsageError(error);
+        const int v = std::stoi(part);
+        if (v < 1 || (!out.empty() && v <= out.back()))
+            throw UsageError(error);
         out.push_back(v);
+        if (end == text.size())
+            break;
+        start = end + 1;
     }
-    if (out.empty())
-        throw UsageError("--buckets: expected strictly increasing positive lengths like 6,8,10,12, found \"" + text + "\"");
     return out;
 }
 

@@ -289,7 +289,11 @@ Var fusedOutputLoss(Tape& t, Var x, Var W, Var b, const std::vector<int>& target
     out(0, 0) = loss;
     return t.push(std::move(out), {x, W, b},
                   [x, W, b, rows = std::move(rows), targets, weights, P = std::move(P), Xs = std::move(Xs),
-                   Ws = std::move(Ws)](Tape& t, const Mat&, const Mat& g) mutable {
+                   Ws = std::move(Ws), done = false](Tape& t, const Mat&, const Mat& g) mutable {
+                      // P is turned into G in place (no second V-wide buffer), so this runs once per tape.
+                      if (done)
+                          throw ShapeError("linearCrossEntropySum: backward() ran twice on the same tape");
+                      done = true;
                       // loss = Σ_i w_i (−log p_i[y_i]),  logits = X Wᵀ + 1 bᵀ
                       //   →  G_i = g w_i (p_i − onehot(y_i)),  dX = G W,  dW = Gᵀ X,  db = Σ_i G_i
                       for (Eigen::Index i = 0; i < P.rows(); ++i) {

@@ -128,9 +128,9 @@ void TestCliConvert::badInput_data()
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("mention");
     const QString model = golden("bahdanau.model.json");
-    const QString blank = QDir::temp().filePath(QStringLiteral("attnviz_tst_blank_examples.txt"));
+    const QString blank = dir_.filePath(QStringLiteral("attnviz_tst_blank_examples.txt"));
     writeFile(blank, "\n   \n");
-    const QString notModel = QDir::temp().filePath(QStringLiteral("attnviz_tst_not_model.json"));
+    const QString notModel = dir_.filePath(QStringLiteral("attnviz_tst_not_model.json"));
     writeFile(notModel, "{\"format\": \"attnviz-example\", \"version\": 1}");
     QTest::newRow("missing model") << QStringList{QStringLiteral("/nonexistent/m.json")} << QStringLiteral("m.json");
     QTest::newRow("not a model") << QStringList{notModel} << QStringLiteral("attnviz_tst_not_model.json");

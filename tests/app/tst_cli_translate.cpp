@@ -216,9 +216,9 @@ void TestCliTranslate::badInput_data()
     QTest::newRow("beam 0") << QString() << QStringList{s, QStringLiteral("--beam"), QStringLiteral("0")} << QStringLiteral("--beam");
     QTest::newRow("no sentence") << QString() << QStringList{} << QStringLiteral("sentence");
     QTest::newRow("missing --file") << QString() << QStringList{QStringLiteral("--file"), QStringLiteral("/nonexistent/x.txt")} << QStringLiteral("x.txt");
-    const QString two = QDir::temp().filePath(QStringLiteral("attnviz_tst_two_lines.txt"));
+    const QString two = dir_.filePath(QStringLiteral("attnviz_tst_two_lines.txt"));
     writeFile(two, "the cat\nthe dog\n");
-    const QString one = QDir::temp().filePath(QStringLiteral("attnviz_tst_one_line.txt"));
+    const QString one = dir_.filePath(QStringLiteral("attnviz_tst_one_line.txt"));
     writeFile(one, "el gato\n");
     QTest::newRow("--ref without --file") << QString() << QStringList{s, QStringLiteral("--ref"), one} << QStringLiteral("--ref needs --file");
     QTest::newRow("--ref line count") << QString() << QStringList{QStringLiteral("--file"), two, QStringLiteral("--ref"), one}
@@ -227,6 +227,8 @@ void TestCliTranslate::badInput_data()
                                    << QStringLiteral("r.txt");
     QTest::newRow("--buckets order") << QString() << QStringList{QStringLiteral("--file"), two, QStringLiteral("--ref"), two, QStringLiteral("--buckets"), QStringLiteral("8,6")}
                                      << QStringLiteral("--buckets");
+    QTest::newRow("--buckets trailing comma") << QString() << QStringList{QStringLiteral("--file"), two, QStringLiteral("--ref"), two, QStringLiteral("--buckets"), QStringLiteral("6,8,")}
+                                              << QStringLiteral("--buckets");
     QTest::newRow("--buckets text") << QString() << QStringList{QStringLiteral("--file"), two, QStringLiteral("--ref"), two, QStringLiteral("--buckets"), QStringLiteral("6,x")}
                                     << QStringLiteral("--buckets");
 }
