@@ -202,18 +202,11 @@ std::vector<std::string> readTextLines(const std::string& path)
 
 std::vector<TextPair> readParallelFile(const std::string& path)
 {
-    const std::string bytes = readAll(path);
+    const std::vector<std::string> lines = readTextLines(path);
     std::vector<TextPair> out;
-    std::size_t pos = 0, lineNo = 0;
-    while (pos < bytes.size()) {
-        std::size_t end = bytes.find('\n', pos);
-        if (end == std::string::npos)
-            end = bytes.size();
-        std::string line = bytes.substr(pos, end - pos);
-        pos = end + 1;
-        ++lineNo;
-        if (!line.empty() && line.back() == '\r')
-            line.pop_back();
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const std::string& line = lines[i];
+        const std::size_t lineNo = i + 1;
         if (blank(line))
             continue;
         const std::size_t tab = line.find('\t');

@@ -1,8 +1,9 @@
 // attnviz convert run as a process: JSON ↔ CBOR, --float32 rounding, --title and --examples, and bad input
 // (exit 2, a message naming the file, no output file written, an existing output left as it was).
+#include "cli_run.h"
+
 #include <QtTest>
 
-#include <QProcess>
 #include <QTemporaryDir>
 
 #include <nlohmann/json.hpp>
@@ -11,43 +12,17 @@
 #include <iterator>
 
 using json = nlohmann::json;
+using attnviz_test::attnviz;
+using attnviz_test::golden;
+using attnviz_test::Run;
+using attnviz_test::writeFile;
 
 namespace {
-
-struct Run {
-    int status = -1;
-    QByteArray out, err;
-};
-
-Run attnviz(const QStringList& args)
-{
-    QProcess p;
-    p.start(QStringLiteral(ATTNVIZ_BIN), args);
-    Run r;
-    if (!p.waitForFinished(60000)) {
-        p.kill();
-        return r;
-    }
-    r.status = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
-
-QString golden(const char* file)
-{
-    return QStringLiteral(ATTNVIZ_TESTDATA_DIR "/golden/") + QString::fromLatin1(file);
-}
 
 std::string readBytes(const QString& file)
 {
     std::ifstream in(file.toStdString(), std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void writeFile(const QString& file, const std::string& text)
-{
-    std::ofstream(file.toStdString(), std::ios::binary) << text;
 }
 
 // Every number of every weight tensor.

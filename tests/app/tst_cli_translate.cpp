@@ -1,9 +1,10 @@
 // attnviz translate (SPEC §6) run as a process on the golden models: output text, JSON traces,
 // --file, --beam, and exit 2 with a message on stderr (nothing on stdout) for bad input.
+#include "cli_run.h"
+
 #include <QtTest>
 
 #include <QDir>
-#include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 
@@ -12,33 +13,12 @@
 #include <fstream>
 
 using json = nlohmann::json;
+using attnviz_test::attnviz;
+using attnviz_test::golden;
+using attnviz_test::Run;
+using attnviz_test::writeFile;
 
 namespace {
-
-struct Run {
-    int status = -1;
-    QByteArray out, err;
-};
-
-Run attnviz(const QStringList& args)
-{
-    QProcess p;
-    p.start(QStringLiteral(ATTNVIZ_BIN), args);
-    Run r;
-    if (!p.waitForFinished(60000)) {
-        p.kill();
-        return r;
-    }
-    r.status = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
-
-QString golden(const char* file)
-{
-    return QStringLiteral(ATTNVIZ_TESTDATA_DIR "/golden/") + QString::fromLatin1(file);
-}
 
 json readJson(const QString& file)
 {
@@ -52,11 +32,6 @@ QByteArray joined(const json& tokens, const char* sep)
     for (std::size_t i = 0; i < tokens.size(); ++i)
         s += (i ? sep : "") + tokens[i].get<std::string>();
     return QByteArray::fromStdString(s);
-}
-
-void writeFile(const QString& file, const std::string& text)
-{
-    std::ofstream(file.toStdString()) << text;
 }
 
 } // namespace
