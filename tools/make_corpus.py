@@ -8,6 +8,9 @@ Only this development tool needs Apertium; the app and its tests read the .tsv.g
     /usr/bin/python3 tools/make_corpus.py                 # writes samples/data/en-es/*.tsv.gz
     /usr/bin/python3 tools/make_corpus.py --check-words   # checks every word form against Apertium
     /usr/bin/python3 tools/make_corpus.py --sample 30     # prints 30 random pairs of the written corpus
+    /usr/bin/python3 tools/make_corpus.py --everyday      # the everyday corpus: samples/data/en-es/everyday-*.tsv.gz
+                                                          # (--check-words, --stats, --sample, --english-only too)
+    /usr/bin/python3 tools/make_corpus.py --typed         # Spanish for the hand-written typed.tsv
 
 Python 3 standard library only. Deterministic: same seeds and same Apertium version -> same bytes.
 """
@@ -232,7 +235,13 @@ def main():
     ap.add_argument("--sample", type=int, default=0, help="print N random pairs of the written corpus")
     ap.add_argument("--stats", action="store_true", help="print statistics of the written corpus")
     ap.add_argument("--english-only", type=int, default=0, help="print N generated English sentences")
+    ap.add_argument("--everyday", action="store_true",
+                    help="the everyday corpus (everyday-*.tsv.gz, typed text); see tools/corpus_everyday.py")
+    ap.add_argument("--typed", action="store_true", help="(re)translate samples/data/en-es/typed.tsv with Apertium")
     a = ap.parse_args()
+    if a.everyday or a.typed:
+        import corpus_everyday_make
+        return corpus_everyday_make.main(a, sys.argv[1:])
     if a.check_words:
         return check_words()
     if a.english_only:
