@@ -438,6 +438,10 @@ class Everyday:
             if subj is not None or x < 0.45:
                 subj = subj or self.person_np()
                 adj = self.pick(PERSON_ADJ)
+            elif x < 0.52:  # "The red car is very fast."
+                subj = self.np(["car", "bus", "train", "bike", "boat", "plane", "horse", "dog", "computer",
+                                "taxi"], ["red", "blue", "new", "old", "big", "small", "black", "white"], subject=True)
+                adj = self.pick(["fast", "fast", "slow", "expensive", "new", "old", "cheap"])
             elif x < 0.75:
                 subj = self.np(THINGS, THING_ADJ if self.chance(0.3) else None, subject=True)
                 adj = self.pick(THING_ADJ + ["fast", "slow", "fast"])
