@@ -68,6 +68,11 @@ def vsplit(entry):
     return head + (":" + irr if irr else ""), particle
 
 
+def n_words(words):
+    """Words of a list of words and phrases ("my old friend" counts 3), commas not counted."""
+    return len([w for w in " ".join(words).split() if w != ","])
+
+
 def number_word(n):
     small = E.NUMBER_WORDS
     if n <= 20:
@@ -167,6 +172,10 @@ class Everyday:
         choices = PRONOUNS + ([("it", "it", 3, False, "its")] if it else [])
         subj, obj, person, pl, _ = self.pick(choices)
         return NP(subj, person, pl, subj, obj, kind="pron")
+
+    @staticmethod
+    def you():
+        return NP("you", 2, True, kind="pron")
 
     def person_np(self, subject=True):
         x = self.r.random()
@@ -649,7 +658,8 @@ class Everyday:
         x = self.r.random()
         t = self.pick(["present", "present", "past", "future", "perfect", "progressive"])
         if x < 0.22:  # do/does/did PRONOUN-or-NAME V O?
-            subj = self.pronoun() if self.chance(0.8) else NP(self.pick(NAMES), kind="name")
+            subj = (self.you() if self.chance(0.5) else self.pronoun()) if self.chance(0.8) \
+                else NP(self.pick(NAMES), kind="name")
             t = self.pick(["present", "present", "past"])
             verb, obj = self.verb_and_object()
             neg = self.chance(0.1)
@@ -661,7 +671,7 @@ class Everyday:
                 words += self.time_expr(t).split()
             return words, "?"
         if x < 0.36:  # wh + aux + pronoun + V
-            subj = self.pronoun()
+            subj = self.you() if self.chance(0.5) else self.pronoun()
             y = self.r.random()
             if y < 0.4:
                 wh, verb = "what", self.pick(E.VERBS_THING[:12] + ["eat:ate:eaten", "drink:drank:drunk", "read:read:read",
@@ -686,8 +696,9 @@ class Everyday:
                 w = w[:1] + w[2:]
             return ["where", "are" if np.plural else "is"] + w, "?"
         if x < 0.56:  # be S ADJ?
-            subj = self.person_np() if self.chance(0.6) else self.np(THINGS, None, numbers=False)
-            adj = self.pick(PERSON_ADJ if subj.kind != "noun" or self.chance(0.5) else THING_ADJ)
+            person = self.chance(0.6)
+            subj = self.person_np() if person else self.np(self.things(), None, numbers=False)
+            adj = self.pick(PERSON_ADJ if person else THING_ADJ + ["fast", "slow"])
             aux, vg = self.be(self.pick(["present", "present", "past"]), subj, question=True)
             deg = [self.pick(E.DEGREE)] if self.chance(0.2) and adj not in NO_VERY else []
             return [aux, subj.subj] + vg + deg + [adj], "?"
@@ -706,7 +717,7 @@ class Everyday:
             return words, "?"
         if x < 0.72:  # is there ... ?
             pl = self.chance(0.4)
-            thing = self.np(THINGS + PLACES if not pl else THINGS, None, plural_p=1.0 if pl else 0.0)
+            thing = self.np(self.things(), None, plural_p=1.0 if pl else 0.0)
             w = thing.text.split()
             w[0] = ("any" if pl else article_for(w[1]))
             loc = self.pick(["near here", "here", "in this town", "in the kitchen", "near the hotel",
@@ -925,21 +936,22 @@ class Everyday:
                 words, end = self.imperative()
             else:
                 words, end = self.times_and_numbers()
-            if len([w for w in words if w != ","]) <= 5:
+            if n_words(words) <= 5:
                 return words, end
         return ["thank", "you"], "."
 
     def long_sentence(self):
         """15-25 words: a complex sentence with a chain of prepositional phrases and a time."""
-        for _ in range(40):
+        low = self.pick([15, 15, 18, 21])
+        for _ in range(60):
             words, end = self.complex_sentence()
             kinds = set()
-            if "," not in words and self.chance(0.5):
-                pp = self.extra_pp(kinds)
-                if pp:
-                    words = words + pp.split()
-            n = len([w for w in words if w != ","])
-            if 15 <= n <= 25:
+            if "," not in words:
+                for _ in range(self.pick([0, 1, 1, 2])):
+                    pp = self.extra_pp(kinds)
+                    if pp and n_words(words) < low:
+                        words = words + pp.split()
+            if low <= n_words(words) <= 25:
                 return words, end
         return words, end
 
@@ -947,23 +959,23 @@ class Everyday:
     def sentence(self):
         """Canonical written form of one sentence: capital, punctuation attached, contractions sometimes."""
         x = self.r.random()
-        if x < 0.10:
+        if x < 0.08:
             words, end = self.short()
-        elif x < 0.30:
+        elif x < 0.26:
             words, end = self.statement()
-        elif x < 0.36:
+        elif x < 0.31:
             words, end = self.comparison()
-        elif x < 0.54:
+        elif x < 0.47:
             words, end = self.question()
-        elif x < 0.60:
+        elif x < 0.52:
             words, end = self.imperative()
-        elif x < 0.66:
+        elif x < 0.57:
             words, end = self.times_and_numbers()
-        elif x < 0.80:
+        elif x < 0.72:
             words, end = self.complex_sentence()
         else:
             words, end = self.long_sentence()
-        if len([w for w in words if w != ","]) > 25:
+        if n_words(words) > 25:
             return self.sentence()
         if end == "." and len(words) > 2 and self.chance(0.04):  # "Yes, I know him."
             words = [self.pick(["yes", "no", "well", "OK", "oh"]), ","] + words
@@ -973,6 +985,8 @@ class Everyday:
         text = self.contract(text)
         text = text[0].upper() + text[1:] + end
         text = text.replace(",,", ",")
+        if len(text.split()) > 25:
+            return self.sentence()
         return text
 
     def contract(self, text):

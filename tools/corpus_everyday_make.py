@@ -173,8 +173,6 @@ def stats(splits, meta=None):
     # surface forms
     form = collections.Counter()
     for s, _ in allp:
-        if s != s.lower() or not re.search(r"[A-Za-z]", s):
-            form["capitalised"] += 0
         if s == s.lower():
             form["all lower case"] += 1
         if s[-1] not in ".?!":

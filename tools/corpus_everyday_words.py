@@ -115,7 +115,7 @@ look@for:looked:looked:looking
 """)
 VERBS_ABSTRACT = _w("""
 understand:understood:understood explain discuss remember forget:forgot:forgotten:forgetting
-like love hate have:had:had need want change accept know:knew:known tell:told:told
+like love hate have:had:had need want change accept know:knew:known
 hear:heard:heard learn:learned:learned answer ask
 """)
 VERBS_PERSON = _w("""
