@@ -9,6 +9,7 @@
 #include <exception>
 #include <numeric>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #if defined(__GLIBC__)
@@ -279,38 +280,116 @@ Optimizer::Step Optimizer::step(const std::vector<PairIds>& data, const std::vec
     return s;
 }
 
+void Optimizer::restore(ParamStore params, AdamState adam)
+{
+    for (const auto& [name, p] : params_) {
+        auto it = params.find(name);
+        if (it == params.end() || it->second.rows() != p.rows() || it->second.cols() != p.cols())
+            throw ShapeError("train: the saved parameters do not fit the model (" + name + ")");
+    }
+    params_ = std::move(params);
+    adam_ = std::move(adam);
+}
+
+namespace {
+
+std::string rngText(const std::mt19937_64& rng)
+{
+    std::ostringstream o;
+    o << rng;
+    return o.str();
+}
+
+std::mt19937_64 rngFromText(const std::string& text)
+{
+    std::mt19937_64 rng;
+    std::istringstream in(text);
+    in >> rng;
+    if (!in)
+        throw ShapeError("train: the saved batch-order random state is malformed");
+    return rng;
+}
+
+} // namespace
+
 TrainResult train(Model model, const std::vector<PairIds>& trainData, const std::vector<PairIds>& valid,
                   const TrainOptions& o, const std::function<void(const TrainProgress&)>& progress,
-                  const std::function<void(const EpochResult&, const Model& best)>& epochEnd, const std::atomic<bool>* cancel)
+                  const std::function<void(const EpochResult&, const Model& best)>& epochEnd, const std::atomic<bool>* cancel,
+                  const Checkpointing& ck)
 {
     if (trainData.empty())
         throw ShapeError("train: no training pairs");
     Optimizer opt(model, o);
-    std::mt19937_64 rng(o.seed);
     TrainResult result;
     result.best = model;
+    TrainState st;  // what a checkpoint saves; kept current as training goes
+    st.options = o;
+    std::mt19937_64 rng(o.seed);
+    st.rng = rngText(rng);
+    if (ck.resume) {
+        const TrainState& r = *ck.resume;
+        opt.restore(r.params, r.adam);
+        rng = rngFromText(r.rng);
+        st.rng = r.rng;
+        st.epoch = r.epoch;
+        st.batch = r.batch;
+        st.epochLossSum = r.epochLossSum;
+        st.epochTokens = r.epochTokens;
+        st.bestAccuracy = r.bestAccuracy;
+        st.bestEpoch = r.bestEpoch;
+        st.skippedBatches = r.skippedBatches;
+        st.history = r.history;
+        result.bestAccuracy = r.bestAccuracy;
+        result.bestEpoch = r.bestEpoch;
+        result.skippedBatches = r.skippedBatches;
+        result.history = r.history;
+        if (ck.best)
+            result.best = *ck.best;
+        else
+            paramsIntoModel(r.params, result.best);
+    }
     const Clock::time_point start = Clock::now();
-    long long batchesDone = 0;
+    Clock::time_point lastSave = start;
+    long long batchesDone = 0, batchesBefore = 0;
     const auto cancelled = [&] { return cancel && cancel->load(); };
+    const auto save = [&] {
+        if (!ck.save)
+            return;
+        st.params = opt.params();
+        st.adam = opt.adam();
+        st.skippedBatches = result.skippedBatches;
+        ck.save(st);
+        st.params.clear();
+        st.adam = AdamState{};
+        lastSave = Clock::now();
+    };
 
-    for (int epoch = 1; epoch <= o.epochs && !result.cancelled; ++epoch) {
+    for (int epoch = st.epoch; epoch <= o.epochs && !result.cancelled; ++epoch) {
         const Clock::time_point t0 = Clock::now();
+        st.epoch = epoch;
         const auto plan = makeBatchPlan(trainData, o.batchSize, rng);
-        double lossSum = 0.0;
-        long long tokens = 0;
-        for (std::size_t b = 0; b < plan.size(); ++b) {
+        const std::size_t first = static_cast<std::size_t>(std::clamp<long long>(st.batch, 0, static_cast<long long>(plan.size())));
+        double lossSum = st.epochLossSum;
+        long long tokens = st.epochTokens;
+        const long long tokensBefore = tokens;  // trained before a resume, not in this session
+        if (batchesDone == 0)
+            batchesBefore = static_cast<long long>(plan.size()) * (epoch - 1) + static_cast<long long>(first);
+        for (std::size_t b = first; b < plan.size(); ++b) {
             if (cancelled()) {
                 result.cancelled = true;
                 break;
             }
-            const Optimizer::Step st = opt.step(trainData, plan[b]);
-            if (st.applied) {
-                lossSum += st.lossSum;
-                tokens += st.tokens;
+            const Optimizer::Step step = opt.step(trainData, plan[b]);
+            if (step.applied) {
+                lossSum += step.lossSum;
+                tokens += step.tokens;
             } else {
                 ++result.skippedBatches;
             }
             ++batchesDone;
+            st.batch = static_cast<int>(b + 1);
+            st.epochLossSum = lossSum;
+            st.epochTokens = tokens;
             if (progress) {
                 TrainProgress p;
                 p.epoch = epoch;
@@ -318,14 +397,20 @@ TrainResult train(Model model, const std::vector<PairIds>& trainData, const std:
                 p.batch = static_cast<int>(b + 1);
                 p.batches = static_cast<int>(plan.size());
                 p.loss = lossSum / static_cast<double>(std::max<long long>(1, tokens));
-                p.tokensPerSecond = static_cast<double>(tokens) / std::max(1e-9, secondsSince(t0));
-                const long long total = static_cast<long long>(plan.size()) * o.epochs;
+                p.tokensPerSecond = static_cast<double>(tokens - tokensBefore) / std::max(1e-9, secondsSince(t0));
+                const long long total = static_cast<long long>(plan.size()) * o.epochs - batchesBefore;
                 p.etaSeconds = secondsSince(start) / static_cast<double>(batchesDone) * static_cast<double>(total - batchesDone);
                 progress(p);
             }
+            if (b + 1 < plan.size() && ck.everySeconds >= 0.0 && secondsSince(lastSave) >= ck.everySeconds)
+                save();
         }
-        if (result.cancelled && result.bestEpoch > 0)
-            break;  // keep the best finished epoch
+        if (result.cancelled) {
+            if (st.batch > 0)
+                save();  // mid-epoch: resuming continues with the next batch
+            if (result.bestEpoch > 0)
+                break;   // keep the best finished epoch
+        }
         EpochResult er;
         er.epoch = epoch;
         er.trainLoss = lossSum / static_cast<double>(std::max<long long>(1, tokens));
@@ -342,6 +427,17 @@ TrainResult train(Model model, const std::vector<PairIds>& trainData, const std:
         result.history.push_back(er);
         if (epochEnd)
             epochEnd(er, result.best);
+        if (!result.cancelled) {
+            st.epoch = epoch + 1;
+            st.batch = 0;
+            st.epochLossSum = 0.0;
+            st.epochTokens = 0;
+            st.bestAccuracy = result.bestAccuracy;
+            st.bestEpoch = result.bestEpoch;
+            st.history = result.history;
+            st.rng = rngText(rng);
+            save();
+        }
     }
     return result;
 }
