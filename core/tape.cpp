@@ -87,6 +87,24 @@ void Tape::backward(Var loss, double seed)
     }
 }
 
+void Tape::backwardFrom(Var v, const Mat& seed)
+{
+    if (!record_)
+        throw ShapeError("tape: backwardFrom() on a tape that does not record");
+    const Mat& val = value(v);
+    if (seed.rows() != val.rows() || seed.cols() != val.cols())
+        throw ShapeError("tape: backwardFrom() seed " + std::to_string(seed.rows()) + " × " + std::to_string(seed.cols())
+                         + " for a node of " + std::to_string(val.rows()) + " × " + std::to_string(val.cols()));
+    if (!nodes_[idx(v)].needsGrad)
+        return;
+    addGrad(v, seed);
+    for (int i = v.id; i >= 0; --i) {
+        Node& n = nodes_[static_cast<std::size_t>(i)];
+        if (n.back && n.grad.size() != 0)
+            n.back(*this, n.ref ? *n.ref : n.value, n.grad);
+    }
+}
+
 void Tape::accumulateParamGrads(ParamStore& grads) const
 {
     for (const auto& [name, id] : params_) {

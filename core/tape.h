@@ -48,6 +48,10 @@ public:
 
     // Seeds d(loss)/d(loss) = seed for a 1 × 1 node and runs every closure in reverse order.
     void backward(Var loss, double seed = 1.0);
+    // Seeds the gradient of any node v with `seed` (v's shape) and runs every closure from v down: the
+    // backward pass of a graph whose loss is computed off the tape from v's value (the trainer's
+    // vocabulary-parallel output layer, core/output_layer.h).
+    void backwardFrom(Var v, const Mat& seed);
     // Adds the gradient of every parameter node into grads[name] (created as zeros when missing).
     void accumulateParamGrads(ParamStore& grads) const;
     // The same, moving the tape's gradient buffers out instead of copying them (the tape's parameter

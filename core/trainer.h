@@ -96,10 +96,13 @@ public:
     void restore(ParamStore params, AdamState adam);
 
 private:
+    void refreshFloatCopy();
     const Model& model_;
     TrainOptions options_;
     ParamStore params_;
     AdamState adam_;
+    Eigen::MatrixXf outWeightF_;  // out.weight in float (float32Output), refreshed by every update
+    Mat outWGrad_, outBGrad_;     // the output layer's gradient buffers, reused from step to step
 };
 
 // Everything train() needs to continue exactly where it stopped (a checkpoint, core/checkpoint.h): the
