@@ -25,9 +25,10 @@ struct Row {
 };
 
 // Wc: W in precision S (V × I).
+// dW: the weight gradient in S (float: handed to Adam as it is — a V × I double copy would cost a pass).
 template <typename S, typename WMat>
 double vocabParallelLoss(const std::vector<OutputRows>& parts, const std::vector<Row>& rows, const WMat& Wc, const Mat& b,
-                         int threads, std::vector<Mat>& dX, Mat& dW, Mat& db)
+                         int threads, std::vector<Mat>& dX, Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>& dW, Mat& db)
 {
     using M = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;
     using V = Eigen::Matrix<S, Eigen::Dynamic, 1>;
@@ -103,9 +104,7 @@ double vocabParallelLoss(const std::vector<OutputRows>& parts, const std::vector
             if (row.target >= v0 && row.target < v0 + n)
                 G(row.target - v0, r) -= static_cast<S>(row.weight);
         }
-        M dWq(n, I);
-        dWq.noalias() = G * Xs;
-        dW.middleRows(v0, n) = dWq.template cast<double>();
+        dW.middleRows(v0, n).noalias() = G * Xs;
         db.col(0).segment(v0, n) = G.rowwise().sum().template cast<double>();
         M& dx = dXq[static_cast<std::size_t>(q)];
         dx.resize(R, I);
@@ -126,7 +125,8 @@ double vocabParallelLoss(const std::vector<OutputRows>& parts, const std::vector
 } // namespace
 
 double outputLayerLoss(const std::vector<OutputRows>& parts, const Mat& W, const Mat& b, bool float32,
-                       const Eigen::MatrixXf* Wf, int threads, std::vector<Mat>& dX, Mat& dW, Mat& db)
+                       const Eigen::MatrixXf* Wf, int threads, std::vector<Mat>& dX, Mat& dW, Eigen::MatrixXf& dWf,
+                       Mat& db)
 {
     if (b.rows() != W.rows() || b.cols() != 1)
         throw ShapeError("outputLayerLoss: weight " + shapeStr(W) + " and bias " + shapeStr(b) + " do not fit");
@@ -154,9 +154,9 @@ double outputLayerLoss(const std::vector<OutputRows>& parts, const Mat& W, const
     if (!float32)
         return vocabParallelLoss<double>(parts, rows, W, b, threads, dX, dW, db);
     if (Wf)
-        return vocabParallelLoss<float>(parts, rows, *Wf, b, threads, dX, dW, db);
+        return vocabParallelLoss<float>(parts, rows, *Wf, b, threads, dX, dWf, db);
     const Eigen::MatrixXf cast = W.cast<float>();
-    return vocabParallelLoss<float>(parts, rows, cast, b, threads, dX, dW, db);
+    return vocabParallelLoss<float>(parts, rows, cast, b, threads, dX, dWf, db);
 }
 
 } // namespace attnviz

@@ -22,9 +22,10 @@ struct OutputRows {
 // loss = Σ_parts Σ_r w_r · (−log softmax(x_r Wᵀ + b)_{target_r}); returns it and sets
 //   dX[p] (R_p × I) = ∂loss/∂x_p, dW (V × I) = ∂loss/∂W, db (V × 1) = ∂loss/∂b  (resized if needed).
 // W: (V × I), b: (V × 1). float32: the products in single precision, with Wf (V × I) W's float copy
-// (nullptr: converted here). threads: vocabulary parts (≥ 1). Throws ShapeError for shapes that do not fit
+// (nullptr: converted here), and the weight gradient in float, in dWf (dW is left alone); float64: in dW. threads: vocabulary parts (≥ 1). Throws ShapeError for shapes that do not fit
 // or a target outside [0, V).
 double outputLayerLoss(const std::vector<OutputRows>& parts, const Mat& W, const Mat& b, bool float32,
-                       const Eigen::MatrixXf* Wf, int threads, std::vector<Mat>& dX, Mat& dW, Mat& db);
+                       const Eigen::MatrixXf* Wf, int threads, std::vector<Mat>& dX, Mat& dW, Eigen::MatrixXf& dWf,
+                       Mat& db);
 
 } // namespace attnviz

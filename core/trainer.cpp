@@ -111,6 +111,7 @@ std::vector<PairIds> gather(const std::vector<PairIds>& data, const std::vector<
 
 struct Gradient {
     ParamStore grads;
+    const Eigen::MatrixXf* outWeightF = nullptr;  // out.weight's gradient in float (float32Output), else in grads
     double lossSum = 0.0;
     long long tokens = 0;
 };
@@ -120,10 +121,10 @@ struct Gradient {
 // layer and the loss then run over all rows at once, split by vocabulary across the threads
 // (outputLayerLoss); its input gradients go back to the parts' tapes, whose parameter gradients are
 // summed in part order. out.weight and out.bias get their gradients from the output layer directly,
-// into outW/outB (kept between steps: the largest buffers of a step).
+// into outW (float64) or outWf (float32) and outB (kept between steps: the largest buffers of a step).
 Gradient batchGradient(const Model& model, const ParamStore& params, const Eigen::MatrixXf* outWeightF,
                        const std::vector<PairIds>& data, const std::vector<std::size_t>& idx, int threads,
-                       bool float32Output, Mat& outW, Mat& outB)
+                       bool float32Output, Mat& outW, Eigen::MatrixXf& outWf, Mat& outB)
 {
     const int parts = std::max(1, std::min<int>(threads, static_cast<int>(idx.size())));
     const auto P = static_cast<std::size_t>(parts);
@@ -146,7 +147,7 @@ Gradient batchGradient(const Model& model, const ParamStore& params, const Eigen
     std::vector<Mat> dX;
     Gradient total;
     total.lossSum = outputLayerLoss(rows, params.at("out.weight"), params.at("out.bias"), float32Output,
-                                    float32Output ? outWeightF : nullptr, threads, dX, outW, outB);
+                                    float32Output ? outWeightF : nullptr, threads, dX, outW, outWf, outB);
     std::vector<ParamStore> partial(P);
     parallelFor(parts, [&](int p) {
         const auto q = static_cast<std::size_t>(p);
@@ -166,7 +167,10 @@ Gradient batchGradient(const Model& model, const ParamStore& params, const Eigen
     }
     for (long long t : tokens)
         total.tokens += t;
-    std::swap(total.grads["out.weight"], outW);  // swapped back after the update
+    if (float32Output)
+        total.outWeightF = &outWf;
+    else
+        std::swap(total.grads["out.weight"], outW);  // swapped back after the update
     std::swap(total.grads["out.bias"], outB);
     return total;
 }
@@ -185,6 +189,8 @@ bool adamStep(ParamStore& params, Gradient& grad, Moments& st, const TrainOption
     double sq = 0.0;
     for (auto& [name, g] : grad.grads)
         sq += g.squaredNorm();
+    if (grad.outWeightF)
+        sq += grad.outWeightF->cast<double>().squaredNorm();
     const double norm = std::sqrt(sq) * inv;
     if (!std::isfinite(norm) || !std::isfinite(grad.lossSum))
         return false;  // an overflowed batch: skip the update rather than poison every parameter
@@ -196,15 +202,17 @@ bool adamStep(ParamStore& params, Gradient& grad, Moments& st, const TrainOption
     const double b1 = o.beta1, b2 = o.beta2, lr = o.learningRate, eps = o.epsilon;
     struct Job {
         double *p, *m, *v;
-        const double* g;
-        float* f;  // float copy to refresh, or nullptr
+        const double* g;  // the gradient in double, or
+        const float* gf;  // in float
+        float* f;         // float copy to refresh, or nullptr
         Eigen::Index n;
     };
     std::vector<Job> jobs;
     Eigen::Index total = 0;
     for (auto& [name, p] : params) {
         auto it = grad.grads.find(name);
-        if (it == grad.grads.end() || it->second.size() == 0)
+        const bool floatGrad = grad.outWeightF && name == "out.weight" && grad.outWeightF->size() == p.size();
+        if (!floatGrad && (it == grad.grads.end() || it->second.size() == 0))
             continue;
         Mat& m = st.m[name];
         Mat& v = st.v[name];
@@ -213,7 +221,8 @@ bool adamStep(ParamStore& params, Gradient& grad, Moments& st, const TrainOption
             v = Mat::Zero(p.rows(), p.cols());
         }
         float* f = (outWeightF && name == "out.weight" && outWeightF->size() == p.size()) ? outWeightF->data() : nullptr;
-        jobs.push_back(Job{p.data(), m.data(), v.data(), it->second.data(), f, p.size()});
+        jobs.push_back(Job{p.data(), m.data(), v.data(), floatGrad ? nullptr : it->second.data(),
+                           floatGrad ? grad.outWeightF->data() : nullptr, f, p.size()});
         total += p.size();
     }
     const int parts = std::max(1, std::min<int>(o.threads, static_cast<int>(total / 65536) + 1));
@@ -227,10 +236,15 @@ bool adamStep(ParamStore& params, Gradient& grad, Moments& st, const TrainOption
                 const Eigen::Index len = std::min(kChunk, hi - c);
                 using A = Eigen::Map<Eigen::ArrayXd>;
                 A m(j.m + c, len), v(j.v + c, len), p(j.p + c, len);
-                const Eigen::Map<const Eigen::ArrayXd> g(j.g + c, len);
-                m = b1 * m + (1.0 - b1) * (g * scale);                   // m_t = β₁ m + (1 − β₁) g
-                v = b2 * v + (1.0 - b2) * (g * scale).square();          // v_t = β₂ v + (1 − β₂) g²
-                p -= lr * (m / c1) / ((v / c2).sqrt() + eps);            // θ −= α m̂ / (√v̂ + ε)
+                const auto update = [&](const auto& g) {
+                    m = b1 * m + (1.0 - b1) * (g * scale);               // m_t = β₁ m + (1 − β₁) g
+                    v = b2 * v + (1.0 - b2) * (g * scale).square();      // v_t = β₂ v + (1 − β₂) g²
+                    p -= lr * (m / c1) / ((v / c2).sqrt() + eps);        // θ −= α m̂ / (√v̂ + ε)
+                };
+                if (j.gf)
+                    update(Eigen::Map<const Eigen::ArrayXf>(j.gf + c, len).cast<double>());
+                else
+                    update(Eigen::Map<const Eigen::ArrayXd>(j.g + c, len));
                 if (j.f)
                     Eigen::Map<Eigen::ArrayXf>(j.f + c, len) = p.cast<float>();
             }
@@ -301,12 +315,13 @@ void Optimizer::refreshFloatCopy()
 Optimizer::Step Optimizer::step(const std::vector<PairIds>& data, const std::vector<std::size_t>& indices)
 {
     Gradient g = batchGradient(model_, params_, &outWeightF_, data, indices, options_.threads, options_.float32Output,
-                               outWGrad_, outBGrad_);
+                               outWGrad_, outWGradF_, outBGrad_);
     Step s;
     s.applied = adamStep(params_, g, adam_, options_, options_.float32Output ? &outWeightF_ : nullptr);
     s.lossSum = g.lossSum;
     s.tokens = g.tokens;
-    std::swap(g.grads["out.weight"], outWGrad_);  // kept for the next step: no reallocation
+    if (!options_.float32Output)
+        std::swap(g.grads["out.weight"], outWGrad_);  // kept for the next step: no reallocation
     std::swap(g.grads["out.bias"], outBGrad_);
     return s;
 }

@@ -103,6 +103,7 @@ private:
     AdamState adam_;
     Eigen::MatrixXf outWeightF_;  // out.weight in float (float32Output), refreshed by every update
     Mat outWGrad_, outBGrad_;     // the output layer's gradient buffers, reused from step to step
+    Eigen::MatrixXf outWGradF_;   // out.weight's gradient in float (float32Output)
 };
 
 // Everything train() needs to continue exactly where it stopped (a checkpoint, core/checkpoint.h): the
