@@ -40,6 +40,16 @@ const Mat& Tape::value(Var v) const
     return n.ref ? *n.ref : n.value;
 }
 
+const Eigen::MatrixXf& Tape::floatValue(Var v)
+{
+    Node& n = nodes_[idx(v)];
+    if (n.valueF.size() == 0) {
+        const Mat& val = n.ref ? *n.ref : n.value;
+        n.valueF = val.cast<float>();
+    }
+    return n.valueF;
+}
+
 Var Tape::push(Mat value, const std::vector<Var>& inputs, Backward back)
 {
     Node n;

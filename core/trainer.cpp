@@ -138,6 +138,7 @@ Gradient batchGradient(const Model& model, const ParamStore& params, const Eigen
         const std::vector<PairIds> pairs = gather(data, idx, from, to);
         const Batch batch = makeBatch(pairs, 0, pairs.size(), ids);
         tapes[static_cast<std::size_t>(p)] = std::make_unique<Tape>();
+        tapes[static_cast<std::size_t>(p)]->setFloat32Products(float32Output);
         features[static_cast<std::size_t>(p)] = teacherForcedFeatures(*tapes[static_cast<std::size_t>(p)], params, model, batch);
         tokens[static_cast<std::size_t>(p)] = batch.targetTokens;
     });

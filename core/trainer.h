@@ -23,7 +23,8 @@ struct TrainOptions {
     double clipNorm = 5.0;     // global gradient norm limit; ≤ 0: no clipping
     std::uint64_t seed = 1;    // initialisation and batch order
     int threads = 2;           // threads per batch (≥ 1)
-    bool float32Output = true; // output layer and loss in single precision (ad::linearCrossEntropySum)
+    bool float32Output = true; // matrix products (output layer, loss, recurrent and attention layers) in single
+                               // precision; the rest of the graph, the sums and Adam stay float64
     double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
 };
 
