@@ -1,10 +1,14 @@
 // attnviz train --task TASK --arch PRESET -o MODEL [options]   (SPEC §6, issue 4)
+// attnviz train --resume MODEL [--epochs N] [--threads T]
 // Trains on a built-in task (dates, reverse) or file:PATH with a progress bar on stderr. After every epoch
 // that improves validation accuracy the model is written (atomically); Ctrl-C stops after the current
-// batch and keeps the best model so far. stdout gets one summary line.
+// batch and keeps the best model so far. stdout gets one summary line. A checkpoint MODEL.ckpt (current
+// weights, Adam, batch order, position; core/checkpoint.h) is written after every epoch, every few minutes
+// within one and on Ctrl-C; --resume continues from it.
 #include "app/args.h"
 #include "app/commands.h"
 
+#include "core/checkpoint.h"
 #include "core/model.h"
 #include "core/trainer.h"
 
@@ -13,6 +17,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 
@@ -62,7 +67,37 @@ const char* kUsage =
     "attnviz train --task dates|reverse|file:PATH --arch PRESET -o MODEL[.json|.cbor] [--epochs N] [--seed S] "
     "[--hidden H] [--embedding E] [--layers L] [--cell gru|lstm] [--score ID] [--attention-size A] [--no-input-feeding] "
     "[--max-len N] [--batch B] [--lr X] [--clip C] [--threads T] [--train-size N] [--valid-size N] [--min-count K] "
-    "[--lowercase] [--quiet]";
+    "[--lowercase] [--checkpoint-minutes M] [--quiet]\n"
+    "       attnviz train --resume MODEL [--epochs N] [--threads T] [--checkpoint-minutes M] [--quiet]";
+
+const char* kHelp =
+    "\n\nA checkpoint MODEL.ckpt (current weights, Adam state, batch order, position, options and task) is written\n"
+    "atomically after every epoch, every M minutes within one (default 5; 0: after epochs only) and on Ctrl-C.\n"
+    "MODEL itself holds the best epoch's weights. --resume MODEL continues a killed or finished training from\n"
+    "its checkpoint with the saved options and data (re-created from the task and seed); --epochs N sets the\n"
+    "total number of epochs (default: the saved one). With the same thread count the result is bitwise that of\n"
+    "an uninterrupted run.";
+
+// The model without its weights and labels: what must agree between a model file and its checkpoint.
+json skeleton(const Model& m)
+{
+    json j = modelToJson(m);
+    for (const char* key : {"weights", "title", "examples"})
+        j.erase(key);
+    return j;
+}
+
+// The training pairs as ids for `model`; location attention scores at most max_len source positions.
+void encodeTask(const Model& model, const TaskData& task, std::vector<PairIds>& trainIds, std::vector<PairIds>& validIds)
+{
+    trainIds = encodePairs(model, task.train);
+    validIds = encodePairs(model, task.valid);
+    if (model.config.score == ScoreKind::Location) {
+        auto tooLong = [&](const PairIds& p) { return static_cast<int>(p.src.size()) > model.config.maxLen; };
+        trainIds.erase(std::remove_if(trainIds.begin(), trainIds.end(), tooLong), trainIds.end());
+        validIds.erase(std::remove_if(validIds.begin(), validIds.end(), tooLong), validIds.end());
+    }
+}
 
 } // namespace
 
@@ -71,65 +106,119 @@ int cmdTrain(const CommandArgs& argv)
     ArgSpec spec;
     spec.valueOptions = {"--task", "--arch", "-o", "--epochs", "--seed", "--hidden", "--embedding", "--layers", "--cell",
                          "--score", "--attention-size", "--max-len", "--batch", "--lr", "--clip", "--threads",
-                         "--train-size", "--valid-size", "--min-count"};
-    spec.flags = {"--no-input-feeding", "--lowercase", "--quiet"};
+                         "--train-size", "--valid-size", "--min-count", "--resume", "--checkpoint-minutes"};
+    spec.flags = {"--no-input-feeding", "--lowercase", "--quiet", "--help"};
     spec.usage = kUsage;
     const Args args(argv, spec);
-    for (const char* required : {"--task", "--arch", "-o"})
-        if (!args.has(required))
-            throw UsageError(std::string("missing ") + required + "\nusage: " + kUsage);
-    const std::string arch = args.value("--arch"), out = args.value("-o");
-    if (!isPreset(arch))
-        throw UsageError("--arch: expected one of seq2seq, seq2seq_attention, bahdanau, luong, gnmt, found \"" + arch + "\"");
+    if (args.has("--help")) {
+        std::cout << "usage: " << kUsage << kHelp << "\n";
+        return 0;
+    }
+    const bool resume = args.has("--resume");
+    if (resume) {
+        for (const char* fixed : {"--task", "--arch", "-o", "--seed", "--hidden", "--embedding", "--layers", "--cell",
+                                  "--score", "--attention-size", "--max-len", "--batch", "--lr", "--clip", "--train-size",
+                                  "--valid-size", "--min-count", "--no-input-feeding", "--lowercase"})
+            if (args.has(fixed))
+                throw UsageError(std::string("--resume continues with the saved options; ") + fixed
+                                 + " cannot change them (only --epochs, --threads, --checkpoint-minutes, --quiet)\nusage: " + kUsage);
+    } else {
+        for (const char* required : {"--task", "--arch", "-o"})
+            if (!args.has(required))
+                throw UsageError(std::string("missing ") + required + "\nusage: " + kUsage);
+    }
+    const std::string out = resume ? args.value("--resume") : args.value("-o");
+    const std::string ckptFile = checkpointFileFor(out);
+    const double checkpointMinutes = args.number("--checkpoint-minutes", 5.0, 0.0, 1e6);
 
+    Checkpoint meta;  // everything but the training state, written with it
     TrainOptions o;
-    o.epochs = static_cast<int>(args.integer("--epochs", 10, 1, 100000));
-    o.seed = static_cast<std::uint64_t>(args.integer("--seed", 1, 0, 1LL << 62));
-    o.batchSize = static_cast<int>(args.integer("--batch", 32, 1, 100000));
-    o.learningRate = args.number("--lr", 1e-3, 1e-9, 10.0);
-    o.clipNorm = args.number("--clip", 5.0, 0.0, 1e9);
-    o.threads = static_cast<int>(args.integer("--threads", 2, 1, 64));
-
-    ModelConfig c = presetConfig(arch, static_cast<int>(args.integer("--hidden", 128, 1, 4096)),
-                                 static_cast<int>(args.integer("--embedding", 64, 1, 4096)));
-    c.layers = static_cast<int>(args.integer("--layers", c.layers, 1, 64));
-    c.attentionSize = static_cast<int>(args.integer("--attention-size", c.hiddenSize, 1, 4096));
-    c.maxLen = static_cast<int>(args.integer("--max-len", c.maxLen, 1, 10000));
-    c.lowercase = args.has("--lowercase");
-    if (args.has("--no-input-feeding"))
-        c.inputFeeding = false;
-    if (args.has("--cell")) {
-        const auto k = cellKindFromId(args.value("--cell"));
-        if (!k)
-            throw UsageError("--cell: expected gru or lstm, found \"" + args.value("--cell") + "\"");
-        c.cell = *k;
-    }
-    if (args.has("--score")) {
-        const std::string s = args.value("--score");
-        if (s == "none") {
-            c.score.reset();
-        } else {
-            const auto k = scoreKindFromId(s);
-            if (!k)
-                throw UsageError("--score: expected one of dot, scaled_dot, general, additive, cosine, location, none, found \"" + s + "\"");
-            c.score = *k;
+    Model model, best;
+    bool haveBest = false;
+    TaskData task;
+    std::vector<PairIds> trainIds, validIds;
+    if (resume) {
+        meta = loadCheckpoint(ckptFile);
+        if (std::filesystem::exists(out) || meta.state.bestEpoch > 0) {
+            best = loadModel(out);  // InputError naming the model file when it is missing or broken
+            if (skeleton(best) != skeleton(meta.model))
+                throw InputError(ckptFile, "", "expected the checkpoint of " + out + ", found one for another model "
+                                                   "(architecture, configuration, vocabulary or tokenizer differ)");
+            haveBest = meta.state.bestEpoch > 0;
         }
-    }
+        model = meta.model;  // its tokenizer and vocabularies encode the data
+        task = makeTask(meta.task, meta.taskOptions);
+        encodeTask(model, task, trainIds, validIds);
+        if (static_cast<long long>(trainIds.size()) != meta.trainPairs || static_cast<long long>(validIds.size()) != meta.validPairs
+            || dataFingerprint(trainIds, validIds) != meta.dataHash)
+            throw InputError(ckptFile, "/task", "expected the data it was trained on (" + meta.task + ": "
+                                                    + std::to_string(meta.trainPairs) + " training / " + std::to_string(meta.validPairs)
+                                                    + " validation pairs, hash " + meta.dataHash + "), found different data ("
+                                                    + std::to_string(trainIds.size()) + " / " + std::to_string(validIds.size())
+                                                    + " pairs, hash " + dataFingerprint(trainIds, validIds) + ")");
+        o = meta.state.options;
+        o.epochs = static_cast<int>(args.integer("--epochs", o.epochs, 1, 100000));
+        o.threads = static_cast<int>(args.integer("--threads", o.threads, 1, 64));
+    } else {
+        const std::string arch = args.value("--arch");
+        if (!isPreset(arch))
+            throw UsageError("--arch: expected one of seq2seq, seq2seq_attention, bahdanau, luong, gnmt, found \"" + arch + "\"");
+        o.epochs = static_cast<int>(args.integer("--epochs", 10, 1, 100000));
+        o.seed = static_cast<std::uint64_t>(args.integer("--seed", 1, 0, 1LL << 62));
+        o.batchSize = static_cast<int>(args.integer("--batch", 32, 1, 100000));
+        o.learningRate = args.number("--lr", 1e-3, 1e-9, 10.0);
+        o.clipNorm = args.number("--clip", 5.0, 0.0, 1e9);
+        o.threads = static_cast<int>(args.integer("--threads", 2, 1, 64));
 
-    TaskOptions to;
-    to.trainSize = static_cast<std::size_t>(args.integer("--train-size", 20000, 1, 100000000));
-    to.validSize = static_cast<std::size_t>(args.integer("--valid-size", 1000, 1, 10000000));
-    to.seed = o.seed;
-    const TaskData task = makeTask(args.value("--task"), to);
-    Model model = newModelForTask(arch, c, task, static_cast<int>(args.integer("--min-count", 2, 1, 1000000)), o.seed);
-    std::vector<PairIds> trainIds = encodePairs(model, task.train), validIds = encodePairs(model, task.valid);
-    if (c.score == ScoreKind::Location) {  // location attention scores at most max_len source positions
-        auto tooLong = [&](const PairIds& p) { return static_cast<int>(p.src.size()) > c.maxLen; };
-        trainIds.erase(std::remove_if(trainIds.begin(), trainIds.end(), tooLong), trainIds.end());
-        validIds.erase(std::remove_if(validIds.begin(), validIds.end(), tooLong), validIds.end());
+        ModelConfig c = presetConfig(arch, static_cast<int>(args.integer("--hidden", 128, 1, 4096)),
+                                     static_cast<int>(args.integer("--embedding", 64, 1, 4096)));
+        c.layers = static_cast<int>(args.integer("--layers", c.layers, 1, 64));
+        c.attentionSize = static_cast<int>(args.integer("--attention-size", c.hiddenSize, 1, 4096));
+        c.maxLen = static_cast<int>(args.integer("--max-len", c.maxLen, 1, 10000));
+        c.lowercase = args.has("--lowercase");
+        if (args.has("--no-input-feeding"))
+            c.inputFeeding = false;
+        if (args.has("--cell")) {
+            const auto k = cellKindFromId(args.value("--cell"));
+            if (!k)
+                throw UsageError("--cell: expected gru or lstm, found \"" + args.value("--cell") + "\"");
+            c.cell = *k;
+        }
+        if (args.has("--score")) {
+            const std::string s = args.value("--score");
+            if (s == "none") {
+                c.score.reset();
+            } else {
+                const auto k = scoreKindFromId(s);
+                if (!k)
+                    throw UsageError("--score: expected one of dot, scaled_dot, general, additive, cosine, location, none, found \"" + s + "\"");
+                c.score = *k;
+            }
+        }
+
+        TaskOptions to;
+        to.trainSize = static_cast<std::size_t>(args.integer("--train-size", 20000, 1, 100000000));
+        to.validSize = static_cast<std::size_t>(args.integer("--valid-size", 1000, 1, 10000000));
+        to.seed = o.seed;
+        std::string taskName = args.value("--task");
+        if (taskName.rfind("file:", 0) == 0)  // so --resume finds it from any folder
+            taskName = "file:" + std::filesystem::absolute(taskName.substr(5)).lexically_normal().string();
+        task = makeTask(taskName, to);
+        const int minCount = static_cast<int>(args.integer("--min-count", 2, 1, 1000000));
+        model = newModelForTask(arch, c, task, minCount, o.seed);
+        encodeTask(model, task, trainIds, validIds);
+        meta.task = taskName;
+        meta.taskOptions = to;
+        meta.minCount = minCount;
+        meta.trainPairs = static_cast<long long>(trainIds.size());
+        meta.validPairs = static_cast<long long>(validIds.size());
+        meta.dataHash = dataFingerprint(trainIds, validIds);
+        meta.model = model;
     }
     if (trainIds.empty())
-        throw InputError(args.value("--task"), "", "expected training pairs, found none usable");
+        throw InputError(resume ? meta.task : args.value("--task"), "", "expected training pairs, found none usable");
+    const std::string arch = model.architecture;
+    const ModelConfig& c = model.config;
 
     const bool quiet = args.has("--quiet");
     std::cerr << "training " << arch << " (" << cellId(c.cell) << ", H " << c.hiddenSize << ", E " << c.embeddingSize
@@ -158,15 +247,34 @@ int cmdTrain(const CommandArgs& argv)
                      duration(e.seconds).c_str(), std::string(30, ' ').c_str());
     };
 
+    Checkpointing ck;
+    ck.everySeconds = checkpointMinutes > 0.0 ? 60.0 * checkpointMinutes : -1.0;
+    ck.save = [&](const TrainState& s) {
+        meta.state = s;
+        saveCheckpoint(ckptFile, meta);
+        meta.state = TrainState{};
+    };
+    if (resume) {
+        const TrainState& s = meta.state;
+        ck.resume = &s;
+        ck.best = haveBest ? &best : nullptr;
+        std::cerr << "resuming from " << ckptFile << ": epoch " << s.epoch << " of " << o.epochs << " (" << s.batch
+                  << " batches of it done), best so far "
+                  << (s.bestEpoch > 0 ? "epoch " + std::to_string(s.bestEpoch) + " (" + std::to_string(100.0 * s.bestAccuracy) + "%)"
+                                      : std::string("none"))
+                  << "\n";
+    }
+
     const auto t0 = std::chrono::steady_clock::now();
     TrainResult r;
     {
         InterruptGuard guard;
-        r = train(model, trainIds, validIds, o, progress, epochEnd, &g_interrupted);
+        r = train(model, trainIds, validIds, o, progress, epochEnd, &g_interrupted, ck);
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (r.cancelled)
-        std::cerr << "\ninterrupted: keeping the best model so far (epoch " << r.bestEpoch << ")\n";
+        std::cerr << "\ninterrupted: keeping the best model so far (epoch " << r.bestEpoch << "); --resume " << out
+                  << " continues from " << ckptFile << "\n";
     saveModel(r.best, out);
     std::cout << out << "\tbest epoch " << r.bestEpoch << "\tvalid accuracy " << 100.0 * r.bestAccuracy << "%\t"
               << duration(secs) << (r.cancelled ? "\tinterrupted" : "") << "\n";

@@ -40,6 +40,16 @@ const Mat& Tape::value(Var v) const
     return n.ref ? *n.ref : n.value;
 }
 
+const Eigen::MatrixXf& Tape::floatValue(Var v)
+{
+    Node& n = nodes_[idx(v)];
+    if (n.valueF.size() == 0) {
+        const Mat& val = n.ref ? *n.ref : n.value;
+        n.valueF = val.cast<float>();
+    }
+    return n.valueF;
+}
+
 Var Tape::push(Mat value, const std::vector<Var>& inputs, Backward back)
 {
     Node n;
@@ -81,6 +91,24 @@ void Tape::backward(Var loss, double seed)
         return;
     gradRef(loss)(0, 0) += seed;
     for (int i = loss.id; i >= 0; --i) {
+        Node& n = nodes_[static_cast<std::size_t>(i)];
+        if (n.back && n.grad.size() != 0)
+            n.back(*this, n.ref ? *n.ref : n.value, n.grad);
+    }
+}
+
+void Tape::backwardFrom(Var v, const Mat& seed)
+{
+    if (!record_)
+        throw ShapeError("tape: backwardFrom() on a tape that does not record");
+    const Mat& val = value(v);
+    if (seed.rows() != val.rows() || seed.cols() != val.cols())
+        throw ShapeError("tape: backwardFrom() seed " + std::to_string(seed.rows()) + " × " + std::to_string(seed.cols())
+                         + " for a node of " + std::to_string(val.rows()) + " × " + std::to_string(val.cols()));
+    if (!nodes_[idx(v)].needsGrad)
+        return;
+    addGrad(v, seed);
+    for (int i = v.id; i >= 0; --i) {
         Node& n = nodes_[static_cast<std::size_t>(i)];
         if (n.back && n.grad.size() != 0)
             n.back(*this, n.ref ? *n.ref : n.value, n.grad);

@@ -36,6 +36,14 @@ public:
 
     bool recording() const { return record_; }
 
+    // Matrix products in single precision (training speed): ad::linear multiplies float copies of its
+    // operands (a parameter is converted once per tape) and hands back float64 values and gradients.
+    // Off by default: gradient checks and inference stay float64 throughout.
+    void setFloat32Products(bool on) { float32Products_ = on; }
+    bool float32Products() const { return float32Products_; }
+    // v's value in float; for a parameter converted on first use and kept for the tape's lifetime.
+    const Eigen::MatrixXf& floatValue(Var v);
+
     // A leaf that needs no gradient.
     Var constant(Mat value);
     // A leaf referring to store.at(name) (not copied; the store must outlive the tape). The same name
@@ -48,6 +56,10 @@ public:
 
     // Seeds d(loss)/d(loss) = seed for a 1 × 1 node and runs every closure in reverse order.
     void backward(Var loss, double seed = 1.0);
+    // Seeds the gradient of any node v with `seed` (v's shape) and runs every closure from v down: the
+    // backward pass of a graph whose loss is computed off the tape from v's value (the trainer's
+    // vocabulary-parallel output layer, core/output_layer.h).
+    void backwardFrom(Var v, const Mat& seed);
     // Adds the gradient of every parameter node into grads[name] (created as zeros when missing).
     void accumulateParamGrads(ParamStore& grads) const;
     // The same, moving the tape's gradient buffers out instead of copying them (the tape's parameter
@@ -82,12 +94,14 @@ private:
         Mat value;
         const Mat* ref = nullptr;  // parameters: the store's matrix
         Mat grad;
+        Eigen::MatrixXf valueF;    // float copy (parameters under float32 products)
         bool needsGrad = false;
         Backward back;
     };
     std::size_t idx(Var v) const;
 
     bool record_;
+    bool float32Products_ = false;
     std::vector<Node> nodes_;
     std::map<std::string, int> params_;
 };

@@ -28,22 +28,52 @@ Var linear(Tape& t, Var x, Var W, Var b)
     const Mat& Wm = t.value(W);
     if (X.cols() != Wm.cols())
         throw ShapeError("linear: input " + shapeStr(X) + " does not match weight " + shapeStr(Wm));
-    Mat y(X.rows(), Wm.rows());
-    y.noalias() = X * Wm.transpose();  // y = x Wᵀ
     if (b.valid()) {
         const Mat& bm = t.value(b);
         if (bm.rows() != Wm.rows() || bm.cols() != 1)
             throw ShapeError("linear: bias " + shapeStr(bm) + " does not match weight " + shapeStr(Wm));
-        y.rowwise() += bm.col(0).transpose();  // + 1 bᵀ
     }
-    return t.push(std::move(y), {x, W, b.valid() ? b : x}, [x, W, b](Tape& t, const Mat&, const Mat& g) {
+    const auto addBias = [&](Mat& y) {
+        if (b.valid())
+            y.rowwise() += t.value(b).col(0).transpose();  // + 1 bᵀ
+    };
+    const auto biasGrad = [b](Tape& t, const Mat& g) {
+        if (b.valid() && t.needsGrad(b))
+            t.gradRef(b).col(0) += g.colwise().sum().transpose();
+    };
+    if (t.float32Products()) {
+        // The same in single precision: y = float(x) float(W)ᵀ, gradients from float(g); sums stay float64.
+        Eigen::MatrixXf Xf = X.cast<float>();
+        Eigen::MatrixXf yf(X.rows(), Wm.rows());
+        yf.noalias() = Xf * t.floatValue(W).transpose();
+        Mat y = yf.cast<double>();
+        addBias(y);
+        return t.push(std::move(y), {x, W, b.valid() ? b : x}, [x, W, Xf = std::move(Xf), biasGrad](Tape& t, const Mat&, const Mat& g) {
+            // y = x Wᵀ + 1 bᵀ  →  dx = g W, dW = gᵀ x, db = Σ_rows g
+            const Eigen::MatrixXf gf = g.cast<float>();
+            if (t.needsGrad(x)) {
+                Eigen::MatrixXf dx(gf.rows(), Xf.cols());
+                dx.noalias() = gf * t.floatValue(W);
+                t.addGrad(x, dx.cast<double>());
+            }
+            if (t.needsGrad(W)) {
+                Eigen::MatrixXf dW(gf.cols(), Xf.cols());
+                dW.noalias() = gf.transpose() * Xf;
+                t.addGrad(W, dW.cast<double>());
+            }
+            biasGrad(t, g);
+        });
+    }
+    Mat y(X.rows(), Wm.rows());
+    y.noalias() = X * Wm.transpose();  // y = x Wᵀ
+    addBias(y);
+    return t.push(std::move(y), {x, W, b.valid() ? b : x}, [x, W, biasGrad](Tape& t, const Mat&, const Mat& g) {
         // y = x Wᵀ + 1 bᵀ  →  dx = g W, dW = gᵀ x, db = Σ_rows g
         if (t.needsGrad(x))
             t.addGrad(x, g * t.value(W));
         if (t.needsGrad(W))
             t.addGrad(W, g.transpose() * t.value(x));
-        if (b.valid() && t.needsGrad(b))
-            t.gradRef(b).col(0) += g.colwise().sum().transpose();
+        biasGrad(t, g);
     });
 }
 

@@ -297,21 +297,28 @@ Var GraphDecoder::stepFeatures(const std::vector<int>& prev)
 
 // ---------------------------------------------------------------------------------------------------
 
-Var teacherForcedLoss(Tape& tape, const ParamStore& params, const Model& model, const Batch& batch, bool float32Output)
+TeacherForcedFeatures teacherForcedFeatures(Tape& tape, const ParamStore& params, const Model& model, const Batch& batch)
 {
     GraphDecoder dec(tape, params, model, batch);
     // The decoder runs step by step; the output layer and the loss then run once over all T·B rows.
     std::vector<Var> features;
-    std::vector<int> targets;
-    Vec weights(static_cast<Eigen::Index>(batch.T) * batch.B);
+    TeacherForcedFeatures f;
+    f.weights.resize(static_cast<Eigen::Index>(batch.T) * batch.B);
     for (int t = 0; t < batch.T; ++t) {
         const auto T = static_cast<std::size_t>(t);
         features.push_back(dec.stepFeatures(batch.tgtIn[T]));
-        targets.insert(targets.end(), batch.tgtOut[T].begin(), batch.tgtOut[T].end());
-        weights.segment(static_cast<Eigen::Index>(t) * batch.B, batch.B) = batch.tgtMask[T];
+        f.targets.insert(f.targets.end(), batch.tgtOut[T].begin(), batch.tgtOut[T].end());
+        f.weights.segment(static_cast<Eigen::Index>(t) * batch.B, batch.B) = batch.tgtMask[T];
     }
-    return ad::linearCrossEntropySum(tape, ad::stackRows(tape, features), tape.param(params, "out.weight"),
-                                     tape.param(params, "out.bias"), targets, weights, float32Output);
+    f.x = ad::stackRows(tape, features);
+    return f;
+}
+
+Var teacherForcedLoss(Tape& tape, const ParamStore& params, const Model& model, const Batch& batch, bool float32Output)
+{
+    const TeacherForcedFeatures f = teacherForcedFeatures(tape, params, model, batch);
+    return ad::linearCrossEntropySum(tape, f.x, tape.param(params, "out.weight"), tape.param(params, "out.bias"),
+                                     f.targets, f.weights, float32Output);
 }
 
 namespace {

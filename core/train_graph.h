@@ -89,6 +89,15 @@ private:
 // (training speed), false keeps everything float64 (gradient checks).
 Var teacherForcedLoss(Tape& tape, const ParamStore& params, const Model& model, const Batch& batch,
                       bool float32Output = false);
+// The teacher-forced graph up to the output layer: the features of every step stacked (T·B × I, row
+// t·B + b), with the targets and weights (1 for real tokens, 0 for <pad>) of those rows. What
+// teacherForcedLoss feeds ad::linearCrossEntropySum; the trainer feeds it to outputLayerLoss instead.
+struct TeacherForcedFeatures {
+    Var x;
+    std::vector<int> targets;
+    Vec weights;
+};
+TeacherForcedFeatures teacherForcedFeatures(Tape& tape, const ParamStore& params, const Model& model, const Batch& batch);
 // Per-step output distributions (T matrices of B × V_t), teacher forced, without recording gradients.
 std::vector<Mat> teacherForcedProbs(const ParamStore& params, const Model& model, const Batch& batch);
 // Greedy decoding of the batch's sources: argmax tokens until <eos> (left out of the result) or

@@ -1,15 +1,17 @@
 #include "core/trainer.h"
 
 #include "core/error.h"
+#include "core/output_layer.h"
+#include "core/parallel.h"
 #include "core/tape_ops.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <exception>
 #include <numeric>
 #include <random>
-#include <thread>
+#include <sstream>
+#include <memory>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -73,31 +75,6 @@ SpecialIds specialIds(const Model& m)
     return SpecialIds{m.target.pad(), m.target.sos(), m.target.eos()};
 }
 
-// Runs work(part) for part = 0..parts−1, part 0 on the calling thread; rethrows the first exception.
-void parallelFor(int parts, const std::function<void(int)>& work)
-{
-    std::vector<std::exception_ptr> errors(static_cast<std::size_t>(parts));
-    std::vector<std::thread> threads;
-    for (int p = 1; p < parts; ++p)
-        threads.emplace_back([&, p] {
-            try {
-                work(p);
-            } catch (...) {
-                errors[static_cast<std::size_t>(p)] = std::current_exception();
-            }
-        });
-    try {
-        work(0);
-    } catch (...) {
-        errors[0] = std::current_exception();
-    }
-    for (std::thread& t : threads)
-        t.join();
-    for (const std::exception_ptr& e : errors)
-        if (e)
-            std::rethrow_exception(e);
-}
-
 // Batches of indices into `data`: shuffled (seeded), then sorted by length within pools of 50 batches so
 // a batch holds sentences of similar length (less padding), then the batch order shuffled again.
 std::vector<std::vector<std::size_t>> makeBatchPlan(const std::vector<PairIds>& data, int batchSize, std::mt19937_64& rng)
@@ -134,57 +111,87 @@ std::vector<PairIds> gather(const std::vector<PairIds>& data, const std::vector<
 
 struct Gradient {
     ParamStore grads;
+    const Eigen::MatrixXf* outWeightF = nullptr;  // out.weight's gradient in float (float32Output), else in grads
     double lossSum = 0.0;
     long long tokens = 0;
 };
 
-// Σ loss and Σ gradients over the batch, split into `threads` contiguous parts summed in part order.
-Gradient batchGradient(const Model& model, const ParamStore& params, const std::vector<PairIds>& data,
-                       const std::vector<std::size_t>& idx, int threads, bool float32Output)
+// Σ loss and Σ gradients over the batch. The batch is split into `threads` contiguous parts, each
+// running the encoder–decoder on its own tape (in parallel) up to the output layer's input; the output
+// layer and the loss then run over all rows at once, split by vocabulary across the threads
+// (outputLayerLoss); its input gradients go back to the parts' tapes, whose parameter gradients are
+// summed in part order. out.weight and out.bias get their gradients from the output layer directly,
+// into outW (float64) or outWf (float32) and outB (kept between steps: the largest buffers of a step).
+Gradient batchGradient(const Model& model, const ParamStore& params, const Eigen::MatrixXf* outWeightF,
+                       const std::vector<PairIds>& data, const std::vector<std::size_t>& idx, int threads,
+                       bool float32Output, Mat& outW, Eigen::MatrixXf& outWf, Mat& outB)
 {
     const int parts = std::max(1, std::min<int>(threads, static_cast<int>(idx.size())));
-    std::vector<Gradient> partial(static_cast<std::size_t>(parts));
+    const auto P = static_cast<std::size_t>(parts);
     const SpecialIds ids = specialIds(model);
+    std::vector<std::unique_ptr<Tape>> tapes(P);
+    std::vector<TeacherForcedFeatures> features(P);
+    std::vector<long long> tokens(P, 0);
     parallelFor(parts, [&](int p) {
-        const std::size_t from = idx.size() * static_cast<std::size_t>(p) / static_cast<std::size_t>(parts);
-        const std::size_t to = idx.size() * static_cast<std::size_t>(p + 1) / static_cast<std::size_t>(parts);
+        const std::size_t from = idx.size() * static_cast<std::size_t>(p) / P;
+        const std::size_t to = idx.size() * static_cast<std::size_t>(p + 1) / P;
         const std::vector<PairIds> pairs = gather(data, idx, from, to);
         const Batch batch = makeBatch(pairs, 0, pairs.size(), ids);
-        Tape tape;
-        Var loss = teacherForcedLoss(tape, params, model, batch, float32Output);
-        tape.backward(loss);
-        Gradient& g = partial[static_cast<std::size_t>(p)];
-        tape.takeParamGrads(g.grads);
-        g.lossSum = tape.value(loss)(0, 0);
-        g.tokens = batch.targetTokens;
+        tapes[static_cast<std::size_t>(p)] = std::make_unique<Tape>();
+        tapes[static_cast<std::size_t>(p)]->setFloat32Products(float32Output);
+        features[static_cast<std::size_t>(p)] = teacherForcedFeatures(*tapes[static_cast<std::size_t>(p)], params, model, batch);
+        tokens[static_cast<std::size_t>(p)] = batch.targetTokens;
     });
-    Gradient total = std::move(partial[0]);
-    for (std::size_t p = 1; p < partial.size(); ++p) {
-        for (auto& [name, g] : partial[p].grads) {
+    std::vector<OutputRows> rows(P);
+    for (std::size_t p = 0; p < P; ++p)
+        rows[p] = OutputRows{&tapes[p]->value(features[p].x), &features[p].targets, &features[p].weights};
+    std::vector<Mat> dX;
+    Gradient total;
+    total.lossSum = outputLayerLoss(rows, params.at("out.weight"), params.at("out.bias"), float32Output,
+                                    float32Output ? outWeightF : nullptr, threads, dX, outW, outWf, outB);
+    std::vector<ParamStore> partial(P);
+    parallelFor(parts, [&](int p) {
+        const auto q = static_cast<std::size_t>(p);
+        tapes[q]->backwardFrom(features[q].x, dX[q]);
+        tapes[q]->takeParamGrads(partial[q]);
+        tapes[q].reset();
+    });
+    total.grads = std::move(partial[0]);
+    for (std::size_t p = 1; p < P; ++p) {
+        for (auto& [name, g] : partial[p]) {
             Mat& t = total.grads[name];
             if (t.size() == 0)
                 t = std::move(g);
             else
                 t += g;
         }
-        total.lossSum += partial[p].lossSum;
-        total.tokens += partial[p].tokens;
     }
+    for (long long t : tokens)
+        total.tokens += t;
+    if (float32Output)
+        total.outWeightF = &outWf;
+    else
+        std::swap(total.grads["out.weight"], outW);  // swapped back after the update
+    std::swap(total.grads["out.bias"], outB);
     return total;
 }
 
 // Adam (Kingma & Ba 2015, Algorithm 1) on the mean gradient g = Σ grads / tokens, after scaling g so
 // its global L2 norm is at most clipNorm (Pascanu et al. 2013).
 // Returns false (and changes nothing) when the loss or the gradient is not finite.
-// One pass over each parameter: the mean, the clipping and both moments are folded into the update loop
-// (the output layer alone has millions of weights; separate Eigen passes were a third of a training step).
+// One pass over each parameter: the mean, the clipping and both moments are folded into the update, in
+// chunks that stay in the L1 cache, vectorised (Eigen arrays), the elements split across `threads`
+// (elementwise, so the result does not depend on the split). The output layer alone has millions of
+// weights. outWeightF (when not null) is refreshed with out.weight's new values in float.
 template <typename Moments>
-bool adamStep(ParamStore& params, Gradient& grad, Moments& st, const TrainOptions& o)
+bool adamStep(ParamStore& params, Gradient& grad, Moments& st, const TrainOptions& o, Eigen::MatrixXf* outWeightF)
 {
     const double inv = 1.0 / static_cast<double>(std::max<long long>(1, grad.tokens));
     double sq = 0.0;
     for (auto& [name, g] : grad.grads)
         sq += g.squaredNorm();
+    if (grad.outWeightF)
+        sq += grad.outWeightF->cast<double>().squaredNorm();
     const double norm = std::sqrt(sq) * inv;
     if (!std::isfinite(norm) || !std::isfinite(grad.lossSum))
         return false;  // an overflowed batch: skip the update rather than poison every parameter
@@ -194,9 +201,19 @@ bool adamStep(ParamStore& params, Gradient& grad, Moments& st, const TrainOption
     const double c1 = 1.0 - std::pow(o.beta1, static_cast<double>(st.step));
     const double c2 = 1.0 - std::pow(o.beta2, static_cast<double>(st.step));
     const double b1 = o.beta1, b2 = o.beta2, lr = o.learningRate, eps = o.epsilon;
+    struct Job {
+        double *p, *m, *v;
+        const double* g;  // the gradient in double, or
+        const float* gf;  // in float
+        float* f;         // float copy to refresh, or nullptr
+        Eigen::Index n;
+    };
+    std::vector<Job> jobs;
+    Eigen::Index total = 0;
     for (auto& [name, p] : params) {
         auto it = grad.grads.find(name);
-        if (it == grad.grads.end())
+        const bool floatGrad = grad.outWeightF && name == "out.weight" && grad.outWeightF->size() == p.size();
+        if (!floatGrad && (it == grad.grads.end() || it->second.size() == 0))
             continue;
         Mat& m = st.m[name];
         Mat& v = st.v[name];
@@ -204,17 +221,37 @@ bool adamStep(ParamStore& params, Gradient& grad, Moments& st, const TrainOption
             m = Mat::Zero(p.rows(), p.cols());
             v = Mat::Zero(p.rows(), p.cols());
         }
-        const double* g = it->second.data();
-        double* pm = m.data();
-        double* pv = v.data();
-        double* pp = p.data();
-        for (Eigen::Index i = 0, n = p.size(); i < n; ++i) {
-            const double gi = g[i] * scale;
-            pm[i] = b1 * pm[i] + (1.0 - b1) * gi;                               // m_t = β₁ m + (1 − β₁) g
-            pv[i] = b2 * pv[i] + (1.0 - b2) * gi * gi;                          // v_t = β₂ v + (1 − β₂) g²
-            pp[i] -= lr * (pm[i] / c1) / (std::sqrt(pv[i] / c2) + eps);         // θ −= α m̂ / (√v̂ + ε)
-        }
+        float* f = (outWeightF && name == "out.weight" && outWeightF->size() == p.size()) ? outWeightF->data() : nullptr;
+        jobs.push_back(Job{p.data(), m.data(), v.data(), floatGrad ? nullptr : it->second.data(),
+                           floatGrad ? grad.outWeightF->data() : nullptr, f, p.size()});
+        total += p.size();
     }
+    const int parts = std::max(1, std::min<int>(o.threads, static_cast<int>(total / 65536) + 1));
+    parallelFor(parts, [&](int part) {
+        const Eigen::Index from = total * part / parts, to = total * (part + 1) / parts;
+        Eigen::Index offset = 0;  // of the current job in [0, total)
+        constexpr Eigen::Index kChunk = 2048;
+        for (const Job& j : jobs) {
+            const Eigen::Index lo = std::max<Eigen::Index>(from - offset, 0), hi = std::min<Eigen::Index>(to - offset, j.n);
+            for (Eigen::Index c = lo; c < hi; c += kChunk) {
+                const Eigen::Index len = std::min(kChunk, hi - c);
+                using A = Eigen::Map<Eigen::ArrayXd>;
+                A m(j.m + c, len), v(j.v + c, len), p(j.p + c, len);
+                const auto update = [&](const auto& g) {
+                    m = b1 * m + (1.0 - b1) * (g * scale);               // m_t = β₁ m + (1 − β₁) g
+                    v = b2 * v + (1.0 - b2) * (g * scale).square();      // v_t = β₂ v + (1 − β₂) g²
+                    p -= lr * (m / c1) / ((v / c2).sqrt() + eps);        // θ −= α m̂ / (√v̂ + ε)
+                };
+                if (j.gf)
+                    update(Eigen::Map<const Eigen::ArrayXf>(j.gf + c, len).cast<double>());
+                else
+                    update(Eigen::Map<const Eigen::ArrayXd>(j.g + c, len));
+                if (j.f)
+                    Eigen::Map<Eigen::ArrayXf>(j.f + c, len) = p.cast<float>();
+            }
+            offset += j.n;
+        }
+    });
     return true;
 }
 
@@ -267,50 +304,140 @@ Optimizer::Optimizer(Model& model, const TrainOptions& options)
     if (options.batchSize < 1 || options.epochs < 1 || options.threads < 1)
         throw ShapeError("train: batch size, epochs and threads must be at least 1");
     keepFreedMemory();
+    refreshFloatCopy();
+}
+
+void Optimizer::refreshFloatCopy()
+{
+    if (options_.float32Output)
+        outWeightF_ = params_.at("out.weight").cast<float>();
 }
 
 Optimizer::Step Optimizer::step(const std::vector<PairIds>& data, const std::vector<std::size_t>& indices)
 {
-    Gradient g = batchGradient(model_, params_, data, indices, options_.threads, options_.float32Output);
+    Gradient g = batchGradient(model_, params_, &outWeightF_, data, indices, options_.threads, options_.float32Output,
+                               outWGrad_, outWGradF_, outBGrad_);
     Step s;
-    s.applied = adamStep(params_, g, adam_, options_);
+    s.applied = adamStep(params_, g, adam_, options_, options_.float32Output ? &outWeightF_ : nullptr);
     s.lossSum = g.lossSum;
     s.tokens = g.tokens;
+    if (!options_.float32Output)
+        std::swap(g.grads["out.weight"], outWGrad_);  // kept for the next step: no reallocation
+    std::swap(g.grads["out.bias"], outBGrad_);
     return s;
 }
 
+void Optimizer::restore(ParamStore params, AdamState adam)
+{
+    for (const auto& [name, p] : params_) {
+        auto it = params.find(name);
+        if (it == params.end() || it->second.rows() != p.rows() || it->second.cols() != p.cols())
+            throw ShapeError("train: the saved parameters do not fit the model (" + name + ")");
+    }
+    params_ = std::move(params);
+    adam_ = std::move(adam);
+    refreshFloatCopy();
+}
+
+namespace {
+
+std::string rngText(const std::mt19937_64& rng)
+{
+    std::ostringstream o;
+    o << rng;
+    return o.str();
+}
+
+std::mt19937_64 rngFromText(const std::string& text)
+{
+    std::mt19937_64 rng;
+    std::istringstream in(text);
+    in >> rng;
+    if (!in)
+        throw ShapeError("train: the saved batch-order random state is malformed");
+    return rng;
+}
+
+} // namespace
+
 TrainResult train(Model model, const std::vector<PairIds>& trainData, const std::vector<PairIds>& valid,
                   const TrainOptions& o, const std::function<void(const TrainProgress&)>& progress,
-                  const std::function<void(const EpochResult&, const Model& best)>& epochEnd, const std::atomic<bool>* cancel)
+                  const std::function<void(const EpochResult&, const Model& best)>& epochEnd, const std::atomic<bool>* cancel,
+                  const Checkpointing& ck)
 {
     if (trainData.empty())
         throw ShapeError("train: no training pairs");
     Optimizer opt(model, o);
-    std::mt19937_64 rng(o.seed);
     TrainResult result;
     result.best = model;
+    TrainState st;  // what a checkpoint saves; kept current as training goes
+    st.options = o;
+    std::mt19937_64 rng(o.seed);
+    st.rng = rngText(rng);
+    if (ck.resume) {
+        const TrainState& r = *ck.resume;
+        opt.restore(r.params, r.adam);
+        rng = rngFromText(r.rng);
+        st.rng = r.rng;
+        st.epoch = r.epoch;
+        st.batch = r.batch;
+        st.epochLossSum = r.epochLossSum;
+        st.epochTokens = r.epochTokens;
+        st.bestAccuracy = r.bestAccuracy;
+        st.bestEpoch = r.bestEpoch;
+        st.skippedBatches = r.skippedBatches;
+        st.history = r.history;
+        result.bestAccuracy = r.bestAccuracy;
+        result.bestEpoch = r.bestEpoch;
+        result.skippedBatches = r.skippedBatches;
+        result.history = r.history;
+        if (ck.best)
+            result.best = *ck.best;
+        else
+            paramsIntoModel(r.params, result.best);
+    }
     const Clock::time_point start = Clock::now();
-    long long batchesDone = 0;
+    Clock::time_point lastSave = start;
+    long long batchesDone = 0, batchesBefore = 0;
     const auto cancelled = [&] { return cancel && cancel->load(); };
+    const auto save = [&] {
+        if (!ck.save)
+            return;
+        st.params = opt.params();
+        st.adam = opt.adam();
+        st.skippedBatches = result.skippedBatches;
+        ck.save(st);
+        st.params.clear();
+        st.adam = AdamState{};
+        lastSave = Clock::now();
+    };
 
-    for (int epoch = 1; epoch <= o.epochs && !result.cancelled; ++epoch) {
+    for (int epoch = st.epoch; epoch <= o.epochs && !result.cancelled; ++epoch) {
         const Clock::time_point t0 = Clock::now();
+        st.epoch = epoch;
         const auto plan = makeBatchPlan(trainData, o.batchSize, rng);
-        double lossSum = 0.0;
-        long long tokens = 0;
-        for (std::size_t b = 0; b < plan.size(); ++b) {
+        const std::size_t first = static_cast<std::size_t>(std::clamp<long long>(st.batch, 0, static_cast<long long>(plan.size())));
+        double lossSum = st.epochLossSum;
+        long long tokens = st.epochTokens;
+        const long long tokensBefore = tokens;  // trained before a resume, not in this session
+        if (batchesDone == 0)
+            batchesBefore = static_cast<long long>(plan.size()) * (epoch - 1) + static_cast<long long>(first);
+        for (std::size_t b = first; b < plan.size(); ++b) {
             if (cancelled()) {
                 result.cancelled = true;
                 break;
             }
-            const Optimizer::Step st = opt.step(trainData, plan[b]);
-            if (st.applied) {
-                lossSum += st.lossSum;
-                tokens += st.tokens;
+            const Optimizer::Step step = opt.step(trainData, plan[b]);
+            if (step.applied) {
+                lossSum += step.lossSum;
+                tokens += step.tokens;
             } else {
                 ++result.skippedBatches;
             }
             ++batchesDone;
+            st.batch = static_cast<int>(b + 1);
+            st.epochLossSum = lossSum;
+            st.epochTokens = tokens;
             if (progress) {
                 TrainProgress p;
                 p.epoch = epoch;
@@ -318,14 +445,20 @@ TrainResult train(Model model, const std::vector<PairIds>& trainData, const std:
                 p.batch = static_cast<int>(b + 1);
                 p.batches = static_cast<int>(plan.size());
                 p.loss = lossSum / static_cast<double>(std::max<long long>(1, tokens));
-                p.tokensPerSecond = static_cast<double>(tokens) / std::max(1e-9, secondsSince(t0));
-                const long long total = static_cast<long long>(plan.size()) * o.epochs;
+                p.tokensPerSecond = static_cast<double>(tokens - tokensBefore) / std::max(1e-9, secondsSince(t0));
+                const long long total = static_cast<long long>(plan.size()) * o.epochs - batchesBefore;
                 p.etaSeconds = secondsSince(start) / static_cast<double>(batchesDone) * static_cast<double>(total - batchesDone);
                 progress(p);
             }
+            if (b + 1 < plan.size() && ck.everySeconds >= 0.0 && secondsSince(lastSave) >= ck.everySeconds)
+                save();
         }
-        if (result.cancelled && result.bestEpoch > 0)
-            break;  // keep the best finished epoch
+        if (result.cancelled) {
+            if (st.batch > 0)
+                save();  // mid-epoch: resuming continues with the next batch
+            if (result.bestEpoch > 0)
+                break;   // keep the best finished epoch
+        }
         EpochResult er;
         er.epoch = epoch;
         er.trainLoss = lossSum / static_cast<double>(std::max<long long>(1, tokens));
@@ -342,6 +475,17 @@ TrainResult train(Model model, const std::vector<PairIds>& trainData, const std:
         result.history.push_back(er);
         if (epochEnd)
             epochEnd(er, result.best);
+        if (!result.cancelled) {
+            st.epoch = epoch + 1;
+            st.batch = 0;
+            st.epochLossSum = 0.0;
+            st.epochTokens = 0;
+            st.bestAccuracy = result.bestAccuracy;
+            st.bestEpoch = result.bestEpoch;
+            st.history = result.history;
+            st.rng = rngText(rng);
+            save();
+        }
     }
     return result;
 }

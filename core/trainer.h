@@ -23,7 +23,8 @@ struct TrainOptions {
     double clipNorm = 5.0;     // global gradient norm limit; ≤ 0: no clipping
     std::uint64_t seed = 1;    // initialisation and batch order
     int threads = 2;           // threads per batch (≥ 1)
-    bool float32Output = true; // output layer and loss in single precision (ad::linearCrossEntropySum)
+    bool float32Output = true; // matrix products (output layer, loss, recurrent and attention layers) in single
+                               // precision; the rest of the graph, the sums and Adam stay float64
     double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
 };
 
@@ -73,6 +74,12 @@ ValidationResult evaluate(const Model& model, const ParamStore& params, const st
 // One optimisation step at a time — what train() does for each batch: the gradient of the summed loss
 // over the batch (split across options.threads), divided by its target tokens, clipped, then Adam.
 // Used by train() and by the training benchmark (bench/bench_train.cpp).
+// Adam's moments (Kingma & Ba 2015): m, v per parameter (created at the first step) and the step count t.
+struct AdamState {
+    ParamStore m, v;
+    long long step = 0;
+};
+
 class Optimizer {
 public:
     // Starts from the model's weights (copied; the model is not changed and must outlive the optimizer).
@@ -85,16 +92,48 @@ public:
     // A step on the pairs data[indices[0]], data[indices[1]], … (one batch).
     Step step(const std::vector<PairIds>& data, const std::vector<std::size_t>& indices);
     const ParamStore& params() const { return params_; }
+    const AdamState& adam() const { return adam_; }
+    // Continues from saved parameters and moments (a checkpoint); shapes must be the model's.
+    void restore(ParamStore params, AdamState adam);
 
 private:
-    struct AdamMoments {
-        ParamStore m, v;
-        long long step = 0;
-    };
+    void refreshFloatCopy();
     const Model& model_;
     TrainOptions options_;
     ParamStore params_;
-    AdamMoments adam_;
+    AdamState adam_;
+    Eigen::MatrixXf outWeightF_;  // out.weight in float (float32Output), refreshed by every update
+    Mat outWGrad_, outBGrad_;     // the output layer's gradient buffers, reused from step to step
+    Eigen::MatrixXf outWGradF_;   // out.weight's gradient in float (float32Output)
+};
+
+// Everything train() needs to continue exactly where it stopped (a checkpoint, core/checkpoint.h): the
+// current parameters, Adam's moments, the batch-order RNG and where in which epoch training is.
+// Continuing from it gives bitwise the weights of an uninterrupted run with the same thread count.
+struct TrainState {
+    TrainOptions options;
+    ParamStore params;          // current (not best) parameters
+    AdamState adam;
+    std::string rng;            // the batch-order std::mt19937_64 at the start of `epoch` (its stream form)
+    int epoch = 1;              // the epoch in progress, from 1 (options.epochs + 1: all done)
+    int batch = 0;              // batches of `epoch` already trained
+    double epochLossSum = 0.0;  // Σ loss and tokens of those batches (for the epoch's train loss)
+    long long epochTokens = 0;
+    double bestAccuracy = -1.0;
+    int bestEpoch = 0;
+    long long skippedBatches = 0;
+    std::vector<EpochResult> history;
+};
+
+// Saving and resuming (attnviz train --resume). save is called after every epoch (after epochEnd),
+// after a batch when everySeconds have passed since the last save (< 0: never mid-epoch; 0: after every
+// batch) and when cancelled mid-epoch. resume: continue from this state with
+// `best` (the model file) as the best model so far (nullptr: none yet, or the state's own weights).
+struct Checkpointing {
+    const TrainState* resume = nullptr;
+    const Model* best = nullptr;
+    std::function<void(const TrainState&)> save;
+    double everySeconds = -1.0;
 };
 
 // Trains `model` (finalized, with initial weights) on train, validating on valid after each epoch.
@@ -104,6 +143,6 @@ private:
 TrainResult train(Model model, const std::vector<PairIds>& train, const std::vector<PairIds>& valid,
                   const TrainOptions& options, const std::function<void(const TrainProgress&)>& progress = {},
                   const std::function<void(const EpochResult&, const Model& best)>& epochEnd = {},
-                  const std::atomic<bool>* cancel = nullptr);
+                  const std::atomic<bool>* cancel = nullptr, const Checkpointing& checkpointing = {});
 
 } // namespace attnviz

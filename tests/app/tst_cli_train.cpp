@@ -35,6 +35,9 @@ private slots:
     void trainsAndTranslates();
     void fileTask();
     void interruptKeepsBest();
+    void resumeMatchesStraight();
+    void badResume_data();
+    void badResume();
     void badArguments_data();
     void badArguments();
 };
@@ -61,7 +64,8 @@ void TestCliTrain::trainsAndTranslates()
     QVERIFY(r.err.contains("tok/s"));
     QVERIFY(r.out.startsWith(file));
     QVERIFY(QFile::exists(dir.filePath(file)));
-    QCOMPARE(QDir(dir.path()).entryList(QDir::Files).size(), 1);  // no temporary file left behind
+    // the model and its checkpoint; no temporary file left behind
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files), (QStringList{file, file + ".ckpt"}));
     const Run t = attnviz({"translate", file, "25 November 2026"}, dir.path());
     QVERIFY2(t.status == 0, qPrintable(t.err));
     QVERIFY(t.out.endsWith("\n"));
@@ -104,8 +108,77 @@ void TestCliTrain::interruptKeepsBest()
     QCOMPARE(p.exitCode(), 0);
     QVERIFY2(err.contains("interrupted: keeping the best model so far"), err.constData());
     QVERIFY(QString::fromUtf8(p.readAllStandardOutput()).contains("interrupted"));
-    QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList{"i.json"});
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files), (QStringList{"i.json", "i.json.ckpt"}));
     QCOMPARE(attnviz({"translate", "i.json", "abc"}, dir.path()).status, 0);
+    QVERIFY2(err.contains("--resume i.json"), err.constData());
+}
+
+// 3 epochs straight versus 1 epoch, then --resume to 3 (from another folder: the task file path is absolute):
+// the same model file, byte for byte.
+void TestCliTrain::resumeMatchesStraight()
+{
+    QTemporaryDir dir;
+    QFile f(dir.filePath("pairs.tsv"));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    for (int i = 0; i < 80; ++i)
+        f.write(QString("the cat %1 sat\tel gato %1 se sentó\n").arg(i % 9).toUtf8());
+    f.close();
+    const QStringList common{"--task", "file:pairs.tsv", "--arch", "bahdanau", "--min-count", "1", "--hidden", "8",
+                             "--embedding", "4", "--batch", "8", "--lr", "0.02", "--threads", "2", "--quiet"};
+    const Run a = attnviz(QStringList{"train", "-o", "a.cbor", "--epochs", "3"} + common, dir.path());
+    QVERIFY2(a.status == 0, qPrintable(a.err));
+    const Run b = attnviz(QStringList{"train", "-o", "b.cbor", "--epochs", "1"} + common, dir.path());
+    QVERIFY2(b.status == 0, qPrintable(b.err));
+    QVERIFY(QDir(dir.path()).mkdir("elsewhere"));
+    const Run r = attnviz({"train", "--resume", "../b.cbor", "--epochs", "3", "--quiet"}, dir.filePath("elsewhere"));
+    QVERIFY2(r.status == 0, qPrintable(r.err));
+    QVERIFY2(r.err.contains("resuming from ../b.cbor.ckpt: epoch 2 of 3"), qPrintable(r.err));
+    QFile fa(dir.filePath("a.cbor")), fb(dir.filePath("b.cbor"));
+    QVERIFY(fa.open(QIODevice::ReadOnly) && fb.open(QIODevice::ReadOnly));
+    QVERIFY(fa.readAll() == fb.readAll());
+    QVERIFY(r.out.contains("best epoch"));
+}
+
+void TestCliTrain::badResume_data()
+{
+    QTest::addColumn<QString>("setup");   // what is done to m.json.ckpt after a good 1-epoch run
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("message");
+    const QStringList resume{"train", "--resume", "m.json"};
+    QTest::newRow("missing") << "delete" << resume << "m.json.ckpt: expected a training checkpoint";
+    QTest::newRow("truncated") << "truncate" << resume << "m.json.ckpt: ";
+    QTest::newRow("another model") << "other" << resume << "m.json.ckpt: expected the checkpoint of m.json, found one for another model";
+    QTest::newRow("changed option") << "" << (resume + QStringList{"--hidden", "16"}) << "--hidden cannot change them";
+    QTest::newRow("no such model") << "" << QStringList{"train", "--resume", "none.json"} << "none.json.ckpt: expected a training checkpoint";
+}
+
+void TestCliTrain::badResume()
+{
+    QFETCH(QString, setup);
+    QFETCH(QStringList, args);
+    QFETCH(QString, message);
+    QTemporaryDir dir;
+    const Run first = attnviz(QStringList{"train", "--task", "dates", "--arch", "bahdanau", "-o", "m.json"} + kTiny, dir.path());
+    QVERIFY2(first.status == 0, qPrintable(first.err));
+    QFile ckpt(dir.filePath("m.json.ckpt"));
+    if (setup == "delete") {
+        QVERIFY(ckpt.remove());
+    } else if (setup == "truncate") {
+        QVERIFY(ckpt.resize(ckpt.size() / 3));
+    } else if (setup == "other") {  // the checkpoint of a reverse model next to a dates model
+        const Run o = attnviz(QStringList{"train", "--task", "reverse", "--arch", "bahdanau", "-o", "o.json"} + kTiny, dir.path());
+        QVERIFY2(o.status == 0, qPrintable(o.err));
+        QVERIFY(ckpt.remove());
+        QVERIFY(QFile::copy(dir.filePath("o.json.ckpt"), dir.filePath("m.json.ckpt")));
+    }
+    const QByteArray before = [&] { QFile m(dir.filePath("m.json")); return m.open(QIODevice::ReadOnly) ? m.readAll() : QByteArray(); }();
+    const Run r = attnviz(args, dir.path());
+    QCOMPARE(r.status, 2);
+    QVERIFY2(r.err.startsWith("attnviz train: ") && r.err.contains(message), qPrintable(r.err));
+    QVERIFY(r.out.isEmpty());
+    QFile m(dir.filePath("m.json"));
+    QVERIFY(m.open(QIODevice::ReadOnly));
+    QVERIFY(m.readAll() == before);  // the model file is untouched
 }
 
 void TestCliTrain::badArguments_data()

@@ -42,6 +42,7 @@ private slots:
     void maskedSoftmaxMasks();
     void crossEntropyIgnoresPad();
     void fusedOutputMatchesUnfused();
+    void float32ProductsMatchFloat64();
     void shapeErrors();
 };
 
@@ -209,6 +210,33 @@ void TestTape::fusedOutputMatchesUnfused()
     }
     QCOMPARE(g1["x"].row(2).cwiseAbs().maxCoeff(), 0.0);  // padded rows get no gradient
     QCOMPARE(g2["x"].row(6).cwiseAbs().maxCoeff(), 0.0);
+}
+
+// Tape::setFloat32Products (training): linear's value and gradients equal the float64 ones to single
+// precision, and the bias gradient (a plain sum) is unchanged.
+void TestTape::float32ProductsMatchFloat64()
+{
+    std::mt19937 rng(11);
+    ParamStore ps{{"x", randomMat(7, 20, rng)}, {"W", randomMat(13, 20, rng)}, {"b", randomMat(13, 1, rng)}};
+    Mat value[2], dx[2], dW[2], db[2];
+    for (int f = 0; f < 2; ++f) {
+        Tape t;
+        t.setFloat32Products(f == 1);
+        const Var x = t.param(ps, "x"), W = t.param(ps, "W"), b = t.param(ps, "b");
+        const Var y = ad::linear(t, x, W, b);
+        t.backward(weightedLoss(t, y, 3));
+        value[f] = t.value(y);
+        dx[f] = t.grad(x);
+        dW[f] = t.grad(W);
+        db[f] = t.grad(b);
+    }
+    const double kFloat = 1e-5;  // relative to the largest entry
+    auto close = [&](const Mat& a, const Mat& e) { return (a - e).cwiseAbs().maxCoeff() <= kFloat * e.cwiseAbs().maxCoeff(); };
+    QVERIFY(close(value[1], value[0]));
+    QVERIFY(close(dx[1], dx[0]));
+    QVERIFY(close(dW[1], dW[0]));
+    QVERIFY(db[1] == db[0]);
+    QVERIFY(value[1] != value[0]);  // really computed in float
 }
 
 void TestTape::shapeErrors()

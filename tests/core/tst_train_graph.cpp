@@ -3,11 +3,15 @@
 // on padded batches equal the engine's one-sentence-at-a-time numbers for every preset and score.
 #include "core/decoding.h"
 #include "core/encoder_decoder.h"
+#include "core/output_layer.h"
 #include "core/random_model.h"
 #include "core/softmax.h"
+#include "core/tape_ops.h"
 #include "core/train_graph.h"
 
 #include <QtTest>
+
+#include <random>
 
 using namespace attnviz;
 
@@ -48,6 +52,8 @@ private slots:
     void sameAsEngine();
     void paramsRoundTrip();
     void batchLayout();
+    void vocabParallelOutput_data();
+    void vocabParallelOutput();
 };
 
 void TestTrainGraph::sameAsEngine_data()
@@ -141,6 +147,81 @@ void TestTrainGraph::batchLayout()
     QCOMPARE(b.tgtOut[1][1], 2);         // <eos> after the one-token target
     QCOMPARE(b.tgtMask[2](1), 0.0);      // padded step
     QCOMPARE(b.targetTokens, 7LL + 2LL);
+}
+
+void TestTrainGraph::vocabParallelOutput_data()
+{
+    QTest::addColumn<int>("threads");
+    QTest::addColumn<bool>("float32");
+    QTest::addColumn<double>("tolerance");  // relative to the largest entry
+    for (int threads : {1, 2, 3}) {
+        QTest::newRow(qPrintable(QString("float64, %1 part(s)").arg(threads))) << threads << false << kSameNumbers;
+        QTest::newRow(qPrintable(QString("float32, %1 part(s)").arg(threads))) << threads << true << 1e-5;
+    }
+}
+
+// outputLayerLoss (the trainer's output layer, split by vocabulary and over batch parts) against
+// ad::linearCrossEntropySum in float64 on one tape: the same loss and gradients.
+void TestTrainGraph::vocabParallelOutput()
+{
+    QFETCH(int, threads);
+    QFETCH(bool, float32);
+    QFETCH(double, tolerance);
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<double> u(-1.0, 1.0);
+    const Eigen::Index V = 300, I = 12;
+    auto random = [&](Eigen::Index r, Eigen::Index c) { return Mat(Mat::NullaryExpr(r, c, [&] { return u(rng); })); };
+    const Mat W = random(V, I), b = random(V, 1);
+    const std::vector<Eigen::Index> partRows{5, 7};
+    std::vector<Mat> xs;
+    std::vector<std::vector<int>> targets;
+    std::vector<Vec> weights;
+    for (Eigen::Index n : partRows) {
+        xs.push_back(3.0 * random(n, I));
+        std::vector<int> t;
+        Vec w(n);
+        for (Eigen::Index r = 0; r < n; ++r) {
+            t.push_back(static_cast<int>(rng() % V));
+            w(r) = r % 4 == 3 ? 0.0 : 1.0;  // some padded rows
+        }
+        targets.push_back(t);
+        weights.push_back(w);
+    }
+    // Reference: one tape over the rows of both parts stacked.
+    Tape tape;
+    Mat all(partRows[0] + partRows[1], I);
+    all << xs[0], xs[1];
+    ParamStore ps{{"W", W}, {"b", b}, {"x", all}};
+    std::vector<int> allTargets = targets[0];
+    allTargets.insert(allTargets.end(), targets[1].begin(), targets[1].end());
+    Vec allWeights(all.rows());
+    allWeights << weights[0], weights[1];
+    const Var xp = tape.param(ps, "x");
+    const Var W_ = tape.param(ps, "W"), b_ = tape.param(ps, "b");
+    const Var loss = ad::linearCrossEntropySum(tape, xp, W_, b_, allTargets, allWeights, false);
+    tape.backward(loss);
+
+    std::vector<OutputRows> parts;
+    for (std::size_t p = 0; p < xs.size(); ++p)
+        parts.push_back(OutputRows{&xs[p], &targets[p], &weights[p]});
+    std::vector<Mat> dX;
+    Mat dW, db;
+    Eigen::MatrixXf dWf;
+    const double l = outputLayerLoss(parts, W, b, float32, nullptr, threads, dX, dW, dWf, db);
+    if (float32) {
+        QCOMPARE(dW.size(), Eigen::Index(0));
+        dW = dWf.cast<double>();
+    }
+    auto close = [&](const Mat& a, const Mat& e) { return (a - e).cwiseAbs().maxCoeff() <= tolerance * std::max(1.0, e.cwiseAbs().maxCoeff()); };
+    const double expected = tape.value(loss)(0, 0);
+    qInfo("loss %.12g vs %.12g", l, expected);
+    QVERIFY(std::abs(l - expected) <= tolerance * std::abs(expected));
+    QVERIFY(close(dW, tape.grad(W_)));
+    QVERIFY(close(db, tape.grad(b_)));
+    Mat dAll(all.rows(), I);
+    dAll << dX[0], dX[1];
+    QVERIFY(close(dAll, tape.grad(xp)));
+    QVERIFY(dX[0].row(3).isZero());  // a padded row gets no gradient
 }
 
 QTEST_GUILESS_MAIN(TestTrainGraph)

@@ -1,6 +1,11 @@
 // The training loop (core/trainer.h): learns, is reproducible, honours cancellation, keeps the best model.
 #include "core/trainer.h"
 
+#include "core/checkpoint.h"
+#include "core/error.h"
+
+#include <QTemporaryDir>
+
 #include <QtTest>
 
 using namespace attnviz;
@@ -45,6 +50,9 @@ private slots:
     void reproducible();
     void threadsAgree();
     void cancel();
+    void resumeIsBitwise_data();
+    void resumeIsBitwise();
+    void badCheckpoint();
 };
 
 void TestTrainer::learns()
@@ -129,6 +137,114 @@ void TestTrainer::cancel()
     QCOMPARE(epochsSeen, 1);          // epoch 2 was interrupted: not validated, not kept
     QCOMPARE(r.bestEpoch, 1);
     QCOMPARE(static_cast<int>(r.history.size()), 1);
+}
+
+void TestTrainer::resumeIsBitwise_data()
+{
+    QTest::addColumn<int>("threads");
+    QTest::addColumn<int>("stopEpoch");  // the state saved after this epoch's batch stopBatch is resumed
+    QTest::addColumn<int>("stopBatch");  // 0: at the end of the epoch
+    QTest::newRow("1 thread, after epoch 1") << 1 << 1 << 0;
+    QTest::newRow("1 thread, mid epoch 2") << 1 << 2 << 3;
+    QTest::newRow("2 threads, mid epoch 1") << 2 << 1 << 2;
+    QTest::newRow("2 threads, after epoch 2") << 2 << 2 << 0;
+}
+
+// N epochs straight versus stopping after k epochs (or mid-epoch), saving a checkpoint file, reading it
+// back and resuming: bitwise the same weights, Adam moments and history.
+void TestTrainer::resumeIsBitwise()
+{
+    QFETCH(int, threads);
+    QFETCH(int, stopEpoch);
+    QFETCH(int, stopBatch);
+    const TaskData task = tinyReverse(80, 5);
+    Model m = tinyModel(task);
+    const auto tr = encodePairs(m, task.train), va = encodePairs(m, task.valid);
+    TrainOptions o;
+    o.epochs = 3;
+    o.batchSize = 16;
+    o.learningRate = 0.01;
+    o.threads = threads;
+
+    QTemporaryDir dir;
+    const std::string file = dir.filePath("m.cbor.ckpt").toStdString();
+    Checkpoint meta;
+    meta.model = m;
+    meta.task = "tiny";
+    meta.trainPairs = static_cast<long long>(tr.size());
+    meta.validPairs = static_cast<long long>(va.size());
+    meta.dataHash = dataFingerprint(tr, va);
+
+    TrainState finalStraight;
+    Checkpointing straight;
+    straight.everySeconds = 0.0;  // after every batch
+    straight.save = [&](const TrainState& s) {
+        if (s.epoch == stopEpoch + (stopBatch == 0 ? 1 : 0) && s.batch == stopBatch) {
+            meta.state = s;
+            saveCheckpoint(file, meta);
+        }
+        finalStraight = s;
+    };
+    const TrainResult a = train(m, tr, va, o, {}, {}, nullptr, straight);
+    QCOMPARE(finalStraight.epoch, 4);
+
+    const Checkpoint c = loadCheckpoint(file);
+    QCOMPARE(c.state.epoch, stopEpoch + (stopBatch == 0 ? 1 : 0));
+    QCOMPARE(c.state.batch, stopBatch);
+    QCOMPARE(c.dataHash, meta.dataHash);
+    QCOMPARE(c.state.options.threads, threads);
+    TrainState finalResumed;
+    Checkpointing resumed;
+    resumed.resume = &c.state;
+    resumed.save = [&](const TrainState& s) { finalResumed = s; };
+    const TrainResult b = train(c.model, tr, va, c.state.options, {}, {}, nullptr, resumed);
+
+    QCOMPARE(finalResumed.adam.step, finalStraight.adam.step);
+    for (const auto& [name, p] : finalStraight.params) {
+        QVERIFY2(finalResumed.params.at(name) == p, name.c_str());
+        QVERIFY2(finalResumed.adam.m.at(name) == finalStraight.adam.m.at(name), name.c_str());
+        QVERIFY2(finalResumed.adam.v.at(name) == finalStraight.adam.v.at(name), name.c_str());
+    }
+    QCOMPARE(b.history.size(), a.history.size());
+    for (std::size_t e = 0; e < a.history.size(); ++e) {
+        QCOMPARE(b.history[e].trainLoss, a.history[e].trainLoss);
+        QCOMPARE(b.history[e].validAccuracy, a.history[e].validAccuracy);
+    }
+    QCOMPARE(b.bestEpoch, a.bestEpoch);
+    if (a.bestEpoch > stopEpoch)  // a best found after the resume: the same weights
+        QVERIFY(b.best.weights.outWeight == a.best.weights.outWeight);
+}
+
+void TestTrainer::badCheckpoint()
+{
+    QTemporaryDir dir;
+    const std::string missing = dir.filePath("none.ckpt").toStdString();
+    try {
+        loadCheckpoint(missing);
+        QFAIL("no error for a missing checkpoint");
+    } catch (const InputError& e) {
+        QCOMPARE(e.file(), missing);
+    }
+    const TaskData task = tinyReverse(20, 6);
+    Checkpoint meta;
+    meta.model = tinyModel(task);
+    meta.task = "tiny";
+    meta.state.params = paramsFromModel(meta.model);
+    meta.state.rng = "1 2 3";
+    const std::string file = dir.filePath("m.ckpt").toStdString();
+    saveCheckpoint(file, meta);
+    QCOMPARE(loadCheckpoint(file).model.dims.H, 16);
+    QFile f(QString::fromStdString(file));
+    QVERIFY(f.open(QIODevice::ReadWrite));
+    QVERIFY(f.resize(f.size() / 2));
+    f.close();
+    try {
+        loadCheckpoint(file);
+        QFAIL("no error for a truncated checkpoint");
+    } catch (const InputError& e) {
+        QCOMPARE(e.file(), file);
+        qInfo("%s", e.what());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestTrainer)

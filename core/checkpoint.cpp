@@ -1,0 +1,276 @@
+#include "core/checkpoint.h"
+
+#include "core/error.h"
+#include "core/json_io.h"
+#include "core/train_graph.h"
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace attnviz {
+
+namespace {
+
+static_assert(sizeof(double) == 8, "float64 tensors are stored as 8-byte doubles");
+
+bool littleEndian()
+{
+    const std::uint16_t one = 1;
+    unsigned char b = 0;
+    std::memcpy(&b, &one, 1);
+    return b == 1;
+}
+
+// {"shape": [rows, cols], "float64": bytes}: the doubles of m in column-major (Eigen) order.
+json binaryTensor(const Mat& m)
+{
+    std::vector<std::uint8_t> bytes(static_cast<std::size_t>(m.size()) * sizeof(double));
+    std::memcpy(bytes.data(), m.data(), bytes.size());
+    return json{{"shape", {m.rows(), m.cols()}}, {"float64", json::binary(std::move(bytes))}};
+}
+
+Mat readBinaryTensor(const JsonReader& r, const json& t, const std::string& ptr)
+{
+    if (!t.is_object())
+        r.fail(ptr, "expected a tensor {\"shape\", \"float64\"}, found " + describeJson(t));
+    const json& shape = r.require(t, ptr, "shape");
+    const std::string sp = childPointer(ptr, "shape");
+    if (!shape.is_array() || shape.size() != 2)
+        r.fail(sp, "expected [rows, cols], found " + describeJson(shape));
+    const long long rows = r.integer(shape[0], childPointer(sp, 0), 0, r.limits().maxDim);
+    const long long cols = r.integer(shape[1], childPointer(sp, 1), 0, r.limits().maxDim);
+    if (rows * cols > r.limits().maxElements)
+        r.fail(sp, "expected at most " + std::to_string(r.limits().maxElements) + " numbers, found "
+                       + std::to_string(rows * cols));
+    const json& data = r.require(t, ptr, "float64");
+    const std::string dp = childPointer(ptr, "float64");
+    if (!data.is_binary())
+        r.fail(dp, "expected a byte string, found " + describeJson(data));
+    const auto& bytes = data.get_binary();
+    const auto want = static_cast<std::size_t>(rows * cols) * sizeof(double);
+    if (bytes.size() != want)
+        r.fail(dp, "expected " + std::to_string(want) + " bytes, found " + std::to_string(bytes.size()));
+    Mat m(rows, cols);
+    std::memcpy(m.data(), bytes.data(), want);
+    for (Eigen::Index i = 0; i < m.size(); ++i)
+        if (!std::isfinite(m.data()[i]))
+            r.fail(dp, "expected finite numbers, found " + std::to_string(m.data()[i]) + " at index " + std::to_string(i));
+    return m;
+}
+
+json historyToJson(const std::vector<EpochResult>& history)
+{
+    json h = json::array();
+    for (const EpochResult& e : history)
+        h.push_back(json{{"epoch", e.epoch}, {"train_loss", e.trainLoss}, {"valid_loss", e.validLoss},
+                         {"valid_accuracy", e.validAccuracy}, {"seconds", e.seconds}, {"best", e.best}});
+    return h;
+}
+
+// POSIX write + fsync + rename: a kill (or a power cut) leaves the old checkpoint or the new one.
+void writeAtomically(const std::string& file, const std::vector<std::uint8_t>& bytes)
+{
+    const std::string tmp = file + ".tmp-" + std::to_string(::getpid());
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        throw std::runtime_error(file + ": cannot write the checkpoint (cannot create " + tmp + ")");
+    std::size_t done = 0;
+    bool ok = true;
+    while (ok && done < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n <= 0)
+            ok = false;
+        else
+            done += static_cast<std::size_t>(n);
+    }
+    ok = ok && ::fsync(fd) == 0;
+    ok = (::close(fd) == 0) && ok;
+    if (!ok || std::rename(tmp.c_str(), file.c_str()) != 0) {
+        std::remove(tmp.c_str());
+        throw std::runtime_error(file + ": cannot write the checkpoint (disk full or I/O error)");
+    }
+}
+
+} // namespace
+
+std::string checkpointFileFor(const std::string& modelFile)
+{
+    return modelFile + ".ckpt";
+}
+
+std::string dataFingerprint(const std::vector<PairIds>& train, const std::vector<PairIds>& valid)
+{
+    std::uint64_t h = 1469598103934665603ull;
+    auto mix = [&](std::uint64_t x) {
+        for (int b = 0; b < 8; ++b) {
+            h ^= (x >> (8 * b)) & 0xffu;
+            h *= 1099511628211ull;
+        }
+    };
+    for (const auto* set : {&train, &valid}) {
+        mix(set->size());
+        for (const PairIds& p : *set) {
+            mix(p.src.size());
+            for (int id : p.src)
+                mix(static_cast<std::uint64_t>(static_cast<std::uint32_t>(id)));
+            mix(p.tgt.size());
+            for (int id : p.tgt)
+                mix(static_cast<std::uint64_t>(static_cast<std::uint32_t>(id)));
+        }
+    }
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+}
+
+void saveCheckpoint(const std::string& file, const Checkpoint& c)
+{
+    if (!littleEndian())
+        throw std::runtime_error(file + ": checkpoints are written on little-endian machines only");
+    const TrainState& s = c.state;
+    Model current = c.model;
+    paramsIntoModel(s.params, current);
+    const TrainOptions& o = s.options;
+    json adamM = json::object(), adamV = json::object();
+    for (const auto& [name, m] : s.adam.m)
+        adamM[name] = binaryTensor(m);
+    for (const auto& [name, v] : s.adam.v)
+        adamV[name] = binaryTensor(v);
+    json doc{{"format", "attnviz-checkpoint"},
+             {"version", 1},
+             {"model", modelToJson(current)},
+             {"task",
+              {{"name", c.task}, {"train_size", c.taskOptions.trainSize}, {"valid_size", c.taskOptions.validSize},
+               {"seed", c.taskOptions.seed}, {"min_count", c.minCount}, {"train_pairs", c.trainPairs},
+               {"valid_pairs", c.validPairs}, {"data_hash", c.dataHash}}},
+             {"options",
+              {{"epochs", o.epochs}, {"batch", o.batchSize}, {"lr", o.learningRate}, {"clip", o.clipNorm},
+               {"seed", o.seed}, {"threads", o.threads}, {"float32_output", o.float32Output}, {"beta1", o.beta1},
+               {"beta2", o.beta2}, {"epsilon", o.epsilon}}},
+             {"progress",
+              {{"epoch", s.epoch}, {"batch", s.batch}, {"epoch_loss_sum", s.epochLossSum}, {"epoch_tokens", s.epochTokens},
+               {"best_accuracy", s.bestAccuracy}, {"best_epoch", s.bestEpoch}, {"skipped_batches", s.skippedBatches},
+               {"rng", s.rng}, {"history", historyToJson(s.history)}}},
+             {"adam", {{"step", s.adam.step}, {"m", std::move(adamM)}, {"v", std::move(adamV)}}}};
+    writeAtomically(file, json::to_cbor(doc));
+}
+
+Checkpoint loadCheckpoint(const std::string& file)
+{
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0)
+        throw InputError(file, "", "expected a training checkpoint (written by attnviz train next to the model), "
+                                   "found no such file");
+    std::string bytes;
+    {
+        std::ifstream in(file, std::ios::binary);
+        if (!in)
+            throw InputError(file, "", "expected a readable training checkpoint, found a file that cannot be opened");
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        bytes = ss.str();
+    }
+    const ReadLimits limits = modelLimits();
+    if (bytes.size() > limits.maxBytes)
+        throw InputError(file, "", "expected at most " + std::to_string(limits.maxBytes) + " bytes, found "
+                                       + std::to_string(bytes.size()));
+    const json doc = parseDocument(bytes, true, file, limits);
+    const JsonReader r(file, limits);
+    r.checkHeader(doc, "attnviz-checkpoint");
+
+    Checkpoint c;
+    c.model = modelFromJson(r.require(doc, "", "model"), file);
+    TrainState& s = c.state;
+    s.params = paramsFromModel(c.model);
+
+    const json& task = r.require(doc, "", "task");
+    c.task = r.string(r.require(task, "/task", "name"), "/task/name");
+    c.taskOptions.trainSize = static_cast<std::size_t>(r.integer(r.require(task, "/task", "train_size"), "/task/train_size", 1, 1LL << 40));
+    c.taskOptions.validSize = static_cast<std::size_t>(r.integer(r.require(task, "/task", "valid_size"), "/task/valid_size", 1, 1LL << 40));
+    c.taskOptions.seed = static_cast<std::uint64_t>(r.integer(r.require(task, "/task", "seed"), "/task/seed", 0, 1LL << 62));
+    c.minCount = static_cast<int>(r.integer(r.require(task, "/task", "min_count"), "/task/min_count", 1, 1000000));
+    c.trainPairs = r.integer(r.require(task, "/task", "train_pairs"), "/task/train_pairs", 0, 1LL << 40);
+    c.validPairs = r.integer(r.require(task, "/task", "valid_pairs"), "/task/valid_pairs", 0, 1LL << 40);
+    c.dataHash = r.string(r.require(task, "/task", "data_hash"), "/task/data_hash");
+
+    const json& opt = r.require(doc, "", "options");
+    TrainOptions& o = s.options;
+    auto num = [&](const char* key) { return r.number(r.require(opt, "/options", key), std::string("/options/") + key); };
+    auto integer = [&](const char* key, long long lo, long long hi) {
+        return r.integer(r.require(opt, "/options", key), std::string("/options/") + key, lo, hi);
+    };
+    o.epochs = static_cast<int>(integer("epochs", 1, 100000));
+    o.batchSize = static_cast<int>(integer("batch", 1, 100000));
+    o.learningRate = num("lr");
+    o.clipNorm = num("clip");
+    o.seed = static_cast<std::uint64_t>(integer("seed", 0, 1LL << 62));
+    o.threads = static_cast<int>(integer("threads", 1, 64));
+    o.float32Output = r.boolean(r.require(opt, "/options", "float32_output"), "/options/float32_output");
+    o.beta1 = num("beta1");
+    o.beta2 = num("beta2");
+    o.epsilon = num("epsilon");
+
+    const json& pr = r.require(doc, "", "progress");
+    auto pint = [&](const char* key, long long lo, long long hi) {
+        return r.integer(r.require(pr, "/progress", key), std::string("/progress/") + key, lo, hi);
+    };
+    s.epoch = static_cast<int>(pint("epoch", 1, 100001));
+    s.batch = static_cast<int>(pint("batch", 0, 1LL << 40));
+    s.epochLossSum = r.number(r.require(pr, "/progress", "epoch_loss_sum"), "/progress/epoch_loss_sum");
+    s.epochTokens = pint("epoch_tokens", 0, 1LL << 62);
+    s.bestAccuracy = r.number(r.require(pr, "/progress", "best_accuracy"), "/progress/best_accuracy");
+    s.bestEpoch = static_cast<int>(pint("best_epoch", 0, 100000));
+    s.skippedBatches = pint("skipped_batches", 0, 1LL << 62);
+    s.rng = r.string(r.require(pr, "/progress", "rng"), "/progress/rng");
+    const json& hist = r.require(pr, "/progress", "history");
+    if (!hist.is_array())
+        r.fail("/progress/history", "expected an array, found " + describeJson(hist));
+    for (std::size_t i = 0; i < hist.size(); ++i) {
+        const std::string hp = childPointer("/progress/history", i);
+        const json& e = hist[i];
+        if (!e.is_object())
+            r.fail(hp, "expected an object, found " + describeJson(e));
+        EpochResult er;
+        er.epoch = static_cast<int>(r.integer(r.require(e, hp, "epoch"), hp + "/epoch", 1, 100000));
+        er.trainLoss = r.number(r.require(e, hp, "train_loss"), hp + "/train_loss");
+        er.validLoss = r.number(r.require(e, hp, "valid_loss"), hp + "/valid_loss");
+        er.validAccuracy = r.number(r.require(e, hp, "valid_accuracy"), hp + "/valid_accuracy");
+        er.seconds = r.number(r.require(e, hp, "seconds"), hp + "/seconds");
+        er.best = r.boolean(r.require(e, hp, "best"), hp + "/best");
+        s.history.push_back(er);
+    }
+
+    const json& adam = r.require(doc, "", "adam");
+    s.adam.step = r.integer(r.require(adam, "/adam", "step"), "/adam/step", 0, 1LL << 62);
+    for (const char* which : {"m", "v"}) {
+        const std::string ap = std::string("/adam/") + which;
+        const json& moments = r.require(adam, "/adam", which);
+        if (!moments.is_object())
+            r.fail(ap, "expected an object of tensors, found " + describeJson(moments));
+        ParamStore& out = which[0] == 'm' ? s.adam.m : s.adam.v;
+        for (const auto& [name, t] : moments.items()) {
+            const std::string tp = childPointer(ap, name);
+            auto p = s.params.find(name);
+            if (p == s.params.end())
+                r.fail(tp, "expected a parameter of the model, found an unknown name");
+            Mat m = readBinaryTensor(r, t, tp);
+            if (m.rows() != p->second.rows() || m.cols() != p->second.cols())
+                r.fail(tp, "expected shape [" + std::to_string(p->second.rows()) + ", " + std::to_string(p->second.cols())
+                               + "], found [" + std::to_string(m.rows()) + ", " + std::to_string(m.cols()) + "]");
+            out[name] = std::move(m);
+        }
+    }
+    if (!littleEndian())
+        throw InputError(file, "/adam", "expected a little-endian machine to read float64 bytes");
+    return c;
+}
+
+} // namespace attnviz
