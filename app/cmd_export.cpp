@@ -7,6 +7,7 @@
 #include "app/args.h"
 #include "app/commands.h"
 
+#include "core/merge_words.h"
 #include "core/decoding.h"
 #include "core/error.h"
 #include "core/example.h"
@@ -30,7 +31,7 @@ namespace {
 
 const char* const kUsage =
     "attnviz export EXAMPLE|MODEL|TRACE [--input \"sentence\"] -o FILE.{png,jpg,svg,pdf,gif} [--width W --height H --dpi D] "
-    "[--score ID] [--beam K] [--view heatmap|step|architecture|beam --step T --stage 0-5 --progress 0-1] [--fps N] [--colormap viridis|magma|blues|greys|rdbu]";
+    "[--score ID] [--beam K] [--view heatmap|step|architecture|beam --step T --stage 0-5 --progress 0-1] [--fps N] [--colormap viridis|magma|blues|greys|rdbu] [--merge-words]";
 
 // What is exported: the trace, and for a model also the model and the whole decode result.
 struct Loaded {
@@ -97,6 +98,7 @@ int cmdExport(const CommandArgs& argv)
 {
     ArgSpec spec;
     spec.valueOptions = {"-o", "--input", "--width", "--height", "--dpi", "--score", "--beam", "--view", "--step", "--stage", "--progress", "--fps", "--colormap"};
+    spec.flags = {"--merge-words"};
     spec.minPositional = spec.maxPositional = 1;
     spec.usage = kUsage;
     Args args(argv, spec);
@@ -131,7 +133,12 @@ int cmdExport(const CommandArgs& argv)
     if (what != ui::ExportWhat::StepFrame && view != "architecture" && (args.has("--step") || args.has("--stage") || args.has("--progress")))
         throw UsageError("--step, --stage and --progress choose a frame of --view step or architecture");
 
-    const Loaded loaded = loadTrace(args.positional()[0], args, view == "beam" ? 3 : 1);
+    Loaded loaded = loadTrace(args.positional()[0], args, view == "beam" ? 3 : 1);
+    if (args.has("--merge-words")) {
+        if (graphView)
+            throw UsageError("--merge-words applies to the heatmap, step and animation exports");
+        loaded.trace = mergeWords(loaded.trace);  // SentencePiece pieces → words (unchanged for word models)
+    }
     const Trace& trace = loaded.trace;
     if (graphView && !loaded.model)
         throw UsageError("--view " + view + " needs a model (attnviz-model file) and --input \"…\"");

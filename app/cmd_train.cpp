@@ -67,7 +67,8 @@ const char* kUsage =
     "attnviz train --task dates|reverse|file:PATH --arch PRESET -o MODEL[.json|.cbor] [--epochs N] [--seed S] "
     "[--hidden H] [--embedding E] [--layers L] [--cell gru|lstm] [--score ID] [--attention-size A] [--no-input-feeding] "
     "[--max-len N] [--batch B] [--lr X] [--clip C] [--threads T] [--train-size N] [--valid-size N] [--min-count K] "
-    "[--lowercase] [--checkpoint-minutes M] [--quiet]\n"
+    "[--lowercase] [--tokenizer whitespace|sentencepiece] [--pieces N] [--source-pieces N] [--target-pieces N] [--bpe] "
+    "[--checkpoint-minutes M] [--quiet]\n"
     "       attnviz train --resume MODEL [--epochs N] [--threads T] [--checkpoint-minutes M] [--quiet]";
 
 const char* kHelp =
@@ -106,8 +107,9 @@ int cmdTrain(const CommandArgs& argv)
     ArgSpec spec;
     spec.valueOptions = {"--task", "--arch", "-o", "--epochs", "--seed", "--hidden", "--embedding", "--layers", "--cell",
                          "--score", "--attention-size", "--max-len", "--batch", "--lr", "--clip", "--threads",
-                         "--train-size", "--valid-size", "--min-count", "--resume", "--checkpoint-minutes"};
-    spec.flags = {"--no-input-feeding", "--lowercase", "--quiet", "--help"};
+                         "--train-size", "--valid-size", "--min-count", "--resume", "--checkpoint-minutes", "--tokenizer",
+                         "--pieces", "--source-pieces", "--target-pieces"};
+    spec.flags = {"--no-input-feeding", "--lowercase", "--quiet", "--help", "--bpe"};
     spec.usage = kUsage;
     const Args args(argv, spec);
     if (args.has("--help")) {
@@ -118,7 +120,8 @@ int cmdTrain(const CommandArgs& argv)
     if (resume) {
         for (const char* fixed : {"--task", "--arch", "-o", "--seed", "--hidden", "--embedding", "--layers", "--cell",
                                   "--score", "--attention-size", "--max-len", "--batch", "--lr", "--clip", "--train-size",
-                                  "--valid-size", "--min-count", "--no-input-feeding", "--lowercase"})
+                                  "--valid-size", "--min-count", "--no-input-feeding", "--lowercase", "--tokenizer", "--pieces",
+                                  "--source-pieces", "--target-pieces", "--bpe"})
             if (args.has(fixed))
                 throw UsageError(std::string("--resume continues with the saved options; ") + fixed
                                  + " cannot change them (only --epochs, --threads, --checkpoint-minutes, --quiet)\nusage: " + kUsage);
@@ -204,6 +207,21 @@ int cmdTrain(const CommandArgs& argv)
         if (taskName.rfind("file:", 0) == 0)  // so --resume finds it from any folder
             taskName = "file:" + std::filesystem::absolute(taskName.substr(5)).lexically_normal().string();
         task = makeTask(taskName, to);
+        if (args.has("--tokenizer")) {
+            const std::string id = args.value("--tokenizer");
+            if (id != "whitespace" && id != "sentencepiece")
+                throw UsageError("--tokenizer: expected whitespace or sentencepiece, found \"" + id + "\"");
+            if (task.name.rfind("file:", 0) != 0)
+                throw UsageError("--tokenizer: only file:PATH tasks take a tokenizer (dates and reverse use characters)");
+            task.tokenizer = *tokenizerFromId(id);
+        }
+        const int pieces = static_cast<int>(args.integer("--pieces", 8000, 300, 1000000));
+        task.pieces.sourceSize = static_cast<int>(args.integer("--source-pieces", pieces, 300, 1000000));
+        task.pieces.targetSize = static_cast<int>(args.integer("--target-pieces", pieces, 300, 1000000));
+        task.pieces.bpe = args.has("--bpe");
+        if (task.tokenizer == TokenizerKind::SentencePiece && !args.has("--quiet"))
+            std::cerr << "learning SentencePiece pieces (" << task.pieces.sourceSize << " source, " << task.pieces.targetSize
+                      << " target) from " << task.train.size() << " training pairs…\n";
         const int minCount = static_cast<int>(args.integer("--min-count", 2, 1, 1000000));
         model = newModelForTask(arch, c, task, minCount, o.seed);
         encodeTask(model, task, trainIds, validIds);

@@ -7,6 +7,7 @@
 #include "app/args.h"
 #include "app/commands.h"
 
+#include "core/merge_words.h"
 #include "core/bleu.h"
 #include "core/decoding.h"
 #include "core/error.h"
@@ -24,9 +25,9 @@ namespace attnviz::app {
 namespace {
 
 // The trace document plus the beam's score when a beam was used.
-json resultJson(const DecodeResult& r, int beam)
+json resultJson(const DecodeResult& r, int beam, bool mergeWordsToo)
 {
-    json doc = traceToJson(r.best);
+    json doc = traceToJson(mergeWordsToo ? mergeWords(r.best) : r.best);
     if (beam > 1) {
         doc["beam"] = beam;
         doc["beam_score"] = r.bestScore;
@@ -96,11 +97,11 @@ int cmdTranslate(const CommandArgs& argv)
 {
     ArgSpec spec;
     spec.valueOptions = {"--beam", "--file", "--max-len", "--ref", "--buckets"};
-    spec.flags = {"--json"};
+    spec.flags = {"--json", "--merge-words"};
     spec.minPositional = 1;
     spec.maxPositional = 2;
     spec.usage = "attnviz translate MODEL \"sentence\" | --file FILE [--ref REFERENCES [--buckets 6,8,10,12]] [--beam K] "
-                 "[--max-len N] [--json]";
+                 "[--max-len N] [--json [--merge-words]]";
     Args args(argv, spec);
 
     const bool fromFile = args.has("--file");
@@ -111,6 +112,9 @@ int cmdTranslate(const CommandArgs& argv)
     options.beam = static_cast<int>(args.integer("--beam", 1, 1, 1000));
     options.maxLen = static_cast<int>(args.integer("--max-len", 0, 1, 100000));
     const bool asJson = args.has("--json");
+    const bool mergeWordsFlag = args.has("--merge-words");
+    if (mergeWordsFlag && !asJson)
+        throw UsageError("--merge-words shapes the --json trace (plain output is already words); usage: " + spec.usage);
     const bool scoring = args.has("--ref");
     if (scoring && !fromFile)
         throw UsageError("--ref needs --file FILE (the sentences the references translate); usage: " + spec.usage);
@@ -119,7 +123,6 @@ int cmdTranslate(const CommandArgs& argv)
     const std::vector<int> bounds = parseBuckets(args.value("--buckets", "6,8,10,12"));
 
     const Model model = loadModel(args.positional()[0]);
-    const TokenizerKind tok = model.tokenizerKind();
 
     std::vector<std::string> sentences, references;
     if (fromFile) {
@@ -153,13 +156,13 @@ int cmdTranslate(const CommandArgs& argv)
             throw InputError(args.value("--file"), "line " + std::to_string(i + 1), e.what());
         }
         if (asJson && fromFile)
-            out << resultJson(r, options.beam).dump() << "\n";  // one trace a line (JSON Lines)
+            out << resultJson(r, options.beam, mergeWordsFlag).dump() << "\n";  // one trace a line (JSON Lines)
         else if (asJson)
-            out << resultJson(r, options.beam).dump(1) << "\n";
+            out << resultJson(r, options.beam, mergeWordsFlag).dump(1) << "\n";
         else
-            out << detokenize(r.best.targetTokens, tok) << "\n";
+            out << model.detokenizeTarget(r.best.targetTokens) << "\n";
         if (scoring) {
-            perSentence.push_back(bleuStats(detokenize(r.best.targetTokens, tok), references[i]));
+            perSentence.push_back(bleuStats(model.detokenizeTarget(r.best.targetTokens), references[i]));
             sourceLengths.push_back(static_cast<int>(r.best.sourceTokens.size()));
         }
     }

@@ -27,10 +27,59 @@ std::unordered_map<std::string, long long> ngramCounts(const Tokens& tokens, std
     return counts;
 }
 
+// The tokenization of sacreBLEU's default "13a" (after mteval-v13a.pl): punctuation and symbols become
+// tokens of their own, except '.' and ',' between digits ("3.5", "1,000"); '-' after a digit is split.
+// Inverted marks ¿ ¡ (Spanish) and the ellipsis are split too. Already tokenized text ("el coche .")
+// is unchanged, so BLEU on pre-tokenized corpora is as before.
 Tokens splitWhitespace(const std::string& text)
 {
+    auto isDigit = [](char c) { return c >= '0' && c <= '9'; };
+    auto isSymbol = [](char c) {
+        return (c >= '{' && c <= '~') || (c >= '[' && c <= '`') || (c >= ' ' + 1 && c <= '&') || (c >= '(' && c <= '+')
+               || (c >= ':' && c <= '@') || c == '/';
+    };
+    std::string spaced;
+    spaced.reserve(text.size() * 2);
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        const char prev = i ? text[i - 1] : ' ', next = i + 1 < text.size() ? text[i + 1] : ' ';
+        if (c == '<') {  // a special token (<unk>, <eos>) stays one token
+            std::size_t k = i + 1;
+            while (k < text.size() && text[k] >= 'a' && text[k] <= 'z') ++k;
+            if (k > i + 1 && k < text.size() && text[k] == '>') {
+                spaced += ' ' + text.substr(i, k + 1 - i) + ' ';
+                i = k;
+                continue;
+            }
+        }
+        bool split = isSymbol(c);
+        if (c == '.' || c == ',')
+            split = !(isDigit(prev) && isDigit(next));
+        if (c == '-')
+            split = isDigit(prev);
+        if (split) {
+            spaced += ' ';
+            spaced += c;
+            spaced += ' ';
+            continue;
+        }
+        // ¿ (C2 BF), ¡ (C2 A1), … (E2 80 A6)
+        if (c == '\xC2' && (next == '\xBF' || next == '\xA1')) {
+            spaced += ' ';
+            spaced += text.substr(i, 2);
+            spaced += ' ';
+            ++i;
+            continue;
+        }
+        if (c == '\xE2' && next == '\x80' && i + 2 < text.size() && text[i + 2] == '\xA6') {
+            spaced += " \xE2\x80\xA6 ";
+            i += 2;
+            continue;
+        }
+        spaced += c;
+    }
     Tokens tokens;
-    std::istringstream in(text);
+    std::istringstream in(spaced);
     std::string word;
     while (in >> word)
         tokens.push_back(word);

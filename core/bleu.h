@@ -40,7 +40,8 @@ bool operator==(const BleuStats& a, const BleuStats& b);
 
 // Counts for one hypothesis against its reference (either may be empty).
 BleuStats bleuStats(const Tokens& hypothesis, const Tokens& reference);
-// Same, splitting both strings on whitespace (the whitespace tokenizer's words).
+// Same, after sacreBLEU's default "13a" tokenization of both strings (punctuation split off, as in
+// mteval-v13a.pl; whitespace-tokenized text with spaced punctuation is unchanged).
 BleuStats bleuStats(const std::string& hypothesis, const std::string& reference);
 
 // BLEU-4 on 0–100 from summed counts. Throws ShapeError when c = r = 0 (nothing was scored).

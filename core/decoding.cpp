@@ -55,11 +55,26 @@ std::shared_ptr<Expansion> expand(const Model& m, const Encoding& enc, int prevT
     return e;
 }
 
+std::string hexByte(char c)
+{
+    const char* digits = "0123456789ABCDEF";
+    const unsigned char u = static_cast<unsigned char>(c);
+    return std::string{digits[u >> 4], digits[u & 15]};
+}
+
 } // namespace
 
 DecodeResult translate(const Model& model, const std::string& sentence, const DecodeOptions& options)
 {
-    Tokens tokens = tokenize(sentence, model.tokenizerKind(), model.config.lowercase);
+    if (const std::size_t bad = invalidUtf8At(sentence); bad != std::string::npos)
+        throw InputError("", "sentence", "expected UTF-8 text, found an invalid byte 0x" + hexByte(sentence[bad]) + " at byte "
+                                             + std::to_string(bad + 1));
+    Tokens tokens;
+    try {
+        tokens = model.tokenizeSource(sentence);
+    } catch (const std::invalid_argument& e) {
+        throw InputError("", "sentence", std::string("expected text the model's tokenizer can split, found: ") + e.what());
+    }
     if (tokens.empty())
         throw InputError("", "sentence", "expected at least one source token, found an empty sentence");
     return translateTokens(model, tokens, options);
@@ -69,10 +84,19 @@ DecodeResult translateTokens(const Model& m, const Tokens& source, const DecodeO
 {
     if (source.empty())
         throw InputError("", "sentence", "expected at least one source token, found an empty sentence");
+    if (source.size() > static_cast<std::size_t>(kMaxSourceTokens))
+        throw InputError("", "sentence", "expected at most " + std::to_string(kMaxSourceTokens) + " source tokens, found "
+                                             + std::to_string(source.size()) + " (translate one sentence at a time)");
     if (options.beam < 1)
         throw ShapeError("beam width: expected at least 1, found " + std::to_string(options.beam));
     const int maxLen = options.maxLen > 0 ? options.maxLen : m.config.maxLen;
     const int k = options.beam;
+    const long long perHypothesis = static_cast<long long>(maxLen) * static_cast<long long>(source.size())
+                                    * std::max(1, m.dims.keySize);
+    if (static_cast<long long>(k) * perHypothesis > kMaxTraceNumbers)
+        throw InputError("", "beam", "expected a beam width of at most " + std::to_string(std::max(1LL, kMaxTraceNumbers / perHypothesis))
+                                         + " for a sentence of " + std::to_string(source.size()) + " tokens with this model, found "
+                                         + std::to_string(k));
     const int eos = m.target.eos();
 
     const Encoding enc = encode(m, m.source.ids(source));

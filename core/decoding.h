@@ -9,6 +9,12 @@
 
 namespace attnviz {
 
+// Work bounded by input (issue 18): a source longer than kMaxSourceTokens tokens is refused, and so is a
+// beam whose traces could hold more than kMaxTraceNumbers numbers (width × max_len × source length × key
+// size: each step keeps its n alignment vectors), about 240 MB.
+inline constexpr int kMaxSourceTokens = 400;
+inline constexpr long long kMaxTraceNumbers = 30'000'000LL;
+
 struct DecodeOptions {
     int beam = 1;     // width k; 1 = greedy
     int maxLen = 0;   // max output tokens (incl. <eos>); 0 = the config's max_len

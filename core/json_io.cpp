@@ -180,23 +180,33 @@ json parseDocument(const std::string& bytes, bool cbor, const std::string& name,
     return root;
 }
 
-json loadDocument(const std::string& file, const ReadLimits& limits)
+unsigned long long checkRegularFile(const std::string& file, unsigned long long maxBytes, const std::string& what)
 {
     struct stat st {};
     if (::stat(file.c_str(), &st) != 0)
-        throw InputError(file, "", "expected a readable file, found none (no such file)");
-    if (S_ISDIR(st.st_mode))
-        throw InputError(file, "", "expected a file, found a directory");
-    if (!S_ISREG(st.st_mode))  // a FIFO or device could block or never end
-        throw InputError(file, "", "expected a regular file, found a device, pipe or socket");
-    if (static_cast<unsigned long long>(st.st_size) > limits.maxBytes)
-        throw InputError(file, "", "expected a document of at most " + std::to_string(limits.maxBytes >> 20)
-                                       + " MiB, found " + std::to_string(st.st_size) + " bytes");
+        throw InputError(file, "", "expected " + what + ", found no such file");
+    const char* kind = S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO (named pipe)"
+                     : S_ISCHR(st.st_mode) ? "a character device" : S_ISBLK(st.st_mode) ? "a block device"
+                     : S_ISSOCK(st.st_mode) ? "a socket" : nullptr;
+    if (kind || !S_ISREG(st.st_mode))  // these could block or never end
+        throw InputError(file, "", "expected " + what + " (a regular file), found " + (kind ? kind : "something else"));
+    const auto size = static_cast<unsigned long long>(st.st_size);
+    if (size > maxBytes)
+        throw InputError(file, "", "expected " + what + " of at most " + std::to_string(maxBytes >> 20) + " MiB, found "
+                                       + std::to_string(size) + " bytes");
+    if (size == 0)
+        throw InputError(file, "", "expected " + what + ", found an empty file");
+    return size;
+}
+
+json loadDocument(const std::string& file, const ReadLimits& limits)
+{
+    const unsigned long long size = checkRegularFile(file, limits.maxBytes, "a JSON or CBOR document");
     std::ifstream in(file, std::ios::binary);
     if (!in)
         throw InputError(file, "", "expected a readable file, found one that cannot be opened");
     std::string bytes;
-    bytes.resize(static_cast<std::size_t>(st.st_size));
+    bytes.resize(static_cast<std::size_t>(size));
     in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     bytes.resize(static_cast<std::size_t>(in.gcount()));
     return parseDocument(bytes, endsWith(file, ".cbor"), file, limits);

@@ -47,6 +47,12 @@ void saveDocument(const std::string& file, const json& doc);
 
 bool endsWith(const std::string& s, const std::string& suffix);
 
+// Every file reader starts here (issue 18): `file` must exist and be a regular file (a directory, FIFO,
+// device or socket is refused with a message saying which: those could block or never end) of at most
+// maxBytes bytes, and not empty. `what` names what was expected ("a JSON or CBOR document", "a text file").
+// Returns the size. Throws InputError(file, "", …).
+unsigned long long checkRegularFile(const std::string& file, unsigned long long maxBytes, const std::string& what);
+
 // "a string \"abc\"", "null", "an array of 3 elements", "an object", "the number 2.5" — for "found …".
 std::string describeJson(const json& j);
 // A string made safe for a one-line message: control characters escaped, cut after maxChars with "…".

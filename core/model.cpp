@@ -170,6 +170,38 @@ TokenizerKind Model::tokenizerKind() const
     return tokenizerFromId(tokenizer).value_or(TokenizerKind::Whitespace);
 }
 
+namespace {
+
+std::string lowerAscii(std::string s)
+{
+    for (char& c : s)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return s;
+}
+
+Tokens tokenizeWith(const Model& m, const PieceModel* pieces, const std::string& text)
+{
+    if (m.tokenizerKind() != TokenizerKind::SentencePiece)
+        return tokenize(text, m.tokenizerKind(), m.config.lowercase);
+    if (!pieces)
+        throw ShapeError("the model's tokenizer is sentencepiece but it carries no SentencePiece model");
+    return pieces->encode(m.config.lowercase ? lowerAscii(text) : text);
+}
+
+std::string detokenizeWith(const Model& m, const PieceModel* pieces, const Tokens& tokens)
+{
+    if (m.tokenizerKind() == TokenizerKind::SentencePiece && pieces)
+        return pieces->decode(tokens);
+    return detokenize(tokens, m.tokenizerKind());
+}
+
+} // namespace
+
+Tokens Model::tokenizeSource(const std::string& text) const { return tokenizeWith(*this, sourcePieces.get(), text); }
+Tokens Model::tokenizeTarget(const std::string& text) const { return tokenizeWith(*this, targetPieces.get(), text); }
+std::string Model::detokenizeSource(const Tokens& t) const { return detokenizeWith(*this, sourcePieces.get(), t); }
+std::string Model::detokenizeTarget(const Tokens& t) const { return detokenizeWith(*this, targetPieces.get(), t); }
+
 void roundWeightsToFloat32(Model& model)
 {
     auto round = [](double* x, Eigen::Index n) {

@@ -3,6 +3,7 @@
 // A preset is a set of defaults for ModelConfig plus a Topology; there is one code path for all.
 #include "core/cells.h"
 #include "core/json_io.h"
+#include "core/pieces.h"
 #include "core/score_functions.h"
 #include "core/types.h"
 #include "core/vocab.h"
@@ -82,13 +83,23 @@ struct Model {
     Topology topology;
     Dims dims;
     Vocab source, target;
-    std::string tokenizer;      // "whitespace" | "char"
+    std::string tokenizer;      // "whitespace" | "char" | "sentencepiece"
+    // The SentencePiece models of each side (tokenizer "sentencepiece" only; shared, never changed).
+    std::shared_ptr<const PieceModel> sourcePieces, targetPieces;
     ModelWeights weights;
     std::string file;           // where it was loaded from ("" in memory)
     std::string title;          // optional "title" of the file, for people
     std::vector<std::string> examples;  // optional "examples": source sentences to try (the window offers them)
 
     TokenizerKind tokenizerKind() const;
+    // Text → tokens with this model's tokenizer (and config "lowercase"); SentencePiece pieces where the
+    // model carries them. Unknown tokens keep their surface form (the vocabulary maps them to <unk>).
+    Tokens tokenizeSource(const std::string& text) const;
+    Tokens tokenizeTarget(const std::string& text) const;
+    // Tokens → text for display and plain output: pieces joined (SentencePiece), words joined by a space
+    // (whitespace), characters concatenated (char).
+    std::string detokenizeSource(const Tokens& tokens) const;
+    std::string detokenizeTarget(const Tokens& tokens) const;
     const ScoreFunction& scoreFunction() const { return weights.attention; }  // meaningful when config.score is set
     bool hasAttention() const { return config.score.has_value(); }
 };

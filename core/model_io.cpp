@@ -40,17 +40,88 @@ int positiveInt(const JsonReader& r, const json& cfg, const std::string& key, lo
     return static_cast<int>(r.integer(*v, ptr, 1, hi));
 }
 
+// The bytes of an embedded SentencePiece model: a CBOR byte string, or base64 text (JSON files).
+std::string pieceBytes(const JsonReader& r, const json& j, const std::string& ptr)
+{
+    if (j.is_binary())
+        return std::string(j.get_binary().begin(), j.get_binary().end());
+    if (!j.is_string())
+        r.fail(ptr, "expected the SentencePiece model as base64 text or CBOR bytes, found " + describeJson(j));
+    try {
+        return base64Decode(j.get<std::string>());
+    } catch (const std::invalid_argument& e) {
+        r.fail(ptr, e.what());
+    }
+}
+
+// Loads one side's SentencePiece model and checks that the vocabulary holds every piece it can produce.
+std::shared_ptr<const PieceModel> readPieceModel(const JsonReader& r, const json& tok, const std::string& side, const Vocab& vocab)
+{
+    const std::string ptr = "/tokenizer/" + side;
+    const json& j = r.require(tok, "/tokenizer", side);
+    std::shared_ptr<const PieceModel> pm;
+    try {
+        pm = std::make_shared<const PieceModel>(pieceBytes(r, j, ptr));
+    } catch (const std::invalid_argument& e) {
+        r.fail(ptr, e.what());
+    }
+    for (int id = 0; id < pm->size(); ++id)
+        if (!pm->isSpecial(id) && !vocab.contains(pm->piece(id)))
+            r.fail(ptr, "expected every piece of the SentencePiece " + side + " model in /vocab/" + side + ", found \""
+                            + printable(pm->piece(id)) + "\" (piece " + std::to_string(id) + ") missing from it");
+    return pm;
+}
+
+// "whitespace" | "char" | {"type": "sentencepiece", "source": bytes, "target": bytes}
+void readTokenizer(const JsonReader& r, const json& v, Model& m)
+{
+    if (v.is_object()) {
+        const std::string type = r.string(r.require(v, "/tokenizer", "type"), "/tokenizer/type");
+        if (type != "sentencepiece")
+            r.fail("/tokenizer/type", "expected \"sentencepiece\", found \"" + printable(type) + "\"");
+        m.tokenizer = type;
+        m.sourcePieces = readPieceModel(r, v, "source", m.source);
+        m.targetPieces = readPieceModel(r, v, "target", m.target);
+        return;
+    }
+    m.tokenizer = r.string(v, "/tokenizer");
+    if (m.tokenizer == "sentencepiece")
+        r.fail("/tokenizer", "expected {\"type\": \"sentencepiece\", \"source\": …, \"target\": …} with the SentencePiece models, "
+                             "found only the name");
+    if (!tokenizerFromId(m.tokenizer))
+        r.fail("/tokenizer", "expected \"whitespace\", \"char\" or a sentencepiece object, found \"" + printable(m.tokenizer) + "\"");
+}
+
 } // namespace
 
 namespace {
 
-// {"$tensor": k} placed by streamModelDocument, or nullptr.
-CapturedTensor* capturedAt(const json& j, CapturedTensors* captured)
+// {"$tensor": k} placed by streamModelDocument at `ptr`, or nullptr. The same object written in a file is not
+// a marker: the captured tensor must have been read at exactly this place.
+CapturedTensor* capturedAt(const json& j, CapturedTensors* captured, const std::string& ptr)
 {
-    if (!captured || !j.is_object() || j.size() != 1 || !j.contains("$tensor"))
+    if (!captured || !j.is_object() || j.size() != 1 || !j.contains("$tensor") || !j["$tensor"].is_number_unsigned())
         return nullptr;
     const std::size_t k = j["$tensor"].get<std::size_t>();
-    return k < captured->tensors.size() ? &captured->tensors[k] : nullptr;
+    if (k >= captured->tensors.size() || captured->tensors[k].pointer != ptr)
+        return nullptr;
+    return &captured->tensors[k];
+}
+
+// The number of rows of the weight `name` as written (a nested array, {"shape": […]}, or streamed), if it is there.
+std::optional<long long> weightRows(const json& weights, const std::string& name, CapturedTensors* captured)
+{
+    auto it = weights.find(name);
+    if (it == weights.end())
+        return std::nullopt;
+    const json& t = *it;
+    if (const CapturedTensor* c = capturedAt(t, captured, childPointer("/weights", name)))
+        return c->rank == 2 ? std::optional<long long>(c->rows) : std::nullopt;
+    if (t.is_object() && t.contains("shape") && t["shape"].is_array() && t["shape"].size() == 2 && t["shape"][0].is_number_integer())
+        return t["shape"][0].get<long long>();
+    if (t.is_array() && !t.empty() && t[0].is_array())
+        return static_cast<long long>(t.size());
+    return std::nullopt;
 }
 
 // Reads one weight into its slot from the DOM or from the streamed numbers; checks rank and shape.
@@ -58,7 +129,7 @@ void readWeight(const JsonReader& r, WeightSlot& slot, const json& t, const std:
 {
     const std::string mismatch = "expected " + slot.name + " of shape " + shapeText(slot.rows, slot.cols) + ", found shape ";
     const bool wantMatrix = slot.matrix != nullptr;
-    if (CapturedTensor* c = capturedAt(t, captured)) {  // plain (nested) array
+    if (CapturedTensor* c = capturedAt(t, captured, ptr)) {  // plain (nested) array
         if ((c->rank == 2) != wantMatrix)
             r.fail(ptr, mismatch + (c->rank == 2 ? shapeText(c->rows, c->cols) : shapeText(c->rows, -1)));
         if (c->rows != slot.rows || (wantMatrix && c->cols != slot.cols))
@@ -68,7 +139,7 @@ void readWeight(const JsonReader& r, WeightSlot& slot, const json& t, const std:
         return;
     }
     if (t.is_object() && t.contains("data")) {
-        if (CapturedTensor* c = capturedAt(t["data"], captured)) {  // {"shape": [...], "data": [...]}
+        if (CapturedTensor* c = capturedAt(t["data"], captured, childPointer(ptr, "data"))) {  // {"shape": [...], "data": [...]}
             const json& shape = r.require(t, ptr, "shape");
             const std::string sp = childPointer(ptr, "shape");
             if (!shape.is_array() || shape.empty() || shape.size() > 2)
@@ -148,6 +219,14 @@ Model modelFromDocument(const json& doc, const std::string& file, CapturedTensor
             c.score = *k;
         }
     }
+    // Sizes the weights determine (SPEC §5): read from them when the config omits them; a config value that
+    // contradicts them is caught below, where every weight's shape is checked against the config.
+    if (const json* weights = r.optional(doc, "weights"); weights && weights->is_object()) {
+        if (!cfg.contains("attention_size"))
+            if (auto rows = weightRows(*weights, "attention.W_q", captured)) c.attentionSize = static_cast<int>(std::clamp<long long>(*rows, 1, 100000));
+        if (!cfg.contains("max_len"))
+            if (auto rows = weightRows(*weights, "attention.W_loc", captured)) c.maxLen = static_cast<int>(std::clamp<long long>(*rows, 1, 100000));
+    }
     if (const json* v = r.optional(cfg, "input_feeding")) c.inputFeeding = r.boolean(*v, "/config/input_feeding");
     if (const json* v = r.optional(cfg, "lowercase")) c.lowercase = r.boolean(*v, "/config/lowercase");
     m.config = c;
@@ -157,11 +236,8 @@ Model modelFromDocument(const json& doc, const std::string& file, CapturedTensor
     m.source = Vocab(r.strings(r.require(vocab, "/vocab", "source"), "/vocab/source"), file, "/vocab/source");
     m.target = Vocab(r.strings(r.require(vocab, "/vocab", "target"), "/vocab/target"), file, "/vocab/target");
     m.tokenizer = "whitespace";
-    if (const json* v = r.optional(doc, "tokenizer")) {
-        m.tokenizer = r.string(*v, "/tokenizer");
-        if (!tokenizerFromId(m.tokenizer))
-            r.fail("/tokenizer", "expected \"whitespace\" or \"char\", found \"" + m.tokenizer + "\"");
-    }
+    if (const json* v = r.optional(doc, "tokenizer"))
+        readTokenizer(r, *v, m);
 
     if (const json* v = r.optional(doc, "title")) m.title = r.string(*v, "/title");
     if (const json* v = r.optional(doc, "examples")) m.examples = r.strings(*v, "/examples");
@@ -209,6 +285,20 @@ Model loadModel(const std::string& file)
     return modelFromDocument(doc, file, &captured);
 }
 
+namespace {
+
+json tokenizerJson(const Model& model)
+{
+    if (model.tokenizerKind() != TokenizerKind::SentencePiece)
+        return model.tokenizer;
+    if (!model.sourcePieces || !model.targetPieces)
+        throw ShapeError("a sentencepiece model must carry its SentencePiece models");
+    return json{{"type", "sentencepiece"}, {"source", base64Encode(model.sourcePieces->bytes())},
+                {"target", base64Encode(model.targetPieces->bytes())}};
+}
+
+} // namespace
+
 json modelToJson(const Model& model)
 {
     Model& mm = const_cast<Model&>(model);  // weightSlots hands out pointers; nothing is changed here
@@ -230,7 +320,7 @@ json modelToJson(const Model& model)
     }
     json doc{{"format", "attnviz-model"}, {"version", 1}, {"architecture", model.architecture}, {"config", cfg},
              {"vocab", {{"source", model.source.tokens()}, {"target", model.target.tokens()}}},
-             {"tokenizer", model.tokenizer}, {"weights", std::move(weights)}};
+             {"tokenizer", tokenizerJson(model)}, {"weights", std::move(weights)}};
     if (!model.title.empty())
         doc["title"] = model.title;
     if (!model.examples.empty())

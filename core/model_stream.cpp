@@ -88,6 +88,7 @@ public:
         if (weightArray()) {  // /weights/NAME or /weights/NAME/data: numbers go to a buffer
             capPtr_ = pointer();
             captured_.tensors.emplace_back();
+            captured_.tensors.back().pointer = capPtr_;
             depthIn_ = 1;
             string_t key = tensorKey();
             return dom_.start_object(1) && dom_.key(key) && dom_.number_unsigned(captured_.tensors.size() - 1) && dom_.end_object();
@@ -231,16 +232,7 @@ struct FileCloser {
 json streamModelDocument(const std::string& file, CapturedTensors& captured)
 {
     const ReadLimits limits = modelLimits();
-    struct stat st {};
-    if (::stat(file.c_str(), &st) != 0)
-        throw InputError(file, "", "expected a readable file, found none (no such file)");
-    if (S_ISDIR(st.st_mode))
-        throw InputError(file, "", "expected a file, found a directory");
-    if (static_cast<unsigned long long>(st.st_size) > limits.maxBytes)
-        throw InputError(file, "", "expected a document of at most " + std::to_string(limits.maxBytes >> 20) + " MiB, found "
-                                       + std::to_string(st.st_size) + " bytes");
-    if (st.st_size == 0)
-        throw InputError(file, "", "expected a JSON or CBOR document, found an empty file");
+    checkRegularFile(file, limits.maxBytes, "a JSON or CBOR document");
     std::unique_ptr<std::FILE, FileCloser> f(std::fopen(file.c_str(), "rb"));
     if (!f)
         throw InputError(file, "", "expected a readable file, found one that cannot be opened");

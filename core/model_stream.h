@@ -16,6 +16,8 @@ struct CapturedTensor {
     int rank = 1;                 // 1: a flat array, 2: rows of numbers (plain nested form)
     long long rows = 0, cols = 0; // rank 2: rows × cols; rank 1: rows = count
     std::size_t count = 0;
+    std::string pointer;          // where it was read (/weights/NAME or /weights/NAME/data): a marker in the DOM
+                                  // counts only at that place, so {"$tensor": k} written in a file means nothing
     std::vector<std::unique_ptr<double[]>> chunks;
     static constexpr std::size_t kChunk = 1u << 16;
 

@@ -144,25 +144,27 @@ namespace {
 
 std::string readAll(const std::string& path)
 {
+    checkRegularFile(path, kMaxTextBytes, endsWith(path, ".gz") ? "a gzip-compressed text file" : "a text file");
     if (endsWith(path, ".gz")) {
         // No zlib in the dependency list: decompress with the gzip program. The path is single-quoted.
         std::string quoted = "'";
         for (char c : path)
             quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
         quoted += "'";
-        {
-            std::ifstream probe(path, std::ios::binary);
-            if (!probe)
-                throw InputError(path, "", "expected a readable file, found none");
-        }
         FILE* p = ::popen(("gzip -dc -- " + quoted + " 2>/dev/null").c_str(), "r");
         if (!p)
             throw InputError(path, "", "expected gzip to decompress the file, could not start it");
         std::string bytes;
         char buf[65536];
         std::size_t got = 0;
-        while ((got = std::fread(buf, 1, sizeof buf, p)) > 0)
+        while ((got = std::fread(buf, 1, sizeof buf, p)) > 0) {
+            if (bytes.size() + got > kMaxTextBytes) {  // a decompression bomb: stop reading (gzip then dies of SIGPIPE)
+                ::pclose(p);
+                throw InputError(path, "", "expected text of at most " + std::to_string(kMaxTextBytes >> 20)
+                                               + " MiB once decompressed, found more");
+            }
             bytes.append(buf, got);
+        }
         if (::pclose(p) != 0)
             throw InputError(path, "", "expected a gzip file, gzip -dc failed");
         return bytes;

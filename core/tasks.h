@@ -42,6 +42,10 @@ std::vector<TextPair> generateDates(std::size_t count, std::uint64_t seed);
 std::vector<TextPair> generateReverse(std::size_t count, std::uint64_t seed);
 
 // --- files ---
+// Text and .gz data files (corpora, sentence and reference lists) are read whole: at most this many bytes,
+// after decompression for .gz; non-regular files (FIFOs, devices, directories) are refused.
+inline constexpr unsigned long long kMaxTextBytes = 256ull << 20;
+
 // Reads "source<TAB>target" lines; blank lines are skipped; a trailing '\r' is dropped. Throws InputError
 // (file, "line N", …) for a missing file, a line without a tab or with an empty side.
 std::vector<TextPair> readParallelFile(const std::string& path);
@@ -56,9 +60,15 @@ struct TaskOptions {
     std::size_t validSize = 1000;   // generated tasks; file tasks hold out min(validSize, 5 %) lines (≥ 1)
     std::uint64_t seed = 1;
 };
+// SentencePiece models learnt from the training split (tokenizer SentencePiece only).
+struct PieceOptions {
+    int sourceSize = 8000, targetSize = 8000;  // pieces per side
+    bool bpe = false;                          // unigram (default) or BPE
+};
 struct TaskData {
     std::string name;               // "dates", "reverse", "file:…"
-    TokenizerKind tokenizer = TokenizerKind::Char;
+    TokenizerKind tokenizer = TokenizerKind::Char;  // the caller may switch a file task to SentencePiece
+    PieceOptions pieces;
     std::vector<TextPair> train, valid;
 };
 // Throws InputError for an unknown task name ("" file, "" pointer) or a bad file.

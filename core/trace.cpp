@@ -9,6 +9,8 @@ json traceToJson(const Trace& trace)
         doc["title"] = trace.title;
     if (!trace.architecture.empty())
         doc["architecture"] = trace.architecture;
+    if (trace.mergedWords)
+        doc["merged_words"] = true;
     if (!trace.score.empty())
         doc["score"] = trace.score;
     doc["source_tokens"] = trace.sourceTokens;
@@ -61,6 +63,7 @@ Trace traceFromJson(const json& doc, const std::string& file)
     t.targetTokens = r.strings(r.require(doc, "", "target_tokens"), "/target_tokens");
     if (const json* v = r.optional(doc, "title")) t.title = r.string(*v, "/title");
     if (const json* v = r.optional(doc, "architecture")) t.architecture = r.string(*v, "/architecture");
+    if (const json* v = r.optional(doc, "merged_words")) t.mergedWords = r.boolean(*v, "/merged_words");
     if (const json* v = r.optional(doc, "score")) t.score = r.string(*v, "/score");
     if (const json* v = r.optional(doc, "encoder_states")) t.encoderStates = r.matrix(*v, "/encoder_states");
     const json& steps = r.require(doc, "", "steps");

@@ -35,6 +35,7 @@ struct Trace {
     std::string architecture;   // preset id, "" for an example
     std::string title;
     std::vector<StepTrace> steps;
+    bool mergedWords = false;   // pieces merged into words (core/merge_words.h); "merged_words" in the file
 };
 
 // attnviz-trace document. Extra keys beyond SPEC §5: "encoder_states", "score", "architecture", "title".

@@ -19,14 +19,23 @@
 
 namespace attnviz {
 
+namespace {
+
+std::string asciiLowered(std::string s)
+{
+    for (char& c : s)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return s;
+}
+
+} // namespace
+
 std::vector<PairIds> encodePairs(const Model& model, const std::vector<TextPair>& pairs)
 {
-    const TokenizerKind kind = model.tokenizerKind();
     std::vector<PairIds> out;
     out.reserve(pairs.size());
     for (const TextPair& p : pairs) {
-        PairIds ids{model.source.ids(tokenize(p.source, kind, model.config.lowercase)),
-                    model.target.ids(tokenize(p.target, kind, model.config.lowercase))};
+        PairIds ids{model.source.ids(model.tokenizeSource(p.source)), model.target.ids(model.tokenizeTarget(p.target))};
         if (!ids.src.empty())
             out.push_back(std::move(ids));
     }
@@ -40,9 +49,35 @@ Model newModelForTask(const std::string& architecture, const ModelConfig& config
     m.architecture = architecture;
     m.config = config;
     m.tokenizer = tokenizerId(task.tokenizer);
-    const int mc = task.tokenizer == TokenizerKind::Char ? 1 : minCount;
-    m.source = Vocab(buildVocab(task.train, true, task.tokenizer, mc), "", "/vocab/source");
-    m.target = Vocab(buildVocab(task.train, false, task.tokenizer, mc), "", "/vocab/target");
+    if (task.tokenizer == TokenizerKind::SentencePiece) {
+        // Pieces learnt from the training split; the vocabularies are the pieces in id order.
+        auto learn = [&](bool sourceSide, int size) {
+            std::vector<std::string> text;
+            text.reserve(task.train.size());
+            for (const TextPair& p : task.train) {
+                const std::string& t = sourceSide ? p.source : p.target;
+                text.push_back(config.lowercase ? asciiLowered(t) : t);
+            }
+            PieceTrainOptions po;
+            po.vocabSize = size;
+            po.bpe = task.pieces.bpe;
+            return std::make_shared<const PieceModel>(trainPieceModel(text, po));
+        };
+        m.sourcePieces = learn(true, task.pieces.sourceSize);
+        m.targetPieces = learn(false, task.pieces.targetSize);
+        auto vocabOf = [](const PieceModel& pm) {
+            Tokens t;
+            for (int id = 0; id < pm.size(); ++id)
+                t.push_back(pm.piece(id));
+            return t;
+        };
+        m.source = Vocab(vocabOf(*m.sourcePieces), "", "/vocab/source");
+        m.target = Vocab(vocabOf(*m.targetPieces), "", "/vocab/target");
+    } else {
+        const int mc = task.tokenizer == TokenizerKind::Char ? 1 : minCount;
+        m.source = Vocab(buildVocab(task.train, true, task.tokenizer, mc), "", "/vocab/source");
+        m.target = Vocab(buildVocab(task.train, false, task.tokenizer, mc), "", "/vocab/target");
+    }
     finalizeModel(m);
     paramsIntoModel(initParams(m, seed), m);
     return m;

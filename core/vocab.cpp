@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/json_io.h"
+#include "core/merge_words.h"
 
 namespace attnviz {
 
@@ -9,12 +10,18 @@ std::optional<TokenizerKind> tokenizerFromId(const std::string& id)
 {
     if (id == "whitespace") return TokenizerKind::Whitespace;
     if (id == "char") return TokenizerKind::Char;
+    if (id == "sentencepiece") return TokenizerKind::SentencePiece;
     return std::nullopt;
 }
 
 std::string tokenizerId(TokenizerKind kind)
 {
-    return kind == TokenizerKind::Char ? "char" : "whitespace";
+    switch (kind) {
+    case TokenizerKind::Char: return "char";
+    case TokenizerKind::SentencePiece: return "sentencepiece";
+    case TokenizerKind::Whitespace: break;
+    }
+    return "whitespace";
 }
 
 namespace {
@@ -43,6 +50,8 @@ std::size_t utf8Length(unsigned char c)
 Tokens tokenize(const std::string& sentence, TokenizerKind kind, bool lowercase)
 {
     Tokens out;
+    if (kind == TokenizerKind::SentencePiece)
+        throw ShapeError("tokenize: SentencePiece needs the model's pieces (Model::tokenizeSource)");
     if (kind == TokenizerKind::Char) {
         for (std::size_t i = 0; i < sentence.size();) {
             std::size_t len = std::min(utf8Length(static_cast<unsigned char>(sentence[i])), sentence.size() - i);
@@ -72,6 +81,8 @@ Tokens tokenize(const std::string& sentence, TokenizerKind kind, bool lowercase)
 std::string detokenize(const Tokens& tokens, TokenizerKind kind)
 {
     std::string s;
+    if (kind == TokenizerKind::SentencePiece)  // without the model: "▁" → space, byte pieces → bytes
+        return joinPieces(tokens);
     for (std::size_t i = 0; i < tokens.size(); ++i) {
         if (i && kind == TokenizerKind::Whitespace)
             s += ' ';

@@ -9,14 +9,16 @@
 
 namespace attnviz {
 
-enum class TokenizerKind { Whitespace, Char };
+// SentencePiece: pieces from a SentencePiece model the model file carries (core/pieces.h); tokenize() and
+// detokenize() below cannot do that without the model: use Model::tokenizeSource() and friends.
+enum class TokenizerKind { Whitespace, Char, SentencePiece };
 
-std::optional<TokenizerKind> tokenizerFromId(const std::string& id);  // "whitespace", "char"
+std::optional<TokenizerKind> tokenizerFromId(const std::string& id);  // "whitespace", "char", "sentencepiece"
 std::string tokenizerId(TokenizerKind kind);
 
 // Splits a sentence into tokens. Whitespace: runs of spaces/tabs/newlines separate words (ASCII
 // folding to lower case when `lowercase`). Char: every UTF-8 character is a token, spaces included
-// (`lowercase` folds ASCII letters). No <sos>/<eos> are added.
+// (`lowercase` folds ASCII letters). No <sos>/<eos> are added. Throws ShapeError for SentencePiece.
 Tokens tokenize(const std::string& sentence, TokenizerKind kind, bool lowercase = false);
 // Inverse for display: tokens joined by one space (whitespace) or nothing (char).
 std::string detokenize(const Tokens& tokens, TokenizerKind kind);

@@ -1,4 +1,5 @@
 #include "ui/architecture_painter.h"
+#include "ui/token_label.h"
 
 #include "ui/architecture_layout.h"
 
@@ -187,7 +188,7 @@ QString outputToken(const Trace* trace, int step)
 {
     if (!trace || step < 0 || step >= static_cast<int>(trace->steps.size()))
         return QString();
-    return QString::fromStdString(trace->steps[static_cast<std::size_t>(step)].token);
+    return tokenLabel(trace->steps[static_cast<std::size_t>(step)].token);
 }
 
 NodeStyle nodeStyle(const ArchitectureGraph& g, const ArchNode& a)
@@ -266,7 +267,7 @@ QString describeNode(const ArchitectureGraph& g, int node, const Trace* trace)
     if (a.side == ArchSide::Encoder) {
         s += QStringLiteral(", position %1").arg(a.position + 1);
         if (trace && a.position < static_cast<int>(trace->sourceTokens.size()))
-            s += QStringLiteral(" “%1”").arg(QString::fromStdString(trace->sourceTokens[static_cast<std::size_t>(a.position)]));
+            s += QStringLiteral(" “%1”").arg(tokenLabel(trace->sourceTokens[static_cast<std::size_t>(a.position)]));
     } else if (a.side == ArchSide::Decoder) {
         s += QStringLiteral(", step %1").arg(a.position + 1);
         const QString tok = outputToken(trace, a.position);
@@ -436,7 +437,7 @@ void paintArchitecture(QPainter& p, const QRectF& rect, const ArchitectureGraph&
     p.setFont(font);
     p.setPen(QColor(0x20, 0x20, 0x20));
     for (int j = 0; j < n; ++j) {
-        QString tok = trace && j < static_cast<int>(trace->sourceTokens.size()) ? QString::fromStdString(trace->sourceTokens[static_cast<std::size_t>(j)])
+        QString tok = trace && j < static_cast<int>(trace->sourceTokens.size()) ? tokenLabel(trace->sourceTokens[static_cast<std::size_t>(j)])
                                                                                : QStringLiteral("x%1").arg(j + 1);
         const double x = L.positionX[static_cast<std::size_t>(j)];
         p.drawText(QRectF(x - 30, L.sourceTokenY - 10, 60, 16), Qt::AlignCenter, elide(tok, font, 60));

@@ -1,4 +1,5 @@
 #include "ui/beam_view.h"
+#include "ui/token_label.h"
 
 #include "ui/beam_layout.h"
 
@@ -86,7 +87,7 @@ void paintBeamTree(QPainter& p, const QRectF& rect, const DecodeResult& r, int s
         const QColor textC = nd.pruned ? QColor(0x99, 0x99, 0x99) : QColor(0x15, 0x15, 0x15);
         p.setPen(textC);
         p.setFont(nd.chosen ? bold : font);
-        const QString tok = QFontMetricsF(p.font()).elidedText(QString::fromStdString(nd.text), Qt::ElideRight, box.width() - 8);
+        const QString tok = QFontMetricsF(p.font()).elidedText(tokenLabel(nd.text), Qt::ElideRight, box.width() - 8);
         p.drawText(QRectF(box.left(), box.top() + 1, box.width(), box.height() / 2), Qt::AlignCenter, tok);
         p.setFont(small);
         const QString lp = k == 0 ? QStringLiteral("log p 0") : QStringLiteral("%1  Σ %2").arg(fmt(nd.logProb), fmt(nd.sumLogProb));
@@ -174,7 +175,7 @@ bool BeamView::event(QEvent* e)
         if (node >= 0) {
             const BeamNode& nd = result_->tree.nodes[static_cast<std::size_t>(node)];
             QString s = QStringLiteral("“%1” at t = %2\nlog p = %3, Σ log p = %4, score = %5")
-                            .arg(QString::fromStdString(nd.text)).arg(nd.step).arg(nd.logProb, 0, 'f', 4).arg(nd.sumLogProb, 0, 'f', 4).arg(nd.score, 0, 'f', 4);
+                            .arg(tokenLabel(nd.text)).arg(nd.step).arg(nd.logProb, 0, 'f', 4).arg(nd.sumLogProb, 0, 'f', 4).arg(nd.score, 0, 'f', 4);
             if (nd.pruned)
                 s += tr("\npruned: did not make the beam");
             if (nd.finished)

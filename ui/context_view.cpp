@@ -1,4 +1,5 @@
 #include "ui/context_view.h"
+#include "ui/token_label.h"
 
 #include "core/format.h"
 
@@ -16,10 +17,6 @@ namespace {
 
 constexpr Eigen::Index kMaxCells = 10;  // longer vectors: the first cells, then "… (d = 256)"
 
-QString esc(const std::string& s)
-{
-    return QString::fromStdString(s).toHtmlEscaped();
-}
 
 // One table row of coloured cells (diverging around 0, scaled by the largest |value|).
 QString vectorRow(const QString& label, const Vec& v, ColorMap map)
@@ -93,7 +90,7 @@ void ContextView::refresh()
     const StepTrace& st = trace_->steps[static_cast<std::size_t>(step_)];
     QString html = QStringLiteral("<p><b>Decoder step %1 of %2</b>").arg(st.t).arg(trace_->steps.size());
     if (!st.token.empty()) {
-        html += QStringLiteral(" → output <b>%1</b>").arg(esc(st.token));
+        html += QStringLiteral(" → output <b>%1</b>").arg(tokenLabel(st.token).toHtmlEscaped());
         if (st.prob)
             html += QStringLiteral(" (p = %1)").arg(QString::fromStdString(formatNumber(*st.prob, 3)));
     }
@@ -114,7 +111,7 @@ void ContextView::refresh()
             const QColor bar = colorAt(map_, 0.25 + 0.75 * tp.prob);
             html += QStringLiteral("<tr><td>%1</td><td align='right'>%2</td><td><table cellspacing='0' cellpadding='0'>"
                                    "<tr><td width='%3' height='10' bgcolor='%4'></td></tr></table></td></tr>")
-                        .arg(esc(tp.token), QString::fromStdString(formatNumber(tp.prob, 3)))
+                        .arg(tokenLabel(tp.token).toHtmlEscaped(), QString::fromStdString(formatNumber(tp.prob, 3)))
                         .arg(width)
                         .arg(bar.name());
         }

@@ -1,5 +1,6 @@
 #include "ui/document.h"
 
+#include "core/merge_words.h"
 #include "core/error.h"
 #include "core/json_io.h"
 
@@ -62,7 +63,7 @@ QString defaultSentence(const Model& m)
             continue;
         words.push_back(t);
     }
-    return QString::fromStdString(detokenize(words, m.tokenizerKind()));
+    return QString::fromStdString(m.detokenizeSource(words));
 }
 
 } // namespace
@@ -200,8 +201,27 @@ bool Document::install(Loaded&& loaded)
 
 void Document::setTrace(std::shared_ptr<const Trace> trace)
 {
-    trace_ = std::move(trace);
+    rawTrace_ = std::move(trace);
+    trace_ = mergeWords_ && rawTrace_ ? std::make_shared<const Trace>(attnviz::mergeWords(*rawTrace_)) : rawTrace_;
     emit traceChanged(trace_);
+}
+
+bool Document::hasPieces() const
+{
+    if (!rawTrace_)
+        return false;
+    for (const std::string& t : rawTrace_->sourceTokens)
+        if (pieceStartsWord(t))
+            return true;
+    return false;
+}
+
+void Document::setMergeWords(bool merge)
+{
+    if (merge == mergeWords_)
+        return;
+    mergeWords_ = merge;
+    setTrace(rawTrace_);
 }
 
 bool Document::recompute(Example ex)

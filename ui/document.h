@@ -61,6 +61,12 @@ public:
     void translate(const QString& sentence, int beam);
     // Shows hypothesis `index` of decodeResult() (its trace) in every view; out of range: ignored.
     void selectHypothesis(int index);
+    // SentencePiece models: show words instead of pieces (core mergeWords: a source word's attention summed
+    // over its pieces, a target word's rows averaged). Re-emits traceChanged. No effect on word models.
+    void setMergeWords(bool merge);
+    bool mergesWords() const { return mergeWords_; }
+    // Whether the current trace's source is made of pieces (the merge toggle means something).
+    bool hasPieces() const;
 
 signals:
     void traceChanged(std::shared_ptr<const attnviz::Trace> trace);
@@ -84,7 +90,9 @@ private:
     QString path_;
     std::optional<attnviz::Example> example_;
     std::shared_ptr<const attnviz::Model> model_;
-    std::shared_ptr<const attnviz::Trace> trace_;
+    std::shared_ptr<const attnviz::Trace> trace_;     // what the views show
+    std::shared_ptr<const attnviz::Trace> rawTrace_;  // as computed (pieces)
+    bool mergeWords_ = false;
     std::shared_ptr<const attnviz::DecodeResult> decode_;
     QString sentence_;
     int beam_ = 1;

@@ -1,4 +1,6 @@
 #include "ui/heatmap_view.h"
+#include "ui/token_label.h"
+#include "core/merge_words.h"
 
 #include "ui/step_text.h"
 
@@ -33,9 +35,9 @@ QString targetLabel(const Trace& t, int i)
 {
     const StepTrace& s = t.steps[static_cast<std::size_t>(i)];
     if (!s.token.empty())
-        return QString::fromStdString(s.token);
+        return tokenLabel(s.token);
     if (i < static_cast<int>(t.targetTokens.size()))
-        return QString::fromStdString(t.targetTokens[static_cast<std::size_t>(i)]);
+        return tokenLabel(t.targetTokens[static_cast<std::size_t>(i)]);
     return QStringLiteral("y") + subscript(i + 1);
 }
 
@@ -166,7 +168,7 @@ void HeatmapView::rebuild()
         const int stride = std::max(1, (n + 59) / 60);  // at most ~60 labels per axis
         int longest = 0;
         for (int j = 0; j < n; j += stride) {
-            const QString label = j < static_cast<int>(trace_->sourceTokens.size()) ? QString::fromStdString(trace_->sourceTokens[static_cast<std::size_t>(j)])
+            const QString label = j < static_cast<int>(trace_->sourceTokens.size()) ? tokenLabel(trace_->sourceTokens[static_cast<std::size_t>(j)])
                                                                                     : QStringLiteral("h") + subscript(j + 1);
             longest = std::max(longest, static_cast<int>(label.size()));
             xt->addTick(j, label);
@@ -182,10 +184,7 @@ void HeatmapView::rebuild()
     plot_->yAxis->setRange(-0.5, std::max(T, 1) - 0.5);
     QString title = trace_ ? QString::fromStdString(trace_->title) : QString();
     if (title.isEmpty() && trace_ && !trace_->sourceTokens.empty()) {  // a model's trace: the sentence it translated
-        QStringList words;
-        for (const std::string& w : trace_->sourceTokens)
-            words << QString::fromStdString(w);
-        title = QString::fromUtf8("“") + words.join(QLatin1Char(' ')) + QString::fromUtf8("”");
+        title = QString::fromUtf8("“") + QString::fromStdString(tokensText(trace_->sourceTokens)) + QString::fromUtf8("”");
     }
     fullTitle_ = title.isEmpty() ? tr("Alignment") : tr("Alignment — ") + title;
     fitTitle(width());

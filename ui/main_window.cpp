@@ -1,5 +1,7 @@
 #include "ui/main_window.h"
+#include "ui/token_label.h"
 
+#include "core/model.h"
 #include "core/score_functions.h"
 #include "ui/context_view.h"
 #include "ui/heatmap_view.h"
@@ -19,6 +21,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDockWidget>
 #include <QDragEnterEvent>
@@ -193,6 +196,11 @@ void MainWindow::buildInputBar()
     translate_ = new QPushButton(tr("Translate"), bar);
     modelInputs_ << bar->addWidget(new QLabel(tr(" Source: "), bar)) << bar->addWidget(sentence_) << bar->addWidget(beam_)
                  << bar->addWidget(translate_);
+    mergeWords_ = new QCheckBox(tr("words"), bar);
+    mergeWords_->setToolTip(tr("Merge SentencePiece pieces into words: a source word's attention is the sum over its "
+                               "pieces, a target word's row the mean of its pieces' rows"));
+    mergeWordsAction_ = bar->addWidget(mergeWords_);
+    connect(mergeWords_, &QCheckBox::toggled, doc_, &Document::setMergeWords);
     auto go = [this] { doc_->translate(sentence_->text(), beam_->value()); };
     connect(translate_, &QPushButton::clicked, this, go);
     connect(sentence_, &QLineEdit::returnPressed, this, go);
@@ -206,6 +214,7 @@ void MainWindow::buildInputBar()
     addToolBar(Qt::TopToolBarArea, bar);
     for (QAction* a : modelInputs_)
         a->setVisible(false);
+    mergeWordsAction_->setVisible(false);
 }
 
 void MainWindow::setErrorReporter(ErrorReporter reporter)
@@ -258,6 +267,7 @@ void MainWindow::onDocumentChanged()
         a->setVisible(isModel);
     for (QAction* a : exampleInputs_)
         a->setVisible(isExample);
+    mergeWordsAction_->setVisible(isModel && doc_->model() && doc_->model()->tokenizerKind() == TokenizerKind::SentencePiece);
     if (isModel) {
         // A newly opened model starts on the sentence it was translated with; its example sentences
         // (the file's "examples") drop down from the source field.
@@ -294,7 +304,7 @@ void MainWindow::onTraceChanged(std::shared_ptr<const Trace> trace)
     arch_->setTrace(trace);
     QStringList labels;
     for (int i = 0; i < steps; ++i)
-        labels << QString::fromStdString(trace->steps[static_cast<std::size_t>(i)].token);
+        labels << tokenLabel(trace->steps[static_cast<std::size_t>(i)].token);
     ctl_->setStepCount(steps);  // emits positionChanged: every view follows
     if (restartPosition_ && steps > 0) {
         restartPosition_ = false;

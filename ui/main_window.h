@@ -10,6 +10,7 @@
 #include <memory>
 
 class QActionGroup;
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -118,6 +119,8 @@ private:
     QLineEdit* sentence_ = nullptr;
     QSpinBox* beam_ = nullptr;
     QPushButton* translate_ = nullptr;
+    QCheckBox* mergeWords_ = nullptr;        // SentencePiece models: pieces ↔ words
+    QAction* mergeWordsAction_ = nullptr;
     QList<QAction*> exampleInputs_, modelInputs_;
     QLabel* statusPosition_ = nullptr;
     QMenu* recentMenu_ = nullptr;

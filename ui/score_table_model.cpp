@@ -1,4 +1,5 @@
 #include "ui/score_table_model.h"
+#include "ui/token_label.h"
 
 #include "core/format.h"
 
@@ -118,7 +119,7 @@ QString ScoreTableModel::displayText(int row, int column) const
     const int j = row - 1;
     switch (column) {
     case TokenColumn:
-        return j < static_cast<int>(trace_->sourceTokens.size()) ? qs(trace_->sourceTokens[static_cast<std::size_t>(j)])
+        return j < static_cast<int>(trace_->sourceTokens.size()) ? tokenLabel(trace_->sourceTokens[static_cast<std::size_t>(j)])
                                                                  : QStringLiteral("h%1").arg(j + 1);
     case StateColumn: return vectorText(trace_->encoderStates.row(j).transpose());
     case ScoreColumn: return att ? qs(formatNumber(att->scores(j))) : QString();

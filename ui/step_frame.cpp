@@ -1,4 +1,6 @@
 #include "ui/step_frame.h"
+#include "ui/token_label.h"
+#include "core/merge_words.h"
 
 #include "ui/step_text.h"
 
@@ -269,10 +271,8 @@ void StepFrame::drawHeader()
 
     QString title = QString::fromStdString(tr_.title);
     if (title.isEmpty()) {  // a model's trace: the sentence it translated
-        QStringList words;
-        for (const std::string& w : tr_.sourceTokens)
-            words << QString::fromStdString(w);
-        title = words.isEmpty() ? QStringLiteral("AttnViz") : QString::fromUtf8("“") + words.join(QLatin1Char(' ')) + QString::fromUtf8("”");
+        title = tr_.sourceTokens.empty() ? QStringLiteral("AttnViz")
+                                         : QString::fromUtf8("“") + QString::fromStdString(tokensText(tr_.sourceTokens)) + QString::fromUtf8("”");
     }
     if (!tr_.architecture.empty())
         title += QStringLiteral(" — ") + architectureLabel(tr_.architecture);
@@ -615,7 +615,7 @@ void StepFrame::drawDecoder()
             p_.setOpacity(r);
             p_.setPen(pal_.text);
             p_.drawText(QRectF(in.left(), y, tw - 4, rowH), Qt::AlignRight | Qt::AlignVCenter,
-                        fs.elidedText(QString::fromStdString(tp.token), Qt::ElideRight, tw - 4));
+                        fs.elidedText(tokenLabel(tp.token), Qt::ElideRight, tw - 4));
             const double bw = (in.width() - tw - 40) * std::clamp(tp.prob, 0.0, 1.0) * r;
             p_.fillRect(QRectF(in.left() + tw, y + 3, std::max(1.0, bw), rowH - 6), k == 0 ? pal_.output : pal_.frame);
             p_.setPen(pal_.muted);

@@ -1,4 +1,5 @@
 #include "ui/step_text.h"
+#include "ui/token_label.h"
 
 #include "core/format.h"
 
@@ -158,16 +159,16 @@ QString previousToken(const Trace& trace, int step)
         return QStringLiteral("<sos>");
     const StepTrace& prev = trace.steps[static_cast<std::size_t>(step - 1)];
     if (!prev.token.empty())
-        return QString::fromStdString(prev.token);
+        return tokenLabel(prev.token);
     if (step - 1 < static_cast<int>(trace.targetTokens.size()))
-        return QString::fromStdString(trace.targetTokens[static_cast<std::size_t>(step - 1)]);
+        return tokenLabel(trace.targetTokens[static_cast<std::size_t>(step - 1)]);
     return q("y") + subscript(step);
 }
 
 QString sourceLabel(const Trace& trace, int j)
 {
     if (j >= 0 && j < static_cast<int>(trace.sourceTokens.size()))
-        return QString::fromStdString(trace.sourceTokens[static_cast<std::size_t>(j)]);
+        return tokenLabel(trace.sourceTokens[static_cast<std::size_t>(j)]);
     return QStringLiteral("h") + subscript(j + 1);
 }
 

@@ -206,6 +206,22 @@ void TestCliTranslate::badInput_data()
                                               << QStringLiteral("--buckets");
     QTest::newRow("--buckets text") << QString() << QStringList{QStringLiteral("--file"), two, QStringLiteral("--ref"), two, QStringLiteral("--buckets"), QStringLiteral("6,x")}
                                     << QStringLiteral("--buckets");
+    // issue 18: readers refuse what is not a regular file, at once (a device or FIFO could never end)
+    QTest::newRow("--file /dev/zero") << QString() << QStringList{QStringLiteral("--file"), QStringLiteral("/dev/zero")}
+                                      << QStringLiteral("a character device");
+    QTest::newRow("--ref /dev/zero") << QString() << QStringList{QStringLiteral("--file"), two, QStringLiteral("--ref"), QStringLiteral("/dev/zero")}
+                                     << QStringLiteral("a character device");
+    QTest::newRow("--file directory") << QString() << QStringList{QStringLiteral("--file"), QStringLiteral(ATTNVIZ_TESTDATA_DIR)}
+                                      << QStringLiteral("a directory");
+    const QString latin1 = dir_.filePath(QStringLiteral("attnviz_tst_latin1.txt"));  // "the café" in Latin-1
+    writeFile(latin1, "the cat\nthe caf\xE9\n");
+    QTest::newRow("invalid UTF-8 --json") << QString() << QStringList{QStringLiteral("--file"), latin1, QStringLiteral("--json")}
+                                          << QStringLiteral("line 2: expected UTF-8 text, found an invalid byte 0xE9 at byte 8");
+    QTest::newRow("invalid UTF-8") << QString() << QStringList{QStringLiteral("--file"), latin1} << QStringLiteral("line 2");
+    QString huge;
+    for (int i = 0; i < 10000; ++i) huge += QStringLiteral("cat ");
+    QTest::newRow("10,000 words") << QString() << QStringList{huge, QStringLiteral("--json")} << QStringLiteral("at most 400 source tokens");
+    QTest::newRow("--merge-words without --json") << QString() << QStringList{s, QStringLiteral("--merge-words")} << QStringLiteral("--merge-words");
 }
 
 void TestCliTranslate::badInput()

@@ -55,6 +55,8 @@ private slots:
     void locationSentenceTooLong();
     void emptySentence();
     void tokenizers();
+    void sizesReadFromTheWeights();
+    void writtenMarkersAreNotTensors();
 };
 
 void TestModelLoad::roundTripEveryPreset_data()
@@ -346,6 +348,63 @@ void TestModelLoad::tokenizers()
     QCOMPARE(v.pad(), 4);
     QCOMPARE(v.id("x"), 0);
     QCOMPARE(v.id("never-seen"), 1);
+}
+
+// SPEC §5: the attention size and the location rows come from the weights when the config omits them
+// (a converted PyTorch state_dict has no attention_size); a config that contradicts them is bad input.
+void TestModelLoad::sizesReadFromTheWeights()
+{
+    RandomModelOptions o;
+    o.attentionSize = 12;  // ≠ H = 16 of the issue's report
+    o.hidden = 16;
+    QTemporaryDir dir;
+    for (const char* name : {"bahdanau.json", "bahdanau.cbor"}) {
+        json doc = smallDoc("bahdanau", o);
+        doc["config"].erase("attention_size");
+        QCOMPARE(loadError(doc), std::string());
+        QCOMPARE(modelFromJson(doc, "m.json").config.attentionSize, 12);
+        const std::string file = dir.filePath(QString::fromLatin1(name)).toStdString();
+        saveDocument(file, doc);
+        QCOMPARE(loadModel(file).config.attentionSize, 12);  // the streaming loader too
+        doc["weights"]["attention.W_q"] = toJson(Mat(Mat::Constant(12, 16, 0.1)));  // nested rows
+        QCOMPARE(modelFromJson(doc, "m.json").config.attentionSize, 12);
+    }
+    json doc = smallDoc("bahdanau", o);
+    doc["config"]["attention_size"] = 16;  // contradicts the weights
+    std::string where;
+    const std::string msg = loadError(doc, &where);
+    QVERIFY2(has(where, "/weights/attention.W") && has(msg, "[16, 16]") && (has(msg, "[12,16]") || has(msg, "[12, 16]")), msg.c_str());
+
+    RandomModelOptions loc;
+    loc.score = "location";
+    loc.maxLen = 9;
+    json l = smallDoc("luong", loc);
+    l["config"].erase("max_len");
+    QCOMPARE(loadError(l), std::string());
+    QCOMPARE(modelFromJson(l, "m.json").config.maxLen, 9);
+}
+
+// The streaming loader marks the numbers it keeps aside with {"$tensor": k}; the same object written in a
+// user's file must not take another weight's numbers (issue 18).
+void TestModelLoad::writtenMarkersAreNotTensors()
+{
+    QTemporaryDir dir;
+    const std::string file = dir.filePath(QStringLiteral("marker.json")).toStdString();
+    for (const json& marker : {json{{"$tensor", 1}}, json{{"$tensor", 0}}, json{{"$tensor", "zero"}}, json{{"$tensor", -1}}}) {
+        json doc = smallDoc("luong");
+        doc["weights"]["out.bias"] = marker;
+        saveDocument(file, doc);
+        try {
+            loadModel(file);
+            QFAIL(("accepted " + marker.dump()).c_str());
+        } catch (const InputError& e) {
+            QVERIFY2(e.where().rfind("/weights/out.bias", 0) == 0, e.where().c_str());
+            QVERIFY2(has(e.what(), "marker.json") && !has(e.what(), "json.exception"), e.what());
+        }
+        doc["weights"]["out.bias"] = json{{"shape", {doc["weights"]["out.bias"].size()}}, {"data", marker}};
+        saveDocument(file, doc);
+        QVERIFY_THROWS_EXCEPTION(InputError, loadModel(file));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestModelLoad)

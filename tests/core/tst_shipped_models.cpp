@@ -19,7 +19,7 @@ std::string modelPath(const char* name)
 
 std::string joined(const Trace& t, const Model& m)
 {
-    return detokenize(t.targetTokens, m.tokenizerKind());
+    return m.detokenizeTarget(t.targetTokens);
 }
 
 // Exact-match accuracy of greedy decoding on `pairs`.
