@@ -1,0 +1,12 @@
+#include "ui/token_label.h"
+
+#include "core/pieces.h"
+
+namespace attnviz::ui {
+
+QString tokenLabel(const std::string& token)
+{
+    return QString::fromStdString(pieceLabel(token));
+}
+
+} // namespace attnviz::ui
