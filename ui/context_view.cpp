@@ -62,9 +62,16 @@ void ContextView::setTrace(std::shared_ptr<const Trace> trace)
 
 void ContextView::setPosition(const StepPosition& pos)
 {
-    if (pos.step == step_)
+    if (pos.step == step_ && pos.stage == stage_)
         return;
     step_ = pos.step;
+    stage_ = pos.stage;
+    refresh();
+}
+
+void ContextView::setReveal(const Reveal& reveal)
+{
+    reveal_ = reveal;
     refresh();
 }
 
@@ -88,23 +95,31 @@ void ContextView::refresh()
         return;
     }
     const StepTrace& st = trace_->steps[static_cast<std::size_t>(step_)];
+    StepPosition pos;
+    pos.step = step_;
+    pos.stage = stage_;
+    const bool showContext = reveal_.context(step_, pos), showOutput = reveal_.output(step_, pos);
     QString html = QStringLiteral("<p><b>Decoder step %1 of %2</b>").arg(st.t).arg(trace_->steps.size());
-    if (!st.token.empty()) {
+    if (!showOutput) {
+        html += QStringLiteral(" → output <b>?</b> <span style='color:#6e7781'>(stage 5)</span>");
+    } else if (!st.token.empty()) {
         html += QStringLiteral(" → output <b>%1</b>").arg(tokenLabel(st.token).toHtmlEscaped());
         if (st.prob)
             html += QStringLiteral(" (p = %1)").arg(QString::fromStdString(formatNumber(*st.prob, 3)));
     }
     html += QStringLiteral("</p><table cellspacing='2'>");
     html += vectorRow(QStringLiteral("query s<sub>%1</sub>").arg(st.t), st.query, map_);
-    if (st.attention)
+    if (st.attention && !showContext)
+        html += QStringLiteral("<tr><td><b>context c<sub>%1</sub></b></td><td style='color:#6e7781'>? (summed at stage 4)</td></tr>").arg(st.t);
+    else if (st.attention)
         html += vectorRow(QStringLiteral("context c<sub>%1</sub>").arg(st.t), st.attention->context, map_);
     else
         html += QStringLiteral("<tr><td><b>context</b></td><td>none: this model has no attention; the source reaches "
                                "the decoder only through the final encoder state</td></tr>");
-    for (std::size_t l = 0; l < st.decoderStates.size(); ++l)
+    for (std::size_t l = 0; l < st.decoderStates.size() && showOutput; ++l)
         html += vectorRow(QStringLiteral("decoder layer %1").arg(l + 1), st.decoderStates[l], map_);
     html += QStringLiteral("</table>");
-    if (!st.topK.empty()) {
+    if (!st.topK.empty() && showOutput) {
         html += QStringLiteral("<p><b>Most probable next tokens</b></p><table cellspacing='1' cellpadding='2'>");
         for (const TokenProb& tp : st.topK) {
             const int width = std::max(1, static_cast<int>(std::lround(160.0 * tp.prob)));

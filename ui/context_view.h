@@ -4,6 +4,7 @@
 // candidates with their probabilities. Rich text in a label: selectable and copyable.
 #include "core/trace.h"
 #include "ui/colormap.h"
+#include "ui/reveal.h"
 #include "ui/step_state.h"
 
 #include <QWidget>
@@ -22,6 +23,7 @@ public:
     void setTrace(std::shared_ptr<const attnviz::Trace> trace);
     void setPosition(const StepPosition& pos);
     void setColorMap(ColorMap map);
+    void setReveal(const Reveal& reveal);
 
     int step() const { return step_; }
     QString plainText() const;   // what the view shows, without markup (tests, copy)
@@ -32,6 +34,8 @@ private:
     QLabel* label_ = nullptr;
     std::shared_ptr<const attnviz::Trace> trace_;
     int step_ = 0;
+    Stage stage_ = Stage::Feed;
+    Reveal reveal_;
     ColorMap map_ = ColorMap::Viridis;
 };
 

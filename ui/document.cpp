@@ -83,10 +83,13 @@ bool Document::modelsSupported()
 
 QString Document::title() const
 {
+    if (example_ && !example_->title.empty()) {
+        const QString t = QString::fromStdString(example_->title);
+        // The file's title describes its own score function; say when another one is shown.
+        return scoreId() == fileScore_ ? t : t + QStringLiteral(" — now scored with ") + scoreId();
+    }
     if (trace_ && !trace_->title.empty())
         return QString::fromStdString(trace_->title);
-    if (example_ && !example_->title.empty())
-        return QString::fromStdString(example_->title);
     if (trace_ && !trace_->architecture.empty())
         return QString::fromStdString(trace_->architecture) + QStringLiteral(" model");
     return QFileInfo(path_).fileName();
@@ -184,6 +187,7 @@ bool Document::install(Loaded&& loaded)
     kind_ = loaded.kind;
     example_ = std::move(loaded.example);
     model_ = std::move(loaded.model);
+    fileScore_ = example_ ? QString::fromStdString(example_->score.id()) : QString();
     decode_.reset();
     if (kind_ == Kind::Model)
         sentence_ = defaultSentence(*model_);  // before documentChanged, so the window shows it
@@ -227,14 +231,36 @@ void Document::setMergeWords(bool merge)
 bool Document::recompute(Example ex)
 {
     try {
-        auto trace = std::make_shared<const Trace>(exampleTrace(ex));
+        Trace t = exampleTrace(ex);
         example_ = std::move(ex);
-        setTrace(std::move(trace));
+        if (!t.title.empty())
+            t.title = title().toStdString();  // "… — now scored with cosine" once another function is chosen
+        setTrace(std::make_shared<const Trace>(std::move(t)));
         return true;
     } catch (const std::exception& e) {
         emit recomputeFailed(messageOf(e));
         return false;
     }
+}
+
+QList<QPair<QString, QString>> Document::scoreAvailability() const
+{
+    QList<QPair<QString, QString>> out;
+    if (!example_)
+        return out;
+    for (const std::string& id : allScoreIds()) {
+        QString reason;
+        try {
+            if (const std::optional<ScoreKind> kind = scoreKindFromId(id); kind && *kind != example_->score.kind())
+                (void)exampleTrace(withScore(*example_, *kind));
+        } catch (const InputError& e) {
+            reason = QString::fromStdString(e.detail());
+        } catch (const std::exception& e) {
+            reason = QString::fromUtf8(e.what());
+        }
+        out.append({QString::fromStdString(id), reason});
+    }
+    return out;
 }
 
 bool Document::setScore(const QString& id)

@@ -6,7 +6,9 @@
 #include "core/example.h"
 #include "core/trace.h"
 
+#include <QList>
 #include <QObject>
+#include <QPair>
 #include <QString>
 
 #include <memory>
@@ -54,6 +56,9 @@ public:
     // Examples: switches the score function and recomputes. On failure (the file lacks the
     // parameters or dimensions) emits recomputeFailed and keeps the current function.
     bool setScore(const QString& id);
+    // Examples: for every score function id, why this example cannot use it ("" when it can) — the
+    // window greys out what it would refuse (issue 12). Empty for models and traces.
+    QList<QPair<QString, QString>> scoreAvailability() const;
     // Examples: what-if editing of one number of an encoder state (decoder=false) or a decoder
     // state/query (decoder=true); recomputes everything.
     bool setValue(bool decoder, int row, int col, double value);
@@ -88,6 +93,7 @@ private:
 
     Kind kind_ = Kind::None;
     QString path_;
+    QString fileScore_;  // the score function the example file names (the title describes that one)
     std::optional<attnviz::Example> example_;
     std::shared_ptr<const attnviz::Model> model_;
     std::shared_ptr<const attnviz::Trace> trace_;     // what the views show

@@ -187,6 +187,7 @@ bool exportHeatmap(const Trace& trace, const ExportOptions& options, QString* er
     last.step = static_cast<int>(trace.steps.size()) - 1;
     last.stage = Stage::Feed;
     view.setPosition(last);
+    view.setCurrentRowMarked(false);  // a window-only decoration
     return writeStill(options, c, [&view](QPaintDevice& dev, const QSize& logical, double scale) { view.renderTo(dev, logical, scale); }, error);
 }
 

@@ -120,10 +120,44 @@ void HeatmapView::setTrace(std::shared_ptr<const Trace> trace)
 void HeatmapView::setPosition(const StepPosition& pos)
 {
     const int row = trace_ && !trace_->steps.empty() ? std::clamp(pos.step, 0, static_cast<int>(trace_->steps.size()) - 1) : -1;
-    if (row == current_)
+    StepPosition clamped = pos;
+    clamped.step = row;
+    clamped.progress = 1.0;
+    if (row == current_ && clamped.stage == pos_.stage)
         return;
     current_ = row;
+    pos_ = clamped;
+    relabelRows();
     fillRows();
+}
+
+void HeatmapView::setReveal(const Reveal& reveal)
+{
+    reveal_ = reveal;
+    relabelRows();
+    fillRows();
+}
+
+void HeatmapView::setCurrentRowMarked(bool marked)
+{
+    marked_ = marked;
+    fillRows();
+}
+
+void HeatmapView::relabelRows()
+{
+    auto yt = qSharedPointerCast<QCPAxisTickerText>(plot_->yAxis->ticker());
+    yt->clear();
+    const int T = rows();
+    if (!trace_ || T == 0 || columns() == 0)
+        return;
+    const int rowStride = std::max(1, (T + 59) / 60);
+    for (int i = 0; i < T; i += rowStride) {
+        if (reveal_.rowLabel(i, pos_))
+            yt->addTick(i, targetLabel(*trace_, i));
+        else if (i == pos_.step)
+            yt->addTick(i, QStringLiteral("?"));  // the output being computed
+    }
 }
 
 void HeatmapView::setColorMap(ColorMap map)
@@ -173,9 +207,6 @@ void HeatmapView::rebuild()
             longest = std::max(longest, static_cast<int>(label.size()));
             xt->addTick(j, label);
         }
-        const int rowStride = std::max(1, (T + 59) / 60);
-        for (int i = 0; i < T; i += rowStride)
-            yt->addTick(i, targetLabel(*trace_, i));
         plot_->xAxis->setTickLabelRotation(n > 12 || longest * n > 60 ? -60 : 0);
     }
     map_->data()->setSize(cellsFor(n), cellsFor(T));
@@ -189,7 +220,11 @@ void HeatmapView::rebuild()
     fullTitle_ = title.isEmpty() ? tr("Alignment") : tr("Alignment — ") + title;
     fitTitle(width());
     note_->setVisible(!trace_ || !any);
-    note_->setText(!trace_ ? tr("no trace") : tr("no attention in this model (seq2seq): nothing to align"));
+    note_->setText(!trace_ ? tr("no trace")
+                           : tr("No attention in this model (seq2seq):\nthe decoder sees the whole source only through\n"
+                                "the encoder's final state — the bottleneck\nthat attention removes."));
+    scale_->setVisible(!trace_ || any);  // no 0–1 weight scale without weights
+    relabelRows();
     fillRows();
 }
 
@@ -221,14 +256,14 @@ void HeatmapView::fillRows()
     const int kc = cellsFor(n), vc = cellsFor(T);
     for (int v = 0; v < vc; ++v) {
         const int row = T == 1 ? 0 : v;
-        const StepTrace* s = trace_ && row <= current_ ? &trace_->steps[static_cast<std::size_t>(row)] : nullptr;
+        const StepTrace* s = trace_ && current_ >= 0 && row < static_cast<int>(trace_->steps.size()) && reveal_.weights(row, pos_) ? &trace_->steps[static_cast<std::size_t>(row)] : nullptr;
         const bool has = s && s->attention && s->attention->weights.size() == n;
         for (int k = 0; k < kc; ++k) {
             const int col = n == 1 ? 0 : k;
             d->setCell(k, v, has ? s->attention->weights(col) : nan);
         }
     }
-    marker_->setVisible(current_ >= 0 && n > 0);
+    marker_->setVisible(marked_ && current_ >= 0 && n > 0);
     marker_->topLeft->setCoords(-0.5, current_ - 0.5);
     marker_->bottomRight->setCoords(n - 0.5, current_ + 0.5);
     plot_->replot(QCustomPlot::rpQueuedReplot);

@@ -5,6 +5,7 @@
 // in heatmap_view.cpp (each file including qcustomplot.h costs seconds to compile).
 #include "core/trace.h"
 #include "ui/colormap.h"
+#include "ui/reveal.h"
 #include "ui/step_state.h"
 
 #include <QWidget>
@@ -29,7 +30,11 @@ public:
     ~HeatmapView() override;
 
     void setTrace(std::shared_ptr<const Trace> trace);
-    void setPosition(const StepPosition& pos);  // fills rows 0..pos.step, marks row pos.step
+    // Fills the rows revealed at `pos` (earlier steps; the current one from its softmax stage on), labels
+    // the rows whose output is known, marks row pos.step.
+    void setPosition(const StepPosition& pos);
+    void setReveal(const Reveal& reveal);  // progressive (default) or everything
+    void setCurrentRowMarked(bool marked);  // the orange outline of the current row (off in exports)
     void setColorMap(ColorMap map);
 
     std::shared_ptr<const Trace> trace() const { return trace_; }
@@ -78,6 +83,10 @@ private:
     QString fullTitle_;
     std::shared_ptr<const Trace> trace_;
     int current_ = -1;
+    StepPosition pos_;
+    Reveal reveal_;
+    bool marked_ = true;
+    void relabelRows();
     ColorMap colorMap_ = ColorMap::Viridis;
 };
 

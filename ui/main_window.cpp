@@ -8,6 +8,7 @@
 #include "ui/architecture_view.h"
 #include "ui/beam_view.h"
 #include "ui/document.h"
+#include "ui/reveal.h"
 #include "ui/score_table_model.h"
 #include "ui/settings.h"
 #include "ui/step_controller.h"
@@ -23,6 +24,7 @@
 #include <QCloseEvent>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QStandardItemModel>
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
@@ -55,6 +57,7 @@ MainWindow::MainWindow(QWidget* parent)
     buildViews();
     buildInputBar();
     buildMenus();
+    applyReveal();
     statusPosition_ = new QLabel(this);
     statusBar()->addPermanentWidget(statusPosition_);
 
@@ -71,6 +74,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(doc_, &Document::scoreChanged, this, [this](const QString& id) {
         const QSignalBlocker block(score_);
         score_->setCurrentIndex(score_->findData(id));
+        updateTitle();
     });
     connect(doc_, &Document::busyChanged, this, [this](bool busy) {
         translate_->setEnabled(!busy);
@@ -132,6 +136,8 @@ void MainWindow::buildViews()
     tabifyDockWidget(archDock, beamDock);
     heatDock->raise();
     connect(doc_, &Document::decodeResultChanged, beamView_, &BeamView::setResult);
+    // A new translation starts at step 1, stage 0 (issue 12), as a new document does.
+    connect(doc_, &Document::decodeResultChanged, this, [this] { restartPosition_ = true; });
     connect(beamView_, &BeamView::hypothesisSelected, doc_, &Document::selectHypothesis);
 
     context_ = new ContextView(this);
@@ -267,6 +273,19 @@ void MainWindow::onDocumentChanged()
         a->setVisible(isModel);
     for (QAction* a : exampleInputs_)
         a->setVisible(isExample);
+    // Score functions this example cannot use are greyed out, the reason in their tooltip (issue 12).
+    if (auto* items = qobject_cast<QStandardItemModel*>(score_->model())) {
+        const auto availability = doc_->scoreAvailability();
+        for (int i = 0; i < score_->count(); ++i) {
+            QStandardItem* item = items->item(i);
+            QString reason;
+            for (const auto& [id, why] : availability)
+                if (id == score_->itemData(i).toString())
+                    reason = why;
+            item->setEnabled(reason.isEmpty());
+            item->setToolTip(reason.isEmpty() ? QString() : tr("Not available for this example: %1").arg(reason));
+        }
+    }
     mergeWordsAction_->setVisible(isModel && doc_->model() && doc_->model()->tokenizerKind() == TokenizerKind::SentencePiece);
     if (isModel) {
         // A newly opened model starts on the sentence it was translated with; its example sentences
@@ -318,20 +337,29 @@ void MainWindow::onTraceChanged(std::shared_ptr<const Trace> trace)
     updateTitle();
 }
 
+void MainWindow::applyReveal()
+{
+    Reveal r;
+    r.everything = revealAll_ && revealAll_->isChecked();
+    table_->setReveal(r);
+    context_->setReveal(r);
+    heatmap_->setReveal(r);
+    transport_->setReveal(r);
+}
+
 void MainWindow::onPosition(const StepPosition& pos)
 {
-    table_->setStep(pos.step);
+    table_->setPosition(pos);
     context_->setPosition(pos);
     stepView_->setPosition(pos);
     heatmap_->setPosition(pos);
     arch_->setPosition(pos);
     const int steps = ctl_->stepCount();
     QString text = steps == 0 ? tr("No steps")
-                              : tr("Step %1 of %2 · stage %3 of %4: %5")
+                              : tr("Step %1 of %2 · stage %3 · %4")
                                     .arg(pos.step + 1)
                                     .arg(steps)
-                                    .arg(static_cast<int>(pos.stage) + 1)
-                                    .arg(kStageCount)
+                                    .arg(stageNumber(pos.stage))
                                     .arg(QLatin1String(stageName(pos.stage)));
     statusPosition_->setText(text);
 }

@@ -119,7 +119,9 @@ private:
     QLineEdit* sentence_ = nullptr;
     QSpinBox* beam_ = nullptr;
     QPushButton* translate_ = nullptr;
-    QCheckBox* mergeWords_ = nullptr;        // SentencePiece models: pieces ↔ words
+    QCheckBox* mergeWords_ = nullptr;
+    QAction* revealAll_ = nullptr;           // View → Show everything
+    void applyReveal();        // SentencePiece models: pieces ↔ words
     QAction* mergeWordsAction_ = nullptr;
     QList<QAction*> exampleInputs_, modelInputs_;
     QLabel* statusPosition_ = nullptr;

@@ -61,6 +61,14 @@ void MainWindow::buildMenus()
         colorMaps_->addAction(a);
         connect(a, &QAction::triggered, this, [this, i] { setColorMap(static_cast<ColorMap>(i)); });
     }
+    revealAll_ = view->addAction(tr("Show &everything"));
+    revealAll_->setCheckable(true);
+    revealAll_->setToolTip(tr("Off: each number appears at the stage that computes it, as in the article"));
+    revealAll_->setChecked(Settings::revealEverything());
+    connect(revealAll_, &QAction::toggled, this, [this](bool on) {
+        Settings::setRevealEverything(on);
+        applyReveal();
+    });
     view->addSeparator();
     for (QDockWidget* dock : findChildren<QDockWidget*>())
         view->addAction(dock->toggleViewAction());
@@ -197,7 +205,7 @@ void MainWindow::exportWith(int kindValue)
                            : kind == ExportDialog::Kind::Architecture ? QStringLiteral("_architecture.png")
                            : kind == ExportDialog::Kind::BeamTree     ? QStringLiteral("_beam.png")
                                                                       : QStringLiteral("_steps.gif");
-    ExportDialog dialog(kind, QDir(Settings::lastFolder()).filePath(base + suffix), this);
+    ExportDialog dialog(kind, QDir(Settings::lastExportFolder()).filePath(base + suffix), this);
     const bool graphView = kind == ExportDialog::Kind::Architecture || kind == ExportDialog::Kind::BeamTree;
     dialog.setPixelSize(graphView ? QSize(1400, 800)  // ui/view_export.h
                                   : defaultExportSize(kind == ExportDialog::Kind::Heatmap     ? ExportWhat::Heatmap
@@ -205,7 +213,7 @@ void MainWindow::exportWith(int kindValue)
                                                                                               : ExportWhat::Animation));
     if (dialog.exec() != QDialog::Accepted)
         return;
-    Settings::setLastFolder(QFileInfo(dialog.path()).absolutePath());
+    Settings::setLastExportFolder(QFileInfo(dialog.path()).absolutePath());
     exportTo(static_cast<ExportKind>(kindValue), dialog.path(), dialog.size(), dialog.dpi(), dialog.fps());
 }
 

@@ -54,9 +54,40 @@ void ScoreTableModel::setTrace(std::shared_ptr<const Trace> trace)
 
 void ScoreTableModel::setStep(int step)
 {
-    if (step == step_)
+    StepPosition pos;
+    pos.step = step;
+    pos.stage = Stage::Feed;
+    setPosition(pos);
+}
+
+void ScoreTableModel::setReveal(const Reveal& reveal)
+{
+    reveal_ = reveal;
+    if (rowCount() > 0)
+        emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
+}
+
+bool ScoreTableModel::revealed(int row, int column) const
+{
+    StepPosition pos;
+    pos.step = step_;
+    pos.stage = stage_;
+    if (row == contextRow() && column != TokenColumn)
+        return reveal_.context(step_, pos);
+    switch (column) {
+    case ScoreColumn: return reveal_.scores(step_, pos);
+    case WeightColumn: return reveal_.weights(step_, pos);
+    case AlignmentColumn: return reveal_.alignment(step_, pos);
+    default: return true;
+    }
+}
+
+void ScoreTableModel::setPosition(const StepPosition& pos)
+{
+    if (pos.step == step_ && pos.stage == stage_)
         return;
-    step_ = step;
+    step_ = pos.step;
+    stage_ = pos.stage;
     if (rowCount() > 0)
         emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
     emit headerDataChanged(Qt::Vertical, 0, std::max(0, rowCount() - 1));
@@ -150,6 +181,8 @@ QVariant ScoreTableModel::data(const QModelIndex& index, int role) const
     if (!index.isValid() || index.row() >= rowCount() || index.column() >= ColumnCount)
         return {};
     const int row = index.row(), column = index.column();
+    if (!revealed(row, column) && role != Qt::TextAlignmentRole && role != Qt::EditRole)
+        return {};  // not computed yet at this stage
     switch (role) {
     case Qt::DisplayRole: return displayText(row, column);
     case Qt::EditRole:

@@ -4,6 +4,7 @@
 // Read-only numbers from the trace; the state cells of an example are editable (what-if): an edit
 // emits stateEdited and the document recomputes — the model never computes attention itself.
 #include "core/trace.h"
+#include "ui/reveal.h"
 
 #include <QAbstractTableModel>
 
@@ -22,8 +23,15 @@ public:
     explicit ScoreTableModel(QObject* parent = nullptr);
 
     void setTrace(std::shared_ptr<const attnviz::Trace> trace);
+    // The step shown, every stage revealed (as the text export and tests use it).
     void setStep(int step);
+    // The step and stage: a column is filled once its stage is reached (scores at 1, weights at 2,
+    // alignment at 3, the context row at 4), as progressive reveal wants (ui/reveal.h).
+    void setPosition(const StepPosition& pos);
+    void setReveal(const Reveal& reveal);
     int step() const { return step_; }
+    // Whether the cell's quantity is computed yet at the current position.
+    bool revealed(int row, int column) const;
     // State cells become editable (examples only).
     void setEditable(bool editable);
 
@@ -58,6 +66,8 @@ private:
 
     std::shared_ptr<const attnviz::Trace> trace_;
     int step_ = 0;
+    Stage stage_ = Stage::Feed;
+    Reveal reveal_;
     bool editable_ = false;
 };
 

@@ -18,6 +18,21 @@ QString Settings::lastFolder()
 
 void Settings::setLastFolder(const QString& dir) { QSettings().setValue(QStringLiteral("files/lastFolder"), dir); }
 
+QString Settings::lastExportFolder()
+{
+    const QString dir = QSettings().value(QStringLiteral("files/lastExportFolder")).toString();
+    if (!dir.isEmpty() && QDir(dir).exists())
+        return dir;
+    const QString pictures = QDir::home().filePath(QStringLiteral("Pictures"));
+    return QDir(pictures).exists() ? pictures : QDir::homePath();
+}
+
+void Settings::setLastExportFolder(const QString& dir) { QSettings().setValue(QStringLiteral("files/lastExportFolder"), dir); }
+
+bool Settings::revealEverything() { return QSettings().value(QStringLiteral("view/revealEverything"), false).toBool(); }
+
+void Settings::setRevealEverything(bool on) { QSettings().setValue(QStringLiteral("view/revealEverything"), on); }
+
 QStringList Settings::recentFiles() { return QSettings().value(QStringLiteral("files/recent")).toStringList(); }
 
 void Settings::addRecentFile(const QString& path)

@@ -19,6 +19,10 @@ public:
     static void setWindowState(const QByteArray& s);
     static QString lastFolder();          // home when unset
     static void setLastFolder(const QString& dir);
+    static QString lastExportFolder();    // ~/Pictures (or home) when unset — never the samples folder
+    static void setLastExportFolder(const QString& dir);
+    static bool revealEverything();       // View → Show everything (false: progressive reveal)
+    static void setRevealEverything(bool on);
     static QStringList recentFiles();     // most recent first
     static void addRecentFile(const QString& path);
     static void removeRecentFile(const QString& path);

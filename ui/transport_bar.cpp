@@ -55,7 +55,7 @@ TransportBar::TransportBar(StepController* controller, QWidget* parent)
         speed_->addItem(QStringLiteral("%1×").arg(s), s);
     speed_->setToolTip(tr("Animation speed"));
     speed_->setFocusPolicy(Qt::NoFocus);
-    where_->setMinimumWidth(where_->fontMetrics().horizontalAdvance(QStringLiteral("step 88/88 · 6/6 context · «wwwwwww»")));
+    where_->setMinimumWidth(where_->fontMetrics().horizontalAdvance(QStringLiteral("step 88/88 · stage 5 context · «wwwwwww»")));
 
     auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(6, 2, 6, 2);
@@ -65,6 +65,14 @@ TransportBar::TransportBar(StepController* controller, QWidget* parent)
         layout->addWidget(w);
     layout->addWidget(timeline_, 1);
     layout->addWidget(where_);
+    // The first screen says how to move (issue 12): the keys, in small grey type.
+    auto* keys = new QLabel(tr("Space play · ←/→ stage · ↑/↓ step"), this);
+    keys->setObjectName(QStringLiteral("keysHint"));
+    keys->setStyleSheet(QStringLiteral("QLabel { color: #6e7781; }"));
+    QFont small = keys->font();
+    small.setPointSizeF(small.pointSizeF() * 0.9);
+    keys->setFont(small);
+    layout->addWidget(keys);
     layout->addWidget(new QLabel(tr("Speed"), this));
     layout->addWidget(speed_);
 
@@ -83,6 +91,12 @@ TransportBar::TransportBar(StepController* controller, QWidget* parent)
     connect(controller_, &StepController::playingChanged, this, &TransportBar::showPlaying);
     connect(controller_, &StepController::speedChanged, this, &TransportBar::showSpeed);
     sync();
+}
+
+void TransportBar::setReveal(const Reveal& reveal)
+{
+    reveal_ = reveal;
+    showPosition(controller_->position());
 }
 
 void TransportBar::setStepLabels(const QStringList& labels)
@@ -109,14 +123,14 @@ void TransportBar::showPosition(const StepPosition& pos)
         const QSignalBlocker block(timeline_);
         timeline_->setValue(pos.index());
     }
-    QString text = tr("step %1/%2 · %3/%4 %5")
+    // Stages are numbered 0–5 everywhere (the step view's chips and caption, the status bar).
+    QString text = tr("step %1/%2 · stage %3 %4")
                        .arg(pos.step + 1)
                        .arg(controller_->stepCount())
-                       .arg(static_cast<int>(pos.stage) + 1)
-                       .arg(kStageCount)
+                       .arg(stageNumber(pos.stage))
                        .arg(QLatin1String(stageName(pos.stage)));
     if (pos.step < labels_.size() && !labels_[pos.step].isEmpty())
-        text += QStringLiteral(" · «%1»").arg(labels_[pos.step]);
+        text += QStringLiteral(" · «%1»").arg(reveal_.output(pos.step, pos) ? labels_[pos.step] : QStringLiteral("?"));
     where_->setText(text);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Play/pause, previous/next stage, previous/next decoder step, first/last, speed and the timeline
 // over (step, stage). Every control only calls StepController slots and follows its signals.
+#include "ui/reveal.h"
 #include "ui/step_state.h"
 
 #include <QWidget>
@@ -25,6 +26,8 @@ public:
     void setStepLabels(const QStringList& labels);
     // Re-reads the controller (call after setStepCount).
     void sync();
+    // The current step's output token is named only once revealed (stage 5), unless everything shows.
+    void setReveal(const Reveal& reveal);
 
     static const QList<double>& speeds();
 
@@ -39,6 +42,7 @@ private:
     QLabel* where_;
     QToolButton* play_;
     QStringList labels_;
+    Reveal reveal_;
 };
 
 } // namespace attnviz::ui

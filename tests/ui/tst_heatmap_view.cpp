@@ -58,7 +58,10 @@ private slots:
         QCOMPARE(view.rows(), T);
         QCOMPARE(view.columns(), n);
         for (int k = 0; k < T; ++k) {
-            view.setPosition(StepPosition{k, Stage::Score, 0.3});
+            view.setPosition(StepPosition{k, Stage::Score, 0.3});  // the current row's weights are not computed yet
+            QCOMPARE(view.filledRows(), k);
+            QVERIFY(std::isnan(view.cellValue(k, 0)));
+            view.setPosition(StepPosition{k, Stage::Softmax, 0.3});  // stage 2 computes them
             QCOMPARE(view.filledRows(), k + 1);
             QCOMPARE(view.currentRow(), k);
             for (int r = 0; r < T; ++r)
@@ -71,7 +74,22 @@ private slots:
                 }
         }
         view.setPosition(StepPosition{1, Stage::Prepare, 1.0});  // stepping back empties rows again
-        QCOMPARE(view.filledRows(), 2);
+        QCOMPARE(view.filledRows(), 1);
+        Reveal all;
+        all.everything = true;  // View → Show everything
+        view.setReveal(all);
+        QCOMPARE(view.filledRows(), T);
+        view.setReveal(Reveal{});
+        QCOMPARE(view.filledRows(), 1);
+        // the y-axis names only outputs already produced; the current one is "?" until stage 5
+        auto ticks = [&] { return qSharedPointerCast<QCPAxisTickerText>(view.plot()->yAxis->ticker())->ticks(); };
+        view.setPosition(StepPosition{2, Stage::Context, 1.0});
+        QCOMPARE(ticks().size(), 3);
+        QCOMPARE(ticks().value(2), QStringLiteral("?"));
+        QVERIFY(ticks().value(1) != QStringLiteral("?"));
+        view.setPosition(StepPosition{2, Stage::Feed, 1.0});
+        QVERIFY(ticks().value(2) != QStringLiteral("?"));
+        QVERIFY(!ticks().contains(3));
         view.setPosition(StepPosition{42, Stage::Feed, 1.0});    // clamped to the last step
         QCOMPARE(view.filledRows(), T);
     }

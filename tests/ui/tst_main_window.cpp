@@ -22,6 +22,7 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QSlider>
+#include <QStandardItemModel>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -117,9 +118,27 @@ void TestMainWindow::opensOnTheTextbookExample()
     QCOMPARE(w.document()->kind(), Document::Kind::Example);
     QCOMPARE(w.controller()->stepCount(), 1);
     QCOMPARE(w.scoreTable()->rowCount(), 6);
+    // progressive reveal: at stage 0 nothing is computed yet — no scores, no context, no output
+    QCOMPARE(w.controller()->position().index(), 0);
+    QCOMPARE(cell(w.scoreTable(), w.scoreTable()->encoderRow(1), ScoreTableModel::ScoreColumn), QString());
+    QCOMPARE(cell(w.scoreTable(), w.scoreTable()->contextRow(), ScoreTableModel::AlignmentColumn), QString());
+    QCOMPARE(w.heatmapView()->filledRows(), 0);
+    QVERIFY(!w.contextView()->plainText().contains(QStringLiteral("je")));
+    w.controller()->nextStage();  // stage 1: the scores
+    QCOMPARE(cell(w.scoreTable(), w.scoreTable()->encoderRow(1), ScoreTableModel::ScoreColumn), QStringLiteral("60"));
+    QCOMPARE(cell(w.scoreTable(), w.scoreTable()->encoderRow(1), ScoreTableModel::WeightColumn), QString());
+    w.controller()->last();  // stage 5: everything
     QCOMPARE(cell(w.scoreTable(), w.scoreTable()->contextRow(), ScoreTableModel::AlignmentColumn), QStringLiteral("[5, 0, 1]"));
+    QCOMPARE(w.heatmapView()->filledRows(), 1);
+    QVERIFY(w.contextView()->plainText().contains(QStringLiteral("je")));
     QVERIFY(w.contextView()->plainText().contains(QStringLiteral("context")));
     QCOMPARE(w.scorePicker()->currentText(), QStringLiteral("dot"));
+    // score functions the example cannot use are greyed out with the reason (no W for general, …)
+    auto* items = qobject_cast<QStandardItemModel*>(w.scorePicker()->model());
+    QVERIFY(items);
+    QVERIFY(!items->item(w.scorePicker()->findData(QStringLiteral("additive")))->isEnabled());
+    QVERIFY(!items->item(w.scorePicker()->findData(QStringLiteral("additive")))->toolTip().isEmpty());
+    QVERIFY(items->item(w.scorePicker()->findData(QStringLiteral("cosine")))->isEnabled());
     QVERIFY(w.windowTitle().contains(QStringLiteral("textbook")));
 }
 
@@ -132,18 +151,21 @@ void TestMainWindow::steppingMovesEveryView()
     QCOMPARE(w.scoreTable()->step(), 0);
     QCOMPARE(w.heatmapView()->rows(), 2);
     QCOMPARE(w.heatmapView()->currentRow(), 0);
-    QCOMPARE(w.heatmapView()->filledRows(), 1);
+    QCOMPARE(w.heatmapView()->filledRows(), 0);  // stage 0: the current row's weights come at stage 2
     QCOMPARE(w.stepView()->position().index(), 0);
     w.controller()->nextStep();
     QCOMPARE(w.controller()->position().step, 1);
     QCOMPARE(w.scoreTable()->step(), 1);
     QCOMPARE(w.contextView()->step(), 1);
     QCOMPARE(w.heatmapView()->currentRow(), 1);
-    QCOMPARE(w.heatmapView()->filledRows(), 2);
+    QCOMPARE(w.heatmapView()->filledRows(), w.controller()->position().stage >= Stage::Softmax ? 2 : 1);
     QCOMPARE(w.stepView()->position().step, 1);
     QCOMPARE(w.stepView()->position().progress, 1.0);
     QCOMPARE(cell(w.scoreTable(), w.scoreTable()->queryRow(), ScoreTableModel::StateColumn), QStringLiteral("[0, 0, 1]"));
+    QVERIFY(!w.contextView()->plainText().contains(QStringLiteral("suis")));  // the output comes at stage 5
+    w.controller()->seek(w.controller()->position().step * kStageCount + 5);
     QVERIFY(w.contextView()->plainText().contains(QStringLiteral("suis")));
+    w.controller()->seek(w.controller()->position().step * kStageCount);
     w.controller()->previousStage();  // step 0, feed
     QCOMPARE(w.scoreTable()->step(), 0);
     QCOMPARE(w.transportBar()->timeline()->value(), 5);
@@ -197,6 +219,7 @@ void TestMainWindow::scorePickerRecomputes()
 {
     MainWindow w;
     w.openBuiltInExample();
+    w.controller()->last();  // every quantity revealed
     QComboBox* picker = w.scorePicker();
     const int scaled = picker->findData(QStringLiteral("scaled_dot"));
     QVERIFY(scaled >= 0);
@@ -218,6 +241,7 @@ void TestMainWindow::scorePickerRefusesWhatTheExampleLacks()
     errors_.clear();
     w.setErrorReporter([this](const QString& m) { errors_ << m; });
     w.openBuiltInExample();
+    w.controller()->last();  // every quantity revealed
     QComboBox* picker = w.scorePicker();
     const int additive = picker->findData(QStringLiteral("additive"));
     picker->setCurrentIndex(additive);
@@ -234,6 +258,7 @@ void TestMainWindow::editingTheTableRecomputes()
 {
     MainWindow w;
     w.openBuiltInExample();
+    w.controller()->last();  // every quantity revealed
     ScoreTableModel* m = w.scoreTable();
     // h_4 = [0, 5, 1] → [0, 50, 1]: its score 260 wins; the context becomes h_4.
     QVERIFY(m->setData(m->index(m->encoderRow(3), ScoreTableModel::StateColumn), QStringLiteral("0, 50, 1")));
@@ -263,6 +288,7 @@ void TestMainWindow::badFileIsReportedAndThePreviousStays()
              qPrintable(errors_.at(0)));
     QCOMPARE(w.document()->filePath(), MainWindow::builtInExample());
     QCOMPARE(w.scoreTable()->rowCount(), 6);
+    w.controller()->last();
     QCOMPARE(cell(w.scoreTable(), w.scoreTable()->contextRow(), ScoreTableModel::AlignmentColumn), QStringLiteral("[5, 0, 1]"));
 }
 
