@@ -1,4 +1,7 @@
 #include "ui/context_view.h"
+#include "ui/value_scales.h"
+
+#include <functional>
 #include "ui/token_label.h"
 
 #include "core/format.h"
@@ -19,13 +22,13 @@ constexpr Eigen::Index kMaxCells = 10;  // longer vectors: the first cells, then
 
 
 // One table row of coloured cells (diverging around 0, scaled by the largest |value|).
-QString vectorRow(const QString& label, const Vec& v, ColorMap map)
+// One vector as a row of coloured cells, on the scale its quantity has in every view (ui/value_scales.h).
+QString vectorRow(const QString& label, const Vec& v, const std::function<QColor(double)>& color)
 {
     QString html = QStringLiteral("<tr><td style='padding-right:6px'><b>%1</b></td><td><table cellspacing='1' cellpadding='3'><tr>").arg(label);
-    const double scale = v.size() ? std::max(v.cwiseAbs().maxCoeff(), 1e-12) : 1.0;
     const Eigen::Index shown = std::min(v.size(), kMaxCells);
     for (Eigen::Index i = 0; i < shown; ++i) {
-        const QColor bg = colorAt(map, 0.5 + 0.5 * v(i) / scale);
+        const QColor bg = color(v(i));
         html += QStringLiteral("<td align='right' bgcolor='%1'><font color='%2'>%3</font></td>")
                     .arg(bg.name(), textColorOn(bg).name(), QString::fromStdString(formatNumber(v(i), 3)));
     }
@@ -108,16 +111,19 @@ void ContextView::refresh()
             html += QStringLiteral(" (p = %1)").arg(QString::fromStdString(formatNumber(*st.prob, 3)));
     }
     html += QStringLiteral("</p><table cellspacing='2'>");
-    html += vectorRow(QStringLiteral("query s<sub>%1</sub>").arg(st.t), st.query, map_);
+    const ValueScales scales = valueScales(*trace_, map_);
+    const auto enc = [&scales](double x) { return scales.encoderColor(x); };
+    const auto dec = [&scales](double x) { return scales.queryColor(x); };
+    html += vectorRow(QStringLiteral("query s<sub>%1</sub>").arg(st.t), st.query, dec);
     if (st.attention && !showContext)
         html += QStringLiteral("<tr><td><b>context c<sub>%1</sub></b></td><td style='color:#6e7781'>? (summed at stage 4)</td></tr>").arg(st.t);
     else if (st.attention)
-        html += vectorRow(QStringLiteral("context c<sub>%1</sub>").arg(st.t), st.attention->context, map_);
+        html += vectorRow(QStringLiteral("context c<sub>%1</sub>").arg(st.t), st.attention->context, enc);
     else
         html += QStringLiteral("<tr><td><b>context</b></td><td>none: this model has no attention; the source reaches "
                                "the decoder only through the final encoder state</td></tr>");
     for (std::size_t l = 0; l < st.decoderStates.size() && showOutput; ++l)
-        html += vectorRow(QStringLiteral("decoder layer %1").arg(l + 1), st.decoderStates[l], map_);
+        html += vectorRow(QStringLiteral("decoder layer %1").arg(l + 1), st.decoderStates[l], dec);
     html += QStringLiteral("</table>");
     if (!st.topK.empty() && showOutput) {
         html += QStringLiteral("<p><b>Most probable next tokens</b></p><table cellspacing='1' cellpadding='2'>");

@@ -1,4 +1,5 @@
 #include "ui/step_frame.h"
+#include "ui/value_scales.h"
 #include "ui/token_label.h"
 #include "core/merge_words.h"
 
@@ -42,26 +43,6 @@ Vec rowOf(const Mat& m, int j)
 }
 
 // Range of the finite entries of a few matrices/vectors (lo < hi guaranteed).
-struct Range {
-    double lo = std::numeric_limits<double>::infinity(), hi = -std::numeric_limits<double>::infinity();
-    template <typename M> void add(const M& m)
-    {
-        for (Eigen::Index i = 0; i < m.size(); ++i)
-            if (std::isfinite(m.data()[i])) {
-                lo = std::min(lo, m.data()[i]);
-                hi = std::max(hi, m.data()[i]);
-            }
-    }
-    void finish(bool symmetric)
-    {
-        if (!(lo <= hi)) lo = 0, hi = 1;
-        if (symmetric) {
-            const double m = std::max(std::fabs(lo), std::fabs(hi));
-            lo = -m, hi = m;
-        }
-        if (hi - lo < 1e-12) lo -= 0.5, hi += 0.5;
-    }
-};
 
 } // namespace
 
@@ -91,17 +72,10 @@ StepFrame::StepFrame(QPainter& p, const Trace& trace, const StepPosition& pos, c
     else
         pal_ = {QColor(0xff, 0xff, 0xff), QColor(0xf6, 0xf8, 0xfa), QColor(0x1f, 0x23, 0x28), QColor(0x6e, 0x77, 0x81), QColor(0xd0, 0xd7, 0xde),
                 QColor(0xe8, 0x59, 0x0c), QColor(0xff, 0xf4, 0xe6), QColor(0x1c, 0x7e, 0xd6), QColor(0xae, 0x3e, 0xc9), QColor(0x2b, 0x8a, 0x3e)};
-    // Colour scales: encoder space (states, alignment vectors, contexts) and the decoder's own.
-    Range enc, dec;
-    enc.add(trace.encoderStates);
-    for (const StepTrace& s : trace.steps) {
-        if (s.attention) enc.add(s.attention->context);
-        if (const Vec* q = stepQuery(s)) dec.add(*q);
-    }
-    const bool diverging = opt.colorMap == ColorMap::RdBu;
-    enc.finish(diverging);
-    dec.finish(false);
-    lo_ = enc.lo, hi_ = enc.hi, qlo_ = dec.lo, qhi_ = dec.hi;
+    // Colour scales: encoder space (states, alignment vectors, contexts) and the decoder's own — the same
+    // ones the context panel uses (ui/value_scales.h).
+    const ValueScales scales = valueScales(trace, opt.colorMap);
+    lo_ = scales.lo, hi_ = scales.hi, qlo_ = scales.qlo, qhi_ = scales.qhi;
     // 256-entry colour tables: a strip of 50 × 256 values costs lookups, not colour-map interpolations.
     for (std::size_t i = 0; i < lut_.size(); ++i) {
         lut_[i] = colorAt(opt.colorMap, static_cast<double>(i) / 255.0).rgb();
@@ -167,6 +141,8 @@ void StepFrame::paint()
     drawHeader();
     drawLegend();
     drawRowLabels();
+    if (st_->attention)
+        drawAttentionLines();  // under everything: the numbers stay readable on top
     drawEncoder();
     drawQuery();
     if (st_->attention) {
@@ -200,9 +176,18 @@ void StepFrame::drawVector(const QRectF& rect, const Vec& v, const ColorFn& colo
         const QFont& font = rect.height() / count >= QFontMetricsF(fonts_.normal).height() * 1.6 ? fonts_.normal : fonts_.small;
         const QFontMetricsF fm(font);
         p_.setFont(font);
+        // A faded vector (an alignment vector with a small weight) is blended with the background by hand,
+        // so its numbers can be drawn opaque in the colour that contrasts with what is really on screen.
+        p_.setOpacity(1.0);
+        auto blend = [&](const QColor& c) {
+            const QColor b = pal_.bg;
+            return QColor::fromRgbF(static_cast<float>(alpha * c.redF() + (1 - alpha) * b.redF()),
+                                    static_cast<float>(alpha * c.greenF() + (1 - alpha) * b.greenF()),
+                                    static_cast<float>(alpha * c.blueF() + (1 - alpha) * b.blueF()));
+        };
         for (int i = 0; i < count; ++i) {
             const QRectF r = cellRect(rect, count, i);
-            const QColor c = color(v(i));
+            const QColor c = blend(color(v(i)));
             p_.fillRect(r.adjusted(0, 0.5, 0, -0.5), c);
             const QString text = displayNumber(v(i), 2);
             if (fm.horizontalAdvance(text) + 2 > r.width())
@@ -226,6 +211,7 @@ void StepFrame::drawVector(const QRectF& rect, const Vec& v, const ColorFn& colo
         p_.drawImage(QPointF(std::round(rect.left()), std::round(rect.top())), img);
     }
     if (frameWidth > 0) {
+        p_.setOpacity(alpha);
         p_.setPen(QPen(frame, frameWidth));
         p_.setBrush(Qt::NoBrush);
         p_.drawRect(rect);
@@ -470,6 +456,29 @@ void StepFrame::drawScores()
     }
 }
 
+// From the softmax on, a line from the query to each source state, its width and opacity a_j — the picture
+// bertviz made familiar: where the decoder looks, at a glance.
+void StepFrame::drawAttentionLines()
+{
+    if (stage_ < static_cast<int>(Stage::Softmax)) return;
+    const AttentionResult& at = *st_->attention;
+    const int n = std::min(L_.n, static_cast<int>(at.weights.size()));
+    const double grow = stage_ > 2 ? 1.0 : easeInOut(pos_.progress);
+    const QPointF from(L_.queryRect.left(), L_.queryRect.bottom());
+    p_.save();
+    for (int j = 0; j < n; ++j) {
+        const double w = weight(j);
+        if (w < 0.005) continue;
+        const QRectF& r = L_.weightRects[static_cast<std::size_t>(j)];
+        const QPointF to(r.center().x(), L_.weightBand.top() - 2);
+        QColor c = pal_.softmax;
+        c.setAlphaF(std::clamp(0.10 + 0.55 * w, 0.0, 1.0) * grow);
+        p_.setPen(QPen(c, 1.0 + 7.0 * w, Qt::SolidLine, Qt::RoundCap));
+        p_.drawLine(from, from + (to - from) * grow);
+    }
+    p_.restore();
+}
+
 void StepFrame::drawWeights()
 {
     if (stage_ < static_cast<int>(Stage::Softmax)) return;
@@ -481,7 +490,7 @@ void StepFrame::drawWeights()
         const auto u = static_cast<std::size_t>(j);
         const double a = easeInOut(stage_ > 2 ? 1.0 : staggered(pos_.progress, j, n, 0.6));
         const QRectF& r = L_.weightRects[u];
-        const double bw = std::max(1.0, std::min(r.width() * 0.5, 30.0));
+        const double bw = std::max(1.0, std::min(r.width() * 0.7, 56.0));
         const QRectF track(r.center().x() - bw / 2, L_.weightBand.top(), bw, L_.barHeight);
         p_.fillRect(track, pal_.panel);
         const double h = L_.barHeight * weight(j) * a;

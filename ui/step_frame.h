@@ -50,6 +50,7 @@ private:
     void drawEncoder();
     void drawQuery();
     void drawScores();
+    void drawAttentionLines();
     void drawWeights();
     void drawAlignment();
     void drawContext();

@@ -99,7 +99,7 @@ StepLayout computeStepLayout(const StepLayoutInput& in)
         L.arithmeticInColumns = in.arithmeticWidth > 0 && in.arithmeticWidth + 6 <= L.colWidth;
         scoreBandH = in.lineHeight + in.smallLineHeight + 8;
         L.weightNumbers = in.weightNumberWidth + 4 <= L.colWidth;
-        barMax = clampd(c.height() * 0.08, 20, 52);
+        barMax = clampd(c.height() * 0.15, 28, 110);  // the weights are the hero (issue 12): the tallest bars on screen
         L.barHeight = barMax;
         weightBandH = barMax + (L.weightNumbers ? in.smallLineHeight + 4 : 0) + 4;
         alignLabelH = in.smallLineHeight + 8;
