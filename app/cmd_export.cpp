@@ -31,7 +31,7 @@ namespace {
 
 const char* const kUsage =
     "attnviz export EXAMPLE|MODEL|TRACE [--input \"sentence\"] -o FILE.{png,jpg,svg,pdf,gif} [--width W --height H --dpi D] "
-    "[--score ID] [--beam K] [--view heatmap|step|architecture|beam --step T --stage 0-5 --progress 0-1] [--fps N] [--colormap viridis|magma|blues|greys|rdbu] [--merge-words]";
+    "[--score ID] [--beam K] [--view heatmap|step|architecture|beam --step T --stage 0-5 --progress 0-1] [--fps N --frames-per-stage F] [--colormap viridis|magma|blues|greys|rdbu] [--merge-words]";
 
 // What is exported: the trace, and for a model also the model and the whole decode result.
 struct Loaded {
@@ -97,7 +97,7 @@ void quietHandler(QtMsgType type, const QMessageLogContext&, const QString& msg)
 int cmdExport(const CommandArgs& argv)
 {
     ArgSpec spec;
-    spec.valueOptions = {"-o", "--input", "--width", "--height", "--dpi", "--score", "--beam", "--view", "--step", "--stage", "--progress", "--fps", "--colormap"};
+    spec.valueOptions = {"-o", "--input", "--width", "--height", "--dpi", "--score", "--beam", "--view", "--step", "--stage", "--progress", "--fps", "--frames-per-stage", "--colormap"};
     spec.flags = {"--merge-words"};
     spec.minPositional = spec.maxPositional = 1;
     spec.usage = kUsage;
@@ -122,7 +122,8 @@ int cmdExport(const CommandArgs& argv)
     const QSize def = graphView ? QSize(1400, 800) : ui::defaultExportSize(what);
     options.size = QSize(static_cast<int>(args.integer("--width", def.width(), 16, 16384)), static_cast<int>(args.integer("--height", def.height(), 16, 16384)));
     options.dpi = args.number("--dpi", 96, 10, 2400);
-    options.fps = static_cast<int>(args.integer("--fps", 2, 1, 50));
+    options.fps = static_cast<int>(args.integer("--fps", 20, 1, 50));
+    options.framesPerStage = static_cast<int>(args.integer("--frames-per-stage", 10, 1, 60));
     if (args.has("--colormap")) {
         const QString name = QString::fromStdString(args.value("--colormap")).toLower();
         const QStringList names{QStringLiteral("viridis"), QStringLiteral("magma"), QStringLiteral("blues"), QStringLiteral("greys"), QStringLiteral("rdbu")};

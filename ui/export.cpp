@@ -218,6 +218,30 @@ bool exportStepFrame(const Trace& trace, const StepPosition& pos, const ExportOp
     }, error);
 }
 
+std::vector<AnimationFrame> animationFrames(int steps, int framesPerStage, int fps)
+{
+    std::vector<AnimationFrame> out;
+    if (steps <= 0)
+        return out;
+    fps = std::clamp(fps, 1, 50);
+    int f = std::clamp(framesPerStage, 1, 60);
+    const long long stages = static_cast<long long>(steps) * kStageCount;
+    if (stages * f > kMaxGifFrames)
+        f = static_cast<int>(std::max(1LL, kMaxGifFrames / stages));
+    const int delay = std::max(2, static_cast<int>(std::lround(100.0 / fps)));  // browsers treat < 2 cs as 10
+    out.reserve(static_cast<std::size_t>(stages * f));
+    for (long long index = 0; index < stages; ++index)
+        for (int k = 1; k <= f; ++k) {
+            AnimationFrame a;
+            a.pos = StepPosition::fromIndex(static_cast<int>(index), static_cast<double>(k) / f);
+            a.delayCs = delay;
+            if (k == f)  // hold the finished stage long enough to read it
+                a.delayCs = std::max(delay, a.pos.stage == Stage::Feed ? 120 : 60);
+            out.push_back(a);
+        }
+    return out;
+}
+
 bool exportAnimation(const Trace& trace, const ExportOptions& options, QString* error, std::function<bool(int, int)> progress)
 {
     Canvas c;
@@ -227,6 +251,14 @@ bool exportAnimation(const Trace& trace, const ExportOptions& options, QString* 
         return setError(error, QStringLiteral("%1: the animation is written as GIF; give a file ending in .gif").arg(options.path));
     if (options.fps < 1 || options.fps > 50)
         return setError(error, QStringLiteral("frame rate must be 1..50 frames per second, found %1").arg(options.fps));
+    if (options.framesPerStage < 1 || options.framesPerStage > 60)
+        return setError(error, QStringLiteral("frames per stage must be 1..60, found %1").arg(options.framesPerStage));
+    if (c.pixels.width() > kMaxGifSide || c.pixels.height() > kMaxGifSide)
+        return setError(error, QStringLiteral("an animated GIF can be at most %1 pixels a side, found %2×%3 (use a PNG, SVG or PDF "
+                                              "still for larger pictures)")
+                                   .arg(kMaxGifSide)
+                                   .arg(c.pixels.width())
+                                   .arg(c.pixels.height()));
     if (trace.steps.empty())
         return setError(error, QStringLiteral("the trace has no decoder steps: nothing to animate"));
     const StepRenderOptions opt = stepOptions(options);
@@ -238,17 +270,17 @@ bool exportAnimation(const Trace& trace, const ExportOptions& options, QString* 
         file.cancelWriting();
         return false;
     }
-    const int total = static_cast<int>(trace.steps.size()) * kStageCount;
-    const int delay = static_cast<int>(std::lround(100.0 / options.fps));
+    const std::vector<AnimationFrame> frames = animationFrames(static_cast<int>(trace.steps.size()), options.framesPerStage, options.fps);
+    const int total = static_cast<int>(frames.size());
     QImage frame(c.pixels, QImage::Format_RGB32);
     for (int index = 0; index < total; ++index) {
         frame.fill(Qt::white);
         {
             QPainter p(&frame);
             p.scale(c.scale, c.scale);
-            paintStepView(p, QRectF(QPointF(0, 0), QSizeF(c.logical)), trace, StepPosition::fromIndex(index, 1.0), opt);
+            paintStepView(p, QRectF(QPointF(0, 0), QSizeF(c.logical)), trace, frames[static_cast<std::size_t>(index)].pos, opt);
         }
-        if (!gif.addFrame(frame, delay, error)) {
+        if (!gif.addFrame(frame, frames[static_cast<std::size_t>(index)].delayCs, error)) {
             file.cancelWriting();
             return false;
         }

@@ -23,6 +23,8 @@
 #include <QSize>
 #include <QString>
 
+#include <vector>
+
 #include <functional>
 
 class QPainter;
@@ -34,11 +36,27 @@ struct ExportOptions {
     QString path;
     QSize size;           // pixels; empty → the default for what is exported (see defaultExportSize)
     double dpi = 96;      // 10..2400
-    int fps = 4;          // GIF frame rate, 1..50
+    int fps = 20;         // GIF frame rate, 1..50
+    int framesPerStage = 10;  // GIF: eased in-between frames per stage (1 = one still per stage), 1..60
     ColorMap colorMap = ColorMap::Viridis;
     QFont font;           // step view font; default: DejaVu Sans 10 pt
     bool darkBackground = false;  // step view only
 };
+
+// Animated GIFs are refused before any work beyond these (issue 18): a side of more than kMaxGifSide pixels;
+// frames per stage are lowered so that a long sentence stays under kMaxGifFrames frames.
+inline constexpr int kMaxGifSide = 2560;
+inline constexpr int kMaxGifFrames = 1200;
+
+// One frame of the animated step-through: where it is and how long it shows (GIF delays are centiseconds).
+struct AnimationFrame {
+    StepPosition pos;
+    int delayCs = 5;
+};
+// The frames of a trace with `steps` decoder steps: per (step, stage), framesPerStage frames whose progress
+// runs 1/F … 1 (the renderer eases it), at `fps`; the last frame of each stage holds 0.6 s (1.2 s after
+// stage 5) so it can be read. framesPerStage is lowered, to 1 at least, to keep under kMaxGifFrames.
+std::vector<AnimationFrame> animationFrames(int steps, int framesPerStage, int fps);
 
 enum class ExportFormat { Png, Jpg, Svg, Pdf, Gif, Unknown };
 ExportFormat exportFormatFor(const QString& path);  // by extension, case-insensitive

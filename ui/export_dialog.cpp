@@ -57,7 +57,7 @@ ExportDialog::ExportDialog(Kind kind, const QString& suggestedPath, QWidget* par
     form->addRow(tr("Height:"), height_);
     form->addRow(tr("Resolution:"), dpi_);
     if (kind == Kind::Animation) {
-        fps_ = spin(this, 1, 30, 4, tr(" frames/s"));
+        fps_ = spin(this, 1, 50, 20, tr(" frames/s"));
         form->addRow(tr("Frame rate:"), fps_);
     }
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
@@ -92,7 +92,7 @@ double ExportDialog::dpi() const
 
 int ExportDialog::fps() const
 {
-    return fps_ ? fps_->value() : 4;
+    return fps_ ? fps_->value() : 20;
 }
 
 void ExportDialog::setPixelSize(const QSize& size)

@@ -143,6 +143,38 @@ private slots:
         QVERIFY(QFile(o.path).size() > 1000);
     }
 
+    void animationFramesEaseThroughEveryStage()
+    {
+        // the textbook example (1 step) gives 6 stages × 10 frames; progress climbs to 1 within each stage
+        const std::vector<AnimationFrame> f = animationFrames(1, 10, 20);
+        QCOMPARE(f.size(), std::size_t(60));
+        QVERIFY(f.size() >= 30);
+        for (std::size_t i = 0; i < f.size(); ++i) {
+            QCOMPARE(f[i].pos.index(), static_cast<int>(i / 10));
+            QCOMPARE(f[i].pos.progress, static_cast<double>(i % 10 + 1) / 10.0);
+            QCOMPARE(f[i].delayCs, i % 10 == 9 ? (f[i].pos.stage == Stage::Feed ? 120 : 60) : 5);
+        }
+        // a long sentence is capped: 100 steps × 6 stages × 10 would be 6,000 frames
+        const std::vector<AnimationFrame> g = animationFrames(100, 10, 20);
+        QVERIFY(static_cast<int>(g.size()) <= kMaxGifFrames);
+        QCOMPARE(g.size(), std::size_t(1200));  // 2 frames per stage
+        QCOMPARE(animationFrames(1000, 10, 20).size(), std::size_t(6000));  // never below 1 frame per stage
+        QVERIFY(animationFrames(0, 10, 20).empty());
+    }
+
+    void hugeGifIsRefusedBeforeAnyWork()
+    {
+        ExportOptions o;
+        o.path = dir_.filePath(QStringLiteral("huge.gif"));
+        o.size = QSize(16384, 16384);
+        QString error;
+        int calls = 0;
+        QVERIFY(!exportAnimation(threeSteps(), o, &error, [&](int, int) { return ++calls > 0; }));
+        QVERIFY2(error.contains(QStringLiteral("2560")), qPrintable(error));
+        QCOMPARE(calls, 0);
+        QVERIFY(!QFile::exists(o.path));
+    }
+
     void gifHasOneFramePerStepAndStage()
     {
         const Trace t = threeSteps();
@@ -150,6 +182,7 @@ private slots:
         o.path = dir_.filePath(QStringLiteral("anim.gif"));
         o.size = QSize(320, 200);
         o.fps = 5;
+        o.framesPerStage = 1;  // one still per stage
         QString error;
         int calls = 0;
         QVERIFY2(exportAnimation(t, o, &error, [&](int done, int total) {
@@ -173,7 +206,7 @@ private slots:
         QCOMPARE(gif->SHeight, 200);
         GraphicsControlBlock gcb;
         QCOMPARE(DGifSavedExtensionToGCB(gif, 0, &gcb), GIF_OK);
-        QCOMPARE(gcb.DelayTime, 20);  // 5 fps
+        QCOMPARE(gcb.DelayTime, 60);  // 5 fps, but a finished stage holds 0.6 s
         DGifCloseFile(gif, &err);
     }
 
