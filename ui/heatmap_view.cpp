@@ -345,7 +345,102 @@ void HeatmapView::renderTo(QPaintDevice& device, const QSize& logicalSize, doubl
     painter.setRenderHint(QPainter::TextAntialiasing, true);
     painter.scale(scale, scale);
     fitTitle(logicalSize.width());
+    // SVG and PDF get the cells as vector rectangles (one shape per cell, crisp at any zoom; text stays
+    // text); QCPColorMap itself would embed a bitmap. Up to kMaxVectorCells, then the bitmap again.
+    const bool vector = device.devType() == QInternal::Picture || device.paintEngine() == nullptr
+                        || device.paintEngine()->type() == QPaintEngine::SVG || device.paintEngine()->type() == QPaintEngine::Pdf;
+    std::vector<QCPItemRect*> cells;
+    const int n = columns(), T = rows();
+    if (vector && trace_ && static_cast<long long>(n) * T <= kMaxVectorCells) {
+        for (int r = 0; r < T; ++r)
+            for (int c = 0; c < n; ++c) {
+                const double v = cellValue(r, c);
+                if (std::isnan(v))
+                    continue;
+                auto* rect = new QCPItemRect(plot_);
+                rect->topLeft->setCoords(c - 0.5, r - 0.5);
+                rect->bottomRight->setCoords(c + 0.5, r + 0.5);
+                const QColor color = map_->gradient().color(v, QCPRange(0, 1));
+                rect->setPen(QPen(color, 0));
+                rect->setBrush(color);
+                rect->setClipToAxisRect(true);
+                cells.push_back(rect);
+            }
+        map_->setVisible(false);
+    }
+    // The colour scale draws its gradient as a bitmap too: for vectors, a legend of stacked rectangles and
+    // text items just right of the plot instead, in the margin the scale's column leaves.
+    std::vector<QCPAbstractItem*> legend;
+    const bool vectorLegend = !cells.empty() && scale_->visible();
+    const QMargins oldMargins = plot_->axisRect()->margins();
+    const QCP::MarginSides oldAuto = plot_->axisRect()->autoMargins();
+    if (vectorLegend) {
+        scale_->setVisible(false);
+        plot_->plotLayout()->take(scale_);
+        plot_->plotLayout()->simplify();
+        plot_->axisRect()->setAutoMargins(QCP::msLeft | QCP::msTop | QCP::msBottom);
+        plot_->axisRect()->setMargins(QMargins(0, 0, 110, 0));
+        const int slices = 64;
+        for (int i = 0; i < slices; ++i) {
+            auto* r = new QCPItemRect(plot_);
+            r->setClipToAxisRect(false);
+            for (QCPItemPosition* p : {r->topLeft, r->bottomRight}) {
+                p->setType(QCPItemPosition::ptAxisRectRatio);
+                p->setAxisRect(plot_->axisRect());
+            }
+            r->topLeft->setCoords(1.03, 1.0 - (i + 1.0) / slices);
+            r->bottomRight->setCoords(1.06, 1.0 - static_cast<double>(i) / slices);
+            const QColor color = map_->gradient().color((i + 0.5) / slices, QCPRange(0, 1));
+            r->setPen(QPen(color, 0));
+            r->setBrush(color);
+            legend.push_back(r);
+        }
+        // tick labels and the title sit a few pixels right of the bar, whatever the canvas width
+        auto* bar = new QCPItemRect(plot_);
+        bar->setClipToAxisRect(false);
+        bar->setPen(Qt::NoPen);
+        for (QCPItemPosition* p : {bar->topLeft, bar->bottomRight}) {
+            p->setType(QCPItemPosition::ptAxisRectRatio);
+            p->setAxisRect(plot_->axisRect());
+        }
+        bar->topLeft->setCoords(1.03, 0.0);
+        bar->bottomRight->setCoords(1.06, 1.0);
+        legend.push_back(bar);
+        auto besideBar = [&](QCPItemText* t, double pixels, double yRatio) {
+            t->setClipToAxisRect(false);
+            t->position->setAxisRect(plot_->axisRect());
+            t->position->setParentAnchorX(bar->right);
+            t->position->setTypeX(QCPItemPosition::ptAbsolute);
+            t->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+            t->position->setCoords(pixels, yRatio);
+        };
+        for (int k = 0; k <= 4; ++k) {
+            auto* t = new QCPItemText(plot_);
+            besideBar(t, 5, 1.0 - k / 4.0);
+            t->setPositionAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+            t->setText(QString::number(k / 4.0));
+            t->setFont(plot_->xAxis->tickLabelFont());
+            legend.push_back(t);
+        }
+        auto* label = new QCPItemText(plot_);
+        besideBar(label, 42, 0.5);
+        label->setRotation(90);
+        label->setText(scale_->axis()->label());
+        label->setFont(plot_->xAxis->labelFont());
+        legend.push_back(label);
+    }
     plot_->toPainter(&painter, logicalSize.width(), logicalSize.height());
+    for (QCPItemRect* rect : cells)
+        plot_->removeItem(rect);
+    for (QCPAbstractItem* item : legend)
+        plot_->removeItem(item);
+    if (vectorLegend) {
+        plot_->plotLayout()->addElement(0, 1, scale_);
+        scale_->setVisible(true);
+        plot_->axisRect()->setAutoMargins(oldAuto);
+        plot_->axisRect()->setMargins(oldMargins);
+    }
+    map_->setVisible(true);
     painter.end();
     fitTitle(width());
     plot_->replot(QCustomPlot::rpQueuedReplot);  // back to the widget's own layout

@@ -59,6 +59,8 @@ public:
     // Draws the heatmap on any paint device (image, SVG, PDF) with the plot laid out for `logicalSize`
     // and scaled by `scale` — the same QCustomPlot drawing as on screen (used by export).
     void renderTo(QPaintDevice& device, const QSize& logicalSize, double scale);
+    // SVG/PDF exports draw each cell as a rectangle up to this many cells (a bitmap beyond).
+    static constexpr long long kMaxVectorCells = 250000;
 
 signals:
     void stepClicked(int step);

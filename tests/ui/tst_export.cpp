@@ -137,6 +137,17 @@ private slots:
         o.path = dir_.filePath(QStringLiteral("heat.svg"));
         QVERIFY2(exportHeatmap(threeSteps(), o, &error), qPrintable(error));
         QVERIFY(QSvgRenderer(o.path).isValid());
+        {
+            // vectors, not an embedded bitmap: no <image>, and at least one filled shape per cell
+            QFile svg(o.path);
+            QVERIFY(svg.open(QIODevice::ReadOnly));
+            const QByteArray text = svg.readAll();
+            QVERIFY(!text.contains("<image"));
+            const Trace t = threeSteps();
+            const int cells = static_cast<int>(t.steps.size() * t.steps[0].attention->weights.size());
+            QVERIFY2(text.count("<path") + text.count("<rect") >= cells, text.left(400).constData());
+            QVERIFY(text.contains("<text"));  // labels stay text
+        }
         o.path = dir_.filePath(QStringLiteral("heat.pdf"));
         QVERIFY2(exportHeatmap(threeSteps(), o, &error), qPrintable(error));
         QCOMPARE(head(o.path, 5), QByteArray("%PDF-"));
