@@ -132,7 +132,9 @@ Var sigmoid(Tape& t, Var a)
 
 Var tanh(Tape& t, Var a)
 {
-    Mat y = t.value(a).array().tanh().matrix();
+    // Under float32 products (training) in single precision: Eigen vectorises float tanh, not double.
+    Mat y = t.float32Products() ? Mat(t.value(a).cast<float>().array().tanh().matrix().cast<double>())
+                                : Mat(t.value(a).array().tanh().matrix());
     return t.push(std::move(y), {a}, [a](Tape& t, const Mat& y, const Mat& g) {
         // y = tanh(a)  →  da = g ⊙ (1 − y²)
         t.gradRef(a).array() += g.array() * (1.0 - y.array().square());
