@@ -10,8 +10,8 @@
 #include <cmath>
 #include <numeric>
 #include <random>
-#include <sstream>
 #include <memory>
+#include <sstream>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -180,7 +180,7 @@ Gradient batchGradient(const Model& model, const ParamStore& params, const Eigen
 // its global L2 norm is at most clipNorm (Pascanu et al. 2013).
 // Returns false (and changes nothing) when the loss or the gradient is not finite.
 // One pass over each parameter: the mean, the clipping and both moments are folded into the update, in
-// chunks that stay in the L1 cache, vectorised (Eigen arrays), the elements split across `threads`
+// cache-sized chunks, vectorised (Eigen arrays), the elements split across `threads`
 // (elementwise, so the result does not depend on the split). The output layer alone has millions of
 // weights. outWeightF (when not null) is refreshed with out.weight's new values in float.
 template <typename Moments>
