@@ -2,7 +2,8 @@
 // of the Bahdanau model with hidden 256, embedding 128, vocabulary 8,000, batch 32, source and target
 // length 10, on random token ids — the shapes of bench/pytorch_train_bench.py, which times PyTorch eager.
 // Counters: target tokens per second of wall time ("tok/s") and per CPU-second of the process
-// ("tok/cpu_s", robust to other load). Arguments: threads (1, 2) and output precision (32 or 64 bits).
+// ("tok/cpu_s", robust to other load). Arguments: threads (1, 2) and the precision of the matrix products
+// (32: output layer, recurrent and attention products in float32, the trainer's default; 64: float64 throughout).
 //   ./build-bench/bench/attnviz_bench --benchmark_filter=Train --benchmark_repetitions=5
 #include "core/model.h"
 #include "core/train_graph.h"

@@ -29,12 +29,13 @@ bool littleEndian()
     return b == 1;
 }
 
-// {"shape": [rows, cols], "float64": bytes}: the doubles of m in column-major (Eigen) order.
-json binaryTensor(const Mat& m)
+// {"shape": [rows, cols] (or [rows] for a vector), "float64": bytes}: the doubles of m in column-major (Eigen) order.
+json binaryTensor(const Mat& m, bool vector = false)
 {
-    std::vector<std::uint8_t> bytes(static_cast<std::size_t>(m.size()) * sizeof(double));
-    std::memcpy(bytes.data(), m.data(), bytes.size());
-    return json{{"shape", {m.rows(), m.cols()}}, {"float64", json::binary(std::move(bytes))}};
+    const auto* first = reinterpret_cast<const std::uint8_t*>(m.data());
+    std::vector<std::uint8_t> bytes(first, first + static_cast<std::size_t>(m.size()) * sizeof(double));
+    json shape = vector ? json::array({m.rows()}) : json::array({m.rows(), m.cols()});
+    return json{{"shape", std::move(shape)}, {"float64", json::binary(std::move(bytes))}};
 }
 
 Mat readBinaryTensor(const JsonReader& r, const json& t, const std::string& ptr)
@@ -43,10 +44,10 @@ Mat readBinaryTensor(const JsonReader& r, const json& t, const std::string& ptr)
         r.fail(ptr, "expected a tensor {\"shape\", \"float64\"}, found " + describeJson(t));
     const json& shape = r.require(t, ptr, "shape");
     const std::string sp = childPointer(ptr, "shape");
-    if (!shape.is_array() || shape.size() != 2)
-        r.fail(sp, "expected [rows, cols], found " + describeJson(shape));
+    if (!shape.is_array() || shape.empty() || shape.size() > 2)
+        r.fail(sp, "expected [rows, cols] or [n], found " + describeJson(shape));
     const long long rows = r.integer(shape[0], childPointer(sp, 0), 0, r.limits().maxDim);
-    const long long cols = r.integer(shape[1], childPointer(sp, 1), 0, r.limits().maxDim);
+    const long long cols = shape.size() == 2 ? r.integer(shape[1], childPointer(sp, 1), 0, r.limits().maxDim) : 1;
     if (rows * cols > r.limits().maxElements)
         r.fail(sp, "expected at most " + std::to_string(r.limits().maxElements) + " numbers, found "
                        + std::to_string(rows * cols));
@@ -75,24 +76,26 @@ json historyToJson(const std::vector<EpochResult>& history)
     return h;
 }
 
-// POSIX write + fsync + rename: a kill (or a power cut) leaves the old checkpoint or the new one.
-void writeAtomically(const std::string& file, const std::vector<std::uint8_t>& bytes)
+// CBOR streamed to a temporary file in the same folder, fsync'ed, renamed over `file`: a kill (or a power cut)
+// leaves the old checkpoint or the new one. (Streaming: no second copy of a quarter of a gigabyte in memory.)
+void writeAtomically(const std::string& file, const json& doc)
 {
     const std::string tmp = file + ".tmp-" + std::to_string(::getpid());
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0)
-        throw std::runtime_error(file + ": cannot write the checkpoint (cannot create " + tmp + ")");
-    std::size_t done = 0;
-    bool ok = true;
-    while (ok && done < bytes.size()) {
-        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n <= 0)
-            ok = false;
-        else
-            done += static_cast<std::size_t>(n);
+    bool ok = false;
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        if (!out)
+            throw std::runtime_error(file + ": cannot write the checkpoint (cannot create " + tmp + ")");
+        json::to_cbor(doc, out);
+        out.flush();
+        ok = static_cast<bool>(out);
     }
-    ok = ok && ::fsync(fd) == 0;
-    ok = (::close(fd) == 0) && ok;
+    if (ok) {
+        const int fd = ::open(tmp.c_str(), O_RDONLY);
+        ok = fd >= 0 && ::fsync(fd) == 0;
+        if (fd >= 0)
+            ::close(fd);
+    }
     if (!ok || std::rename(tmp.c_str(), file.c_str()) != 0) {
         std::remove(tmp.c_str());
         throw std::runtime_error(file + ": cannot write the checkpoint (disk full or I/O error)");
@@ -136,31 +139,51 @@ void saveCheckpoint(const std::string& file, const Checkpoint& c)
     if (!littleEndian())
         throw std::runtime_error(file + ": checkpoints are written on little-endian machines only");
     const TrainState& s = c.state;
-    Model current = c.model;
-    paramsIntoModel(s.params, current);
+    // The model document without its weights (vocabularies, tokenizer, configuration), the current weights
+    // beside it as float64 bytes: writing millions of weights as CBOR numbers took seconds.
+    Model skeleton = c.model;
+    json params = json::object();
+    for (const WeightSlot& slot : weightSlots(skeleton)) {
+        auto it = s.params.find(slot.name);
+        if (it != s.params.end())
+            params[slot.name] = binaryTensor(it->second, slot.vector != nullptr);
+        if (slot.matrix)
+            *slot.matrix = Mat();
+        else
+            *slot.vector = Vec();
+    }
+    json modelDoc = modelToJson(skeleton);
+    modelDoc.erase("weights");
     const TrainOptions& o = s.options;
     json adamM = json::object(), adamV = json::object();
     for (const auto& [name, m] : s.adam.m)
         adamM[name] = binaryTensor(m);
     for (const auto& [name, v] : s.adam.v)
         adamV[name] = binaryTensor(v);
-    json doc{{"format", "attnviz-checkpoint"},
-             {"version", 1},
-             {"model", modelToJson(current)},
-             {"task",
-              {{"name", c.task}, {"train_size", c.taskOptions.trainSize}, {"valid_size", c.taskOptions.validSize},
-               {"seed", c.taskOptions.seed}, {"min_count", c.minCount}, {"train_pairs", c.trainPairs},
-               {"valid_pairs", c.validPairs}, {"data_hash", c.dataHash}}},
-             {"options",
-              {{"epochs", o.epochs}, {"batch", o.batchSize}, {"lr", o.learningRate}, {"clip", o.clipNorm},
-               {"seed", o.seed}, {"threads", o.threads}, {"float32_output", o.float32Output}, {"beta1", o.beta1},
-               {"beta2", o.beta2}, {"epsilon", o.epsilon}}},
-             {"progress",
-              {{"epoch", s.epoch}, {"batch", s.batch}, {"epoch_loss_sum", s.epochLossSum}, {"epoch_tokens", s.epochTokens},
-               {"best_accuracy", s.bestAccuracy}, {"best_epoch", s.bestEpoch}, {"skipped_batches", s.skippedBatches},
-               {"rng", s.rng}, {"history", historyToJson(s.history)}}},
-             {"adam", {{"step", s.adam.step}, {"m", std::move(adamM)}, {"v", std::move(adamV)}}}};
-    writeAtomically(file, json::to_cbor(doc));
+    json task{{"name", c.task}, {"train_size", c.taskOptions.trainSize}, {"valid_size", c.taskOptions.validSize},
+              {"seed", c.taskOptions.seed}, {"min_count", c.minCount}, {"train_pairs", c.trainPairs},
+              {"valid_pairs", c.validPairs}, {"data_hash", c.dataHash}};
+    json options{{"epochs", o.epochs}, {"batch", o.batchSize}, {"lr", o.learningRate}, {"clip", o.clipNorm},
+                 {"seed", o.seed}, {"threads", o.threads}, {"float32_output", o.float32Output}, {"beta1", o.beta1},
+                 {"beta2", o.beta2}, {"epsilon", o.epsilon}};
+    json progress{{"epoch", s.epoch}, {"batch", s.batch}, {"epoch_loss_sum", s.epochLossSum},
+                  {"epoch_tokens", s.epochTokens}, {"best_accuracy", s.bestAccuracy}, {"best_epoch", s.bestEpoch},
+                  {"skipped_batches", s.skippedBatches}, {"rng", s.rng}, {"history", historyToJson(s.history)}};
+    // Members are moved in one by one: an initializer list would copy the tensors' bytes.
+    json adam = json::object();
+    adam["step"] = s.adam.step;
+    adam["m"] = std::move(adamM);
+    adam["v"] = std::move(adamV);
+    json doc = json::object();
+    doc["format"] = "attnviz-checkpoint";
+    doc["version"] = 1;
+    doc["model"] = std::move(modelDoc);
+    doc["params"] = std::move(params);
+    doc["task"] = std::move(task);
+    doc["options"] = std::move(options);
+    doc["progress"] = std::move(progress);
+    doc["adam"] = std::move(adam);
+    writeAtomically(file, doc);
 }
 
 Checkpoint loadCheckpoint(const std::string& file)
@@ -187,7 +210,28 @@ Checkpoint loadCheckpoint(const std::string& file)
     r.checkHeader(doc, "attnviz-checkpoint");
 
     Checkpoint c;
-    c.model = modelFromJson(r.require(doc, "", "model"), file);
+    {
+        // The model document gets its weights back from the float64 bytes (row-major numbers, as in a model
+        // file), so the model loader validates everything as for a model file.
+        json modelDoc = r.require(doc, "", "model");
+        if (!modelDoc.is_object())
+            r.fail("/model", "expected an attnviz-model document, found " + describeJson(modelDoc));
+        const json& params = r.require(doc, "", "params");
+        if (!params.is_object())
+            r.fail("/params", "expected an object of tensors, found " + describeJson(params));
+        json weights = json::object();
+        for (const auto& [name, t] : params.items()) {
+            const Mat m = readBinaryTensor(r, t, childPointer("/params", name));
+            json data = json::array();
+            data.get_ref<json::array_t&>().reserve(static_cast<std::size_t>(m.size()));
+            for (Eigen::Index i = 0; i < m.rows(); ++i)
+                for (Eigen::Index j = 0; j < m.cols(); ++j)
+                    data.push_back(m(i, j));
+            weights[name] = json{{"shape", t.at("shape")}, {"data", std::move(data)}};
+        }
+        modelDoc["weights"] = std::move(weights);
+        c.model = modelFromJson(modelDoc, file);
+    }
     TrainState& s = c.state;
     s.params = paramsFromModel(c.model);
 

@@ -39,25 +39,24 @@ double vocabParallelLoss(const std::vector<OutputRows>& parts, const std::vector
         const Row& row = rows[static_cast<std::size_t>(r)];
         Xs.row(r) = parts[row.part].x->row(row.row).template cast<S>();
     }
-    // Vocabulary parts [v_q, v_{q+1}), multiples of 16 (whole SIMD registers) except the last end.
-    const int Q = std::max(1, std::min<int>(threads, static_cast<int>(Vt / 64)));
-    std::vector<Eigen::Index> vb(static_cast<std::size_t>(Q) + 1);
-    for (int q = 0; q <= Q; ++q)
-        vb[static_cast<std::size_t>(q)] = q == Q ? Vt : (Vt * q / Q) / 16 * 16;
-    std::vector<M> L(static_cast<std::size_t>(Q)), dXq(static_cast<std::size_t>(Q));
+    // Vocabulary blocks [v_q, v_q + n_q) of about V/8 rows (multiples of 16: whole SIMD registers), taken by
+    // the threads as they come free. The blocks do not depend on the thread count, nor does any sum below:
+    // the output layer gives the same numbers with any number of threads.
+    const Eigen::Index blockRows = std::max<Eigen::Index>(64, (Vt / 8 + 15) / 16 * 16);
+    const int Q = static_cast<int>((Vt + blockRows - 1) / blockRows);
+    const auto range = [&](int q) {
+        const Eigen::Index v0 = blockRows * q;
+        return std::pair<Eigen::Index, Eigen::Index>{v0, std::min(blockRows, Vt - v0)};
+    };
+    M L(Vt, R);  // column r: row r's logits, then its probabilities, then its gradient
     std::vector<V> mx(static_cast<std::size_t>(Q));
     std::vector<Eigen::VectorXd> sum(static_cast<std::size_t>(Q));
     std::vector<double> targetLogit(static_cast<std::size_t>(R), 0.0);
-    const auto range = [&](int q) {
-        return std::pair<Eigen::Index, Eigen::Index>{vb[static_cast<std::size_t>(q)],
-                                                     vb[static_cast<std::size_t>(q) + 1] - vb[static_cast<std::size_t>(q)]};
-    };
 
     // 1. L_q (n_q × R) = W_q Xsᵀ + b_q 1ᵀ: column r holds row r's logits over [v_q, v_q + n_q); column maxima.
-    parallelFor(Q, [&](int q) {
+    parallelTasks(threads, Q, [&](int q) {
         const auto [v0, n] = range(q);
-        M& Lq = L[static_cast<std::size_t>(q)];
-        Lq.resize(n, R);
+        auto Lq = L.middleRows(v0, n);
         Lq.noalias() = Wc.middleRows(v0, n) * Xs.transpose();
         Lq.colwise() += b.col(0).segment(v0, n).template cast<S>();
         mx[static_cast<std::size_t>(q)] = Lq.colwise().maxCoeff().transpose();
@@ -67,19 +66,20 @@ double vocabParallelLoss(const std::vector<OutputRows>& parts, const std::vector
                 targetLogit[static_cast<std::size_t>(r)] = static_cast<double>(Lq(y - v0, r));
         }
     });
-    // The row maxima over all parts (softmax with the maximum subtracted, SPEC §1).
+    // The row maxima over all blocks (softmax with the maximum subtracted, SPEC §1).
     V rowMax = mx[0];
     for (int q = 1; q < Q; ++q)
         rowMax = rowMax.cwiseMax(mx[static_cast<std::size_t>(q)]);
 
-    // 2. E_q = exp(L_q − max) in place; per-part sums (in double).
-    parallelFor(Q, [&](int q) {
-        M& Lq = L[static_cast<std::size_t>(q)];
+    // 2. E_q = exp(L_q − max) in place; per-block sums (in double), added in block order.
+    parallelTasks(threads, Q, [&](int q) {
+        const auto [v0, n] = range(q);
         Eigen::VectorXd& s = sum[static_cast<std::size_t>(q)];
         s.resize(R);
         for (Eigen::Index r = 0; r < R; ++r) {
-            Lq.col(r) = (Lq.col(r).array() - rowMax(r)).exp().matrix();
-            s(r) = Lq.col(r).template cast<double>().sum();
+            auto col = L.col(r).segment(v0, n);
+            col = (col.array() - rowMax(r)).exp().matrix();
+            s(r) = col.template cast<double>().sum();
         }
     });
     Eigen::VectorXd Z = sum[0];
@@ -91,13 +91,13 @@ double vocabParallelLoss(const std::vector<OutputRows>& parts, const std::vector
         loss += row.weight * (std::log(Z(r)) - (targetLogit[static_cast<std::size_t>(r)] - static_cast<double>(rowMax(r))));
     }
 
-    // 3. G_q = w (p − onehot(y)) in place; dW_q = G_q Xs, db_q = G_q 1, dX_q = G_qᵀ W_q.
+    // 3. G_q = w (p − onehot(y)) in place; dW_q = G_q Xs, db_q = G_q 1 (the block's own rows of dW, db).
     //    (logits = X Wᵀ + 1 bᵀ  →  dW = Gᵀ X, db = Σ_rows G, dX = G W, with G here stored transposed)
     dW.resize(Vt, I);
     db.resize(Vt, 1);
-    parallelFor(Q, [&](int q) {
+    parallelTasks(threads, Q, [&](int q) {
         const auto [v0, n] = range(q);
-        M& G = L[static_cast<std::size_t>(q)];
+        auto G = L.middleRows(v0, n);
         for (Eigen::Index r = 0; r < R; ++r) {
             const Row& row = rows[static_cast<std::size_t>(r)];
             G.col(r) *= static_cast<S>(row.weight / Z(r));
@@ -106,18 +106,21 @@ double vocabParallelLoss(const std::vector<OutputRows>& parts, const std::vector
         }
         dW.middleRows(v0, n).noalias() = G * Xs;
         db.col(0).segment(v0, n) = G.rowwise().sum().template cast<double>();
-        M& dx = dXq[static_cast<std::size_t>(q)];
-        dx.resize(R, I);
-        dx.noalias() = G.transpose() * Wc.middleRows(v0, n);
     });
-    for (int q = 1; q < Q; ++q)
-        dXq[0] += dXq[static_cast<std::size_t>(q)];
+    // 4. dX = Gᵀ W over the whole vocabulary, in blocks of columns of I: nothing to add up across threads.
+    const Eigen::Index colBlock = std::max<Eigen::Index>(16, (I / 4 + 15) / 16 * 16);
+    const int C = static_cast<int>((I + colBlock - 1) / colBlock);
+    M dXs(R, I);
+    parallelTasks(threads, C, [&](int c) {
+        const Eigen::Index i0 = colBlock * c, ni = std::min(colBlock, I - i0);
+        dXs.middleCols(i0, ni).noalias() = L.transpose() * Wc.middleCols(i0, ni);
+    });
     dX.resize(parts.size());
     for (std::size_t p = 0; p < parts.size(); ++p)
         dX[p] = Mat::Zero(parts[p].x->rows(), I);
     for (Eigen::Index r = 0; r < R; ++r) {
         const Row& row = rows[static_cast<std::size_t>(r)];
-        dX[row.part].row(row.row) = dXq[0].row(r).template cast<double>();
+        dX[row.part].row(row.row) = dXs.row(r).template cast<double>();
     }
     return loss;
 }

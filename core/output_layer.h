@@ -1,10 +1,11 @@
 #pragma once
 // The output layer and its loss for training, split over the target vocabulary across threads
-// (the "vocabulary-parallel" output embedding of Shoeybi et al. 2019, Megatron-LM, §3): thread q owns the
-// rows [v_q, v_{q+1}) of W_out, computes those logits for every target position of the batch, and the
-// softmax is assembled from per-part maxima and sums. Each thread then writes its own rows of dW and db
-// — no V-wide gradient is summed across threads — and the threads' (R × I) input gradients are added
-// in part order. Off the tape: the features come from the batch parts' tapes, and dX is fed back to
+// (the "vocabulary-parallel" output embedding of Shoeybi et al. 2019, Megatron-LM, §3): W_out is cut into
+// blocks of rows, a thread takes a block, computes its logits for every target position of the batch, and
+// the softmax is assembled from per-block maxima and sums; then it writes that block's rows of dW and db —
+// no V-wide gradient is summed across threads. The input gradient dX = G W is split by columns. Blocks are
+// handed out as threads come free (a thread sharing its core with other work does fewer), and the numbers do
+// not depend on the thread count. Off the tape: the features come from the batch parts' tapes, and dX is fed back to
 // them with Tape::backwardFrom. Same maths as ad::linearCrossEntropySum (tested against it).
 #include "core/types.h"
 

@@ -1,6 +1,8 @@
 #include "core/parallel.h"
 
+#include <atomic>
 #include <exception>
+#include <algorithm>
 #include <thread>
 #include <vector>
 
@@ -32,6 +34,15 @@ void parallelFor(int parts, const std::function<void(int)>& work)
     for (const std::exception_ptr& e : errors)
         if (e)
             std::rethrow_exception(e);
+}
+
+void parallelTasks(int threads, int tasks, const std::function<void(int)>& work)
+{
+    std::atomic<int> next{0};
+    parallelFor(std::max(1, std::min(threads, tasks)), [&](int) {
+        for (int task = next++; task < tasks; task = next++)
+            work(task);
+    });
 }
 
 } // namespace attnviz

@@ -9,4 +9,9 @@ namespace attnviz {
 // (in part order) after every part has finished.
 void parallelFor(int parts, const std::function<void(int)>& work);
 
+// Runs work(task) for task = 0..tasks−1 on `threads` threads (the caller included), each thread taking
+// the next task not yet taken: a thread slowed by other load on its core does fewer tasks. The result
+// must not depend on which thread ran a task (tasks write disjoint outputs); rethrows the first exception.
+void parallelTasks(int threads, int tasks, const std::function<void(int)>& work);
+
 } // namespace attnviz

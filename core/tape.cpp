@@ -50,6 +50,42 @@ const Eigen::MatrixXf& Tape::floatValue(Var v)
     return n.valueF;
 }
 
+void Tape::addWeightGrad(Var W, Eigen::MatrixXf g, Eigen::MatrixXf x)
+{
+    Node& n = nodes_[idx(W)];
+    if (!n.ref) {  // not a parameter: now
+        Eigen::MatrixXf dW(g.cols(), x.cols());
+        dW.noalias() = g.transpose() * x;
+        addGrad(W, dW.cast<double>());
+        return;
+    }
+    Deferred& d = deferred_[W.id];
+    d.g.push_back(std::move(g));
+    d.x.push_back(std::move(x));
+}
+
+void Tape::flushWeightGrads()
+{
+    for (auto& [id, d] : deferred_) {
+        // dW = Σ_k g_kᵀ x_k = Gᵀ X with G, X the g_k, x_k stacked by rows
+        Eigen::Index rows = 0;
+        for (const Eigen::MatrixXf& g : d.g)
+            rows += g.rows();
+        const Eigen::Index O = d.g[0].cols(), I = d.x[0].cols();
+        Eigen::MatrixXf G(rows, O), X(rows, I);
+        Eigen::Index r = 0;
+        for (std::size_t k = 0; k < d.g.size(); ++k) {
+            G.middleRows(r, d.g[k].rows()) = d.g[k];
+            X.middleRows(r, d.x[k].rows()) = d.x[k];
+            r += d.g[k].rows();
+        }
+        Eigen::MatrixXf dW(O, I);
+        dW.noalias() = G.transpose() * X;
+        addGrad(Var{id}, dW.cast<double>());
+    }
+    deferred_.clear();
+}
+
 Var Tape::push(Mat value, const std::vector<Var>& inputs, Backward back)
 {
     Node n;
@@ -95,6 +131,7 @@ void Tape::backward(Var loss, double seed)
         if (n.back && n.grad.size() != 0)
             n.back(*this, n.ref ? *n.ref : n.value, n.grad);
     }
+    flushWeightGrads();
 }
 
 void Tape::backwardFrom(Var v, const Mat& seed)
@@ -113,6 +150,7 @@ void Tape::backwardFrom(Var v, const Mat& seed)
         if (n.back && n.grad.size() != 0)
             n.back(*this, n.ref ? *n.ref : n.value, n.grad);
     }
+    flushWeightGrads();
 }
 
 void Tape::accumulateParamGrads(ParamStore& grads) const

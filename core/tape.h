@@ -43,6 +43,11 @@ public:
     bool float32Products() const { return float32Products_; }
     // v's value in float; for a parameter converted on first use and kept for the tape's lifetime.
     const Eigen::MatrixXf& floatValue(Var v);
+    // gradient(W) += gᵀ x, deferred to the end of the backward pass when W is a parameter: every step
+    // of a recurrent layer contributes a rank-B product to the same weight, and one product over all
+    // steps stacked, [g₁; g₂; …]ᵀ [x₁; x₂; …], costs a fraction of T separate ones that each read and
+    // write the whole weight gradient. g: (R × O), x: (R × I), W: (O × I); float (float32 products).
+    void addWeightGrad(Var W, Eigen::MatrixXf g, Eigen::MatrixXf x);
 
     // A leaf that needs no gradient.
     Var constant(Mat value);
@@ -99,9 +104,14 @@ private:
         Backward back;
     };
     std::size_t idx(Var v) const;
+    void flushWeightGrads();
 
     bool record_;
     bool float32Products_ = false;
+    struct Deferred {
+        std::vector<Eigen::MatrixXf> g, x;
+    };
+    std::map<int, Deferred> deferred_;  // by parameter node
     std::vector<Node> nodes_;
     std::map<std::string, int> params_;
 };

@@ -48,19 +48,17 @@ Var linear(Tape& t, Var x, Var W, Var b)
         yf.noalias() = Xf * t.floatValue(W).transpose();
         Mat y = yf.cast<double>();
         addBias(y);
-        return t.push(std::move(y), {x, W, b.valid() ? b : x}, [x, W, Xf = std::move(Xf), biasGrad](Tape& t, const Mat&, const Mat& g) {
-            // y = x Wᵀ + 1 bᵀ  →  dx = g W, dW = gᵀ x, db = Σ_rows g
-            const Eigen::MatrixXf gf = g.cast<float>();
+        return t.push(std::move(y), {x, W, b.valid() ? b : x},
+                      [x, W, Xf = std::move(Xf), biasGrad](Tape& t, const Mat&, const Mat& g) mutable {
+            // y = x Wᵀ + 1 bᵀ  →  dx = g W, dW = gᵀ x (deferred: one product over all steps), db = Σ_rows g
+            Eigen::MatrixXf gf = g.cast<float>();
             if (t.needsGrad(x)) {
                 Eigen::MatrixXf dx(gf.rows(), Xf.cols());
                 dx.noalias() = gf * t.floatValue(W);
                 t.addGrad(x, dx.cast<double>());
             }
-            if (t.needsGrad(W)) {
-                Eigen::MatrixXf dW(gf.cols(), Xf.cols());
-                dW.noalias() = gf.transpose() * Xf;
-                t.addGrad(W, dW.cast<double>());
-            }
+            if (t.needsGrad(W))
+                t.addWeightGrad(W, std::move(gf), std::move(Xf));  // backward runs once per tape
             biasGrad(t, g);
         });
     }
@@ -132,7 +130,9 @@ Var sigmoid(Tape& t, Var a)
 
 Var tanh(Tape& t, Var a)
 {
-    Mat y = t.value(a).array().tanh().matrix();
+    // Under float32 products (training) in single precision: Eigen vectorises float tanh, not double.
+    Mat y = t.float32Products() ? Mat(t.value(a).cast<float>().array().tanh().matrix().cast<double>())
+                                : Mat(t.value(a).array().tanh().matrix());
     return t.push(std::move(y), {a}, [a](Tape& t, const Mat& y, const Mat& g) {
         // y = tanh(a)  →  da = g ⊙ (1 − y²)
         t.gradRef(a).array() += g.array() * (1.0 - y.array().square());

@@ -10,8 +10,8 @@
 #include <cmath>
 #include <numeric>
 #include <random>
-#include <sstream>
 #include <memory>
+#include <sstream>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -215,9 +215,8 @@ Gradient batchGradient(const Model& model, const ParamStore& params, const Eigen
 // its global L2 norm is at most clipNorm (Pascanu et al. 2013).
 // Returns false (and changes nothing) when the loss or the gradient is not finite.
 // One pass over each parameter: the mean, the clipping and both moments are folded into the update, in
-// chunks that stay in the L1 cache, vectorised (Eigen arrays), the elements split across `threads`
-// (elementwise, so the result does not depend on the split). The output layer alone has millions of
-// weights. outWeightF (when not null) is refreshed with out.weight's new values in float.
+// cache-sized chunks, vectorised (Eigen arrays), the elements split across `threads`. The output layer
+// alone has millions of weights. outWeightF (when not null) is refreshed with out.weight's new values in float.
 template <typename Moments>
 bool adamStep(ParamStore& params, Gradient& grad, Moments& st, const TrainOptions& o, Eigen::MatrixXf* outWeightF)
 {
@@ -261,8 +260,10 @@ bool adamStep(ParamStore& params, Gradient& grad, Moments& st, const TrainOption
                            floatGrad ? grad.outWeightF->data() : nullptr, f, p.size()});
         total += p.size();
     }
-    const int parts = std::max(1, std::min<int>(o.threads, static_cast<int>(total / 65536) + 1));
-    parallelFor(parts, [&](int part) {
+    // Element ranges of about 1 M, taken by the threads as they come free (elementwise: any split gives
+    // the same numbers).
+    const int parts = o.threads > 1 ? static_cast<int>(std::min<Eigen::Index>(64, total / (1 << 20) + 1)) : 1;
+    parallelTasks(o.threads, parts, [&](int part) {
         const Eigen::Index from = total * part / parts, to = total * (part + 1) / parts;
         Eigen::Index offset = 0;  // of the current job in [0, total)
         constexpr Eigen::Index kChunk = 2048;

@@ -1,8 +1,9 @@
 #pragma once
 // Training loop (issue 4): teacher forcing, cross-entropy averaged over real target tokens, mini-batches
 // with padding and masks, Adam (Kingma & Ba 2015), gradient clipping by global norm, seeded and
-// reproducible for a given seed and thread count. Each batch is split across `threads` threads whose
-// gradients are summed in a fixed order. After every epoch: validation loss and greedy exact-match
+// reproducible for a given seed and thread count. Each batch is split across `threads` threads for the
+// encoder–decoder (gradients summed in a fixed order); the output layer and loss run over the whole batch,
+// split across the threads by vocabulary (core/output_layer.h). After every epoch: validation loss and greedy exact-match
 // accuracy; the parameters with the best validation accuracy are kept.
 #include "core/model.h"
 #include "core/tasks.h"
