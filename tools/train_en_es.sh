@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Trains (or resumes) the English→Spanish models on the everyday corpus with SentencePiece pieces.
+# Training spans sessions: each run writes MODEL.ckpt every 5 minutes and after every epoch, and this
+# script resumes from it when it exists (attnviz train --resume). Run it again after an interruption.
+#   tools/train_en_es.sh OUTDIR PRESET [THREADS]     e.g. tools/train_en_es.sh /work/runs bahdanau 1
+# The shipped files are then made with attnviz convert --float32 --title … --examples … (samples/models/README.md).
+set -euo pipefail
+out=$1
+arch=$2
+threads=${3:-1}
+bin=${ATTNVIZ:-"$(dirname "$0")/../build/app/attnviz"}
+data="$(cd "$(dirname "$0")/.." && pwd)/samples/data/en-es/everyday-train.tsv.gz"
+model="$out/en_es_$arch.cbor"
+mkdir -p "$out"
+if [ -f "$model.ckpt" ]; then
+  exec "$bin" train --resume "$model" --threads "$threads" --quiet
+fi
+common=(--task "file:$data" --tokenizer sentencepiece --pieces 4000 --lr 0.002 --seed 1 --threads "$threads" --quiet -o "$model")
+case "$arch" in
+  bahdanau)          exec "$bin" train "${common[@]}" --arch bahdanau --hidden 192 --embedding 128 --epochs 8 ;;
+  luong)             exec "$bin" train "${common[@]}" --arch luong --hidden 256 --embedding 128 --epochs 8 ;;
+  seq2seq_attention) exec "$bin" train "${common[@]}" --arch seq2seq_attention --hidden 256 --embedding 128 --epochs 8 ;;
+  seq2seq)           exec "$bin" train "${common[@]}" --arch seq2seq --hidden 256 --embedding 128 --layers 2 --epochs 10 ;;
+  gnmt)              exec "$bin" train "${common[@]}" --arch gnmt --hidden 160 --embedding 128 --layers 4 --epochs 8 ;;
+  *) echo "unknown preset $arch" >&2; exit 2 ;;
+esac
