@@ -2,6 +2,7 @@
 #include "app/args.h"
 #include "app/commands.h"
 
+#include "core/array_file.h"
 #include "core/error.h"
 #include "core/example.h"
 #include "core/format.h"
@@ -78,20 +79,21 @@ int cmdAttend(const CommandArgs& argv)
     spec.valueOptions = {"--score"};
     spec.flags = {"--json"};
     spec.minPositional = spec.maxPositional = 1;
-    spec.usage = "attnviz attend EXAMPLE [--score ID] [--json]";
+    spec.usage = "attnviz attend EXAMPLE|FILE.npz|FILE.safetensors|FILE.pt [--score ID] [--json]";
     Args args(argv, spec);
 
-    Example ex = loadExample(args.positional()[0]);
+    std::optional<ScoreKind> kind;
     if (args.has("--score")) {
         const std::string id = args.value("--score");
-        std::optional<ScoreKind> kind = scoreKindFromId(id);
+        kind = scoreKindFromId(id);
         if (!kind) {
             std::string ids;
             for (const std::string& s : allScoreIds()) ids += (ids.empty() ? "" : ", ") + s;
             throw UsageError("--score: expected one of " + ids + " (or concat), found \"" + printable(id) + "\"");
         }
-        ex = withScore(ex, *kind);
     }
+    // An attnviz-example document, or hidden states in .npz / .safetensors / .pt (SPEC §5).
+    const Example ex = loadExampleAny(args.positional()[0], kind);
     Trace trace;
     try {
         trace = exampleTrace(ex);

@@ -151,7 +151,7 @@ void MainWindow::rebuildSamplesMenu()
 void MainWindow::chooseFile()
 {
     const QString path = QFileDialog::getOpenFileName(this, tr("Open example, model or trace"), Settings::lastFolder(),
-                                                      tr("AttnViz files (*.json *.cbor);;All files (*)"));
+                                                      tr("AttnViz files (*.json *.cbor *.npz *.safetensors *.pt *.pth);;All files (*)"));
     if (!path.isEmpty())
         openFile(path);
 }
