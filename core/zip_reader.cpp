@@ -70,13 +70,22 @@ std::string ZipReader::read(const std::string& member, const std::string& what)
     if (st.size > remaining)
         throw InputError(file_, what, "expected at most " + std::to_string(limits_.maxInflatedTotal >> 20) + " MiB inflated in all, found a member of "
                                           + std::to_string(st.size) + " bytes (its zip directory entry)");
+    // Deflate expands at most about 1032:1 and a stored member is its own size: a directory entry that
+    // claims more is refused before anything is allocated.
+    if ((st.valid & ZIP_STAT_COMP_SIZE)
+        && (st.comp_method == ZIP_CM_STORE ? st.size != st.comp_size : st.size / 1032 > st.comp_size + 1))
+        throw InputError(file_, what, "expected a member size its compressed size can hold, found " + std::to_string(st.size) + " bytes stated for "
+                                          + std::to_string(st.comp_size) + " compressed bytes");
     zip_file_t* f = zip_fopen_index(zip_, index, 0);
     if (!f)
         throw InputError(file_, what, std::string("expected a readable zip member, found: ") + zip_strerror(zip_));
-    std::string out(static_cast<std::size_t>(st.size), '\0');
+    // Grown as bytes arrive (1 MiB at a time), so memory follows what really inflates.
+    std::string out;
     unsigned long long got = 0;
     while (got < st.size) {
-        const zip_int64_t r = zip_fread(f, out.data() + got, st.size - got);
+        const unsigned long long chunk = std::min<unsigned long long>(st.size - got, 1u << 20);
+        out.resize(static_cast<std::size_t>(got + chunk));
+        const zip_int64_t r = zip_fread(f, out.data() + got, chunk);
         if (r < 0) {
             const std::string msg = zip_file_strerror(f);
             zip_fclose(f);
@@ -90,6 +99,7 @@ std::string ZipReader::read(const std::string& member, const std::string& what)
     const zip_int64_t more = got == st.size ? zip_fread(f, &extra, 1) : 0;
     const std::string tail = more < 0 ? zip_file_strerror(f) : "";
     zip_fclose(f);
+    out.resize(static_cast<std::size_t>(got));
     if (got < st.size)
         throw InputError(file_, what, "expected " + std::to_string(st.size) + " bytes inflated (its zip directory entry), found " + std::to_string(got));
     if (more > 0)
