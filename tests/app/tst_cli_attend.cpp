@@ -2,6 +2,8 @@
 // score switching, and exit status 2 with one line on stderr (and nothing on stdout) for every bad input.
 #include "core/json_io.h"
 #include "core/trace.h"
+#include "core/npy.h"
+#include "core/zip_reader.h"
 
 #include <QtTest>
 
@@ -90,6 +92,7 @@ private slots:
     void arrayFilesMatchJson();
     void badArrayFiles_data();
     void badArrayFiles();
+    void numbersOut();
 };
 
 void TestCliAttend::textbookTable()
@@ -354,6 +357,40 @@ void TestCliAttend::badArrayFiles()
     const Run r = attend(args);
     checkBadInput(r, file, pointer.isEmpty() ? QString() : pointer + QStringLiteral(": "), says);
     QVERIFY2(!r.out.contains(QStringLiteral("attnviz-must-not-run-this")) && !r.err.contains(QStringLiteral("attnviz-must-not-run-this")), "the pickle ran");
+}
+
+// Numbers out: --format csv (long format on stdout) and --format npz -o FILE (np.load-able arrays).
+void TestCliAttend::numbersOut()
+{
+    const QString pt = kArrays + QStringLiteral("states.pt");
+    const Run csv = attend({pt, QStringLiteral("--score"), QStringLiteral("general"), QStringLiteral("--format"), QStringLiteral("csv")});
+    QCOMPARE(csv.exitCode, 0);
+    const QStringList lines = csv.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.first(), QStringLiteral("t,target_token,quantity,index,source_token,value"));
+    QCOMPARE(lines.size(), 1 + 2 * (4 + 4 + 3));  // 2 steps × (4 scores, 4 weights, 3 context numbers)
+    QVERIFY2(lines.contains(QStringLiteral("1,je,score,4,st\u00fcdent,78.125")), qPrintable(csv.out));
+
+    QTemporaryDir dir;
+    const QString out = dir.filePath(QStringLiteral("n.npz"));
+    const Run npz = attend({pt, QStringLiteral("--score"), QStringLiteral("general"), QStringLiteral("--format"), QStringLiteral("npz"), QStringLiteral("-o"), out});
+    QCOMPARE(npz.exitCode, 0);
+    QVERIFY(npz.out.isEmpty());
+    QFile f(out);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const std::string bytes = f.readAll().toStdString();
+    ZipReader zip(bytes, "n.npz", ArrayLimits());
+    ArrayFile arrays;
+    long long total = 0;
+    readNpy(zip.read("weights.npy", "weights"), "n.npz", "W", ArrayLimits(), arrays, total);
+    readNpy(zip.read("source_tokens.npy", "source_tokens"), "n.npz", "source_tokens", ArrayLimits(), arrays, total);
+    QCOMPARE(arrays.arrays.at("W").shape, (std::vector<long long>{2, 4}));
+    const Trace ref = traceFromJson(traceOf(attend({pt, QStringLiteral("--score"), QStringLiteral("general"), QStringLiteral("--json")})), "ref");
+    for (int j = 0; j < 4; ++j)
+        QCOMPARE(arrays.arrays.at("W").data[static_cast<std::size_t>(4 + j)], ref.steps[1].attention->weights(j));
+    QCOMPARE(arrays.strings.at("source_tokens").at(3), std::string("st\xc3\xbc" "dent"));
+
+    QCOMPARE(attend({pt, QStringLiteral("--format"), QStringLiteral("npz")}).exitCode, 2);  // needs -o
+    QCOMPARE(attend({pt, QStringLiteral("--format"), QStringLiteral("xml")}).exitCode, 2);
 }
 
 QTEST_GUILESS_MAIN(TestCliAttend)
