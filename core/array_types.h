@@ -9,8 +9,10 @@
 //   inflated bytes, all members read       1 GiB      from the zip directory AND counted while inflating:
 //                                                     a member that inflates past its stated size is refused
 //   one array dimension                    100,000    on the shape, before decoding
-//   numbers in one array                   64 M       on the shape, before decoding
-//   numbers in all arrays read             64 M       (512 MB as doubles)
+//   numbers in one array                   16 M       on the shape, before decoding
+//   numbers in all arrays read             32 M       (256 MB as doubles)
+// An example's trace is limited to 8 M numbers (core/example.h), so no example that could be shown is
+// refused by the two number limits; they keep a hostile file's memory bounded (about 0.5 GB at most).
 //   NumPy header                           64 KiB
 //   safetensors JSON header                16 MiB, nesting 32
 //   .pt pickle (data.pkl)                  16 MiB, 100,000 values, nesting 64
@@ -29,8 +31,8 @@ struct ArrayLimits {
     unsigned long long maxMembers = 10000;
     unsigned long long maxInflatedTotal = 1ull << 30;
     long long maxDim = 100000;
-    long long maxElements = 64'000'000;
-    long long maxTotalElements = 64'000'000;
+    long long maxElements = 16'000'000;
+    long long maxTotalElements = 32'000'000;
     unsigned long long maxNpyHeader = 64u << 10;
     unsigned long long maxSafetensorsHeader = 16u << 20;
     unsigned long long maxPickleBytes = 16u << 20;
