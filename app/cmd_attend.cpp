@@ -2,9 +2,11 @@
 #include "app/args.h"
 #include "app/commands.h"
 
+#include "core/array_file.h"
 #include "core/error.h"
 #include "core/example.h"
 #include "core/format.h"
+#include "core/numbers_out.h"
 
 #include <algorithm>
 #include <iostream>
@@ -75,31 +77,51 @@ void printTable(const Trace& trace, std::ostream& out)
 int cmdAttend(const CommandArgs& argv)
 {
     ArgSpec spec;
-    spec.valueOptions = {"--score"};
+    spec.valueOptions = {"--score", "--format", "-o"};
     spec.flags = {"--json"};
     spec.minPositional = spec.maxPositional = 1;
-    spec.usage = "attnviz attend EXAMPLE [--score ID] [--json]";
+    spec.usage = "attnviz attend EXAMPLE|FILE.npz|FILE.safetensors|FILE.pt [--score ID] [--json | --format table|json|csv|npz] [-o FILE]";
     Args args(argv, spec);
 
-    Example ex = loadExample(args.positional()[0]);
+    // --format: table (default), json (= --json), csv (long format) or npz (-o FILE.npz): core/numbers_out.h.
+    const std::string format = args.has("--json") ? std::string("json") : args.value("--format", "table");
+    if (format != "table" && format != "json" && format != "csv" && format != "npz")
+        throw UsageError("--format: expected table, json, csv or npz, found \"" + printable(format) + "\"");
+    if (args.has("--json") && args.has("--format") && args.value("--format") != "json")
+        throw UsageError("--json and --format " + args.value("--format") + " contradict each other");
+    if ((format == "npz") != args.has("-o"))
+        throw UsageError(format == "npz" ? "--format npz writes a file: give -o FILE.npz" : "-o is for --format npz (the other formats go to stdout)");
+    std::optional<ScoreKind> kind;
     if (args.has("--score")) {
         const std::string id = args.value("--score");
-        std::optional<ScoreKind> kind = scoreKindFromId(id);
+        kind = scoreKindFromId(id);
         if (!kind) {
             std::string ids;
             for (const std::string& s : allScoreIds()) ids += (ids.empty() ? "" : ", ") + s;
             throw UsageError("--score: expected one of " + ids + " (or concat), found \"" + printable(id) + "\"");
         }
-        ex = withScore(ex, *kind);
     }
+    // An attnviz-example document, or hidden states in .npz / .safetensors / .pt (SPEC §5).
+    const Example ex = loadExampleAny(args.positional()[0], kind);
     Trace trace;
     try {
         trace = exampleTrace(ex);
     } catch (const ShapeError& e) {  // finite numbers whose scores overflow: still the file's fault
         throw InputError(ex.file, "/encoder_states", e.what());
     }
+    if (format == "npz") {
+        try {
+            saveTraceNpz(args.value("-o"), trace);
+        } catch (const std::runtime_error& e) {
+            std::cerr << "attnviz attend: " << e.what() << "\n";
+            return 2;
+        }
+        return 0;
+    }
     std::ostringstream out;  // nothing reaches stdout unless the whole result was computed
-    if (args.has("--json"))
+    if (format == "csv")
+        out << traceCsv(trace);
+    else if (format == "json")
         out << dumpReadable(traceToJson(trace)) << "\n";
     else
         printTable(trace, out);

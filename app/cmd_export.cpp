@@ -7,6 +7,7 @@
 #include "app/args.h"
 #include "app/commands.h"
 
+#include "core/array_file.h"
 #include "core/merge_words.h"
 #include "core/decoding.h"
 #include "core/error.h"
@@ -44,23 +45,24 @@ struct Loaded {
 // `defaultBeam`: the beam width when --beam is not given (3 for --view beam, else 1).
 Loaded loadTrace(const std::string& file, const Args& args, int defaultBeam)
 {
-    const json doc = loadDocument(file, modelLimits());
+    const FileKind fileKind = detectFileKind(file);
+    const json doc = isArrayFile(fileKind) ? json{{"format", "attnviz-example"}} : loadDocument(file, modelLimits());
     const std::string format = doc.is_object() && doc.contains("format") && doc["format"].is_string() ? doc["format"].get<std::string>() : "";
     if (format == "attnviz-example") {
         if (args.has("--input") || args.has("--beam"))
             throw UsageError("--input and --beam are for models; an example carries its own hidden states");
-        Example ex = loadExample(file);
+        std::optional<ScoreKind> kind;
         if (args.has("--score")) {
             const std::string id = args.value("--score");
-            const std::optional<ScoreKind> kind = scoreKindFromId(id);
+            kind = scoreKindFromId(id);
             if (!kind) {
                 std::string ids;
                 for (const std::string& s : allScoreIds()) ids += (ids.empty() ? "" : ", ") + s;
                 throw UsageError("--score: expected one of " + ids + ", found \"" + id + "\"");
             }
-            ex = withScore(ex, *kind);
         }
-        return {exampleTrace(ex), std::nullopt, std::nullopt};
+        // The example document, or hidden states from .npz / .safetensors / .pt (SPEC §5).
+        return {exampleTrace(loadExampleAny(file, kind)), std::nullopt, std::nullopt};
     }
     if (format == "attnviz-model") {
         if (!args.has("--input"))

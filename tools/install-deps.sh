@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build qt6-base-dev libqcustomplot-dev libeigen3-dev
           nlohmann-json3-dev qt6-svg-dev qt6-image-formats-plugins libgif-dev xvfb xauth
-          fonts-dejavu-core libbenchmark-dev pkg-config libsentencepiece-dev)
+          fonts-dejavu-core libbenchmark-dev pkg-config libsentencepiece-dev libzip-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,5 +1,6 @@
 #include "ui/document.h"
 
+#include "core/array_file.h"
 #include "core/merge_words.h"
 #include "core/error.h"
 #include "core/json_io.h"
@@ -106,8 +107,19 @@ Document::Loaded Document::load(const QString& path)
 {
     Loaded out;
     try {
-        const json doc = readDocument(path);
         const std::string file = path.toStdString();
+        // Hidden states from numerical tools (.npz, .safetensors, .pt): the one loading path in core.
+        if (!path.startsWith(QLatin1Char(':'))) {
+            const FileKind fileKind = detectFileKind(file);
+            if (isArrayFile(fileKind)) {
+                Example ex = exampleFromArrays(loadArrayFile(file, fileKind), file);
+                out.trace = std::make_shared<const Trace>(exampleTrace(ex));
+                out.example = std::move(ex);
+                out.kind = Kind::Example;
+                return out;
+            }
+        }
+        const json doc = readDocument(path);
         const json* format = doc.is_object() && doc.contains("format") ? &doc["format"] : nullptr;
         const std::string id = format && format->is_string() ? format->get<std::string>() : std::string();
         if (id == "attnviz-example") {

@@ -1,6 +1,7 @@
 // The main window's menus and their actions: files, export, playback shortcuts, colour maps, help.
 #include "ui/main_window.h"
 
+#include "core/numbers_out.h"
 #include "core/trace.h"
 #include "ui/architecture_view.h"
 #include "ui/beam_view.h"
@@ -23,7 +24,10 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressDialog>
+#include <QSaveFile>
 #include <QStatusBar>
+
+#include <stdexcept>
 
 namespace attnviz::ui {
 
@@ -43,6 +47,35 @@ void MainWindow::buildMenus()
     file->addAction(tr("Export &animation (GIF)…"), this, [this] { exportWith(int(ExportDialog::Kind::Animation)); });
     file->addAction(tr("Export a&rchitecture…"), this, [this] { exportWith(int(ExportDialog::Kind::Architecture)); });
     file->addAction(tr("Export &beam tree…"), this, [this] { exportWith(int(ExportDialog::Kind::BeamTree)); });
+    // Numbers out (core/numbers_out.h): scores, weights and contexts for a paper's own plots; as `attnviz attend --format csv|npz`.
+    file->addAction(tr("Export &numbers (CSV, NPZ)…"), this, [this] {
+        if (!trace_ || trace_->steps.empty()) {
+            reportError(tr("Nothing to export: the open document has no decoder steps."));
+            return;
+        }
+        QString base = QFileInfo(doc_->filePath()).completeBaseName();
+        if (base.isEmpty())
+            base = QStringLiteral("attnviz");
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export numbers"), QDir(Settings::lastFolder()).filePath(base + QStringLiteral("_numbers.csv")),
+                                                          tr("CSV, one number a row (*.csv);;NumPy arrays (*.npz)"));
+        if (path.isEmpty())
+            return;
+        Settings::setLastFolder(QFileInfo(path).absolutePath());
+        const std::shared_ptr<const Trace> trace = trace_;
+        try {
+            if (path.endsWith(QStringLiteral(".npz"), Qt::CaseInsensitive)) {
+                saveTraceNpz(path.toStdString(), *trace);
+            } else {
+                const std::string csv = traceCsv(*trace);
+                QSaveFile f(path);
+                if (!f.open(QIODevice::WriteOnly) || f.write(csv.data(), static_cast<qint64>(csv.size())) != static_cast<qint64>(csv.size()) || !f.commit())
+                    throw std::runtime_error(path.toStdString() + ": cannot write");
+            }
+            statusBar()->showMessage(tr("Exported %1").arg(QFileInfo(path).fileName()), 4000);
+        } catch (const std::exception& e) {
+            reportError(QString::fromStdString(e.what()));
+        }
+    });
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -159,7 +192,7 @@ void MainWindow::rebuildSamplesMenu()
 void MainWindow::chooseFile()
 {
     const QString path = QFileDialog::getOpenFileName(this, tr("Open example, model or trace"), Settings::lastFolder(),
-                                                      tr("AttnViz files (*.json *.cbor);;All files (*)"));
+                                                      tr("AttnViz files (*.json *.cbor *.npz *.safetensors *.pt *.pth);;All files (*)"));
     if (!path.isEmpty())
         openFile(path);
 }

@@ -2,6 +2,8 @@
 // score switching, and exit status 2 with one line on stderr (and nothing on stdout) for every bad input.
 #include "core/json_io.h"
 #include "core/trace.h"
+#include "core/npy.h"
+#include "core/zip_reader.h"
 
 #include <QtTest>
 
@@ -86,6 +88,11 @@ private slots:
     void badFixtures();
     void generatedBadInputs();
     void everySample();
+    void arrayFilesMatchJson_data();
+    void arrayFilesMatchJson();
+    void badArrayFiles_data();
+    void badArrayFiles();
+    void numbersOut();
 };
 
 void TestCliAttend::textbookTable()
@@ -286,6 +293,104 @@ void TestCliAttend::everySample()
         for (const StepTrace& s : t.steps)
             QVERIFY2(std::fabs(s.attention->weights.sum() - 1.0) < 1e-12, qPrintable(name));
     }
+}
+
+// SPEC §5 "Hidden states from numerical tools": the same table and trace as the JSON example holding those
+// values (fixtures from tools/make_array_fixtures.py; a missing one fails).
+const QString kArrays = QStringLiteral(ATTNVIZ_TESTDATA_DIR "/arrays/");
+
+void TestCliAttend::arrayFilesMatchJson_data()
+{
+    QTest::addColumn<QString>("file");
+    for (const char* f : {"states_mixed.npz", "states.safetensors", "states.pt"})
+        QTest::newRow(f) << QString::fromLatin1(f);
+}
+
+void TestCliAttend::arrayFilesMatchJson()
+{
+    QFETCH(QString, file);
+    QVERIFY2(QFile::exists(kArrays + file), qPrintable(QStringLiteral("missing fixture; run /usr/bin/python3 tools/make_array_fixtures.py")));
+    for (const QString& mode : {QStringLiteral("--json"), QStringLiteral("--score")}) {
+        QStringList args{QStringLiteral("--score"), QStringLiteral("general")};
+        if (mode == QStringLiteral("--json"))
+            args << mode;
+        const Run ref = attend(QStringList{kArrays + QStringLiteral("states.json")} + args);
+        const Run r = attend(QStringList{kArrays + file} + args);
+        QCOMPARE(ref.exitCode, 0);
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.err.isEmpty(), qPrintable(r.err));
+        QCOMPARE(r.out, ref.out);
+    }
+    // npz without tokens, default dot: same numbers as the JSON example with dot.
+    const Run dot = attend({kArrays + QStringLiteral("states.npz"), QStringLiteral("--json")});
+    QCOMPARE(dot.exitCode, 0);
+    const Trace t = traceFromJson(traceOf(dot), "stdout");
+    QCOMPARE(t.score, std::string("dot"));
+    QCOMPARE(t.steps.size(), std::size_t{2});
+}
+
+void TestCliAttend::badArrayFiles_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("pointer");
+    QTest::addColumn<QString>("says");
+    QFile list(kArrays + QStringLiteral("bad.tsv"));
+    QVERIFY2(list.open(QIODevice::ReadOnly | QIODevice::Text), "missing tests/data/arrays/bad.tsv");
+    while (!list.atEnd()) {
+        const QString line = QString::fromUtf8(list.readLine()).trimmed();
+        if (line.isEmpty() || line.startsWith(QLatin1Char('#')))
+            continue;
+        const QStringList parts = line.split(QLatin1Char('\t'));
+        QTest::newRow(qPrintable(parts[0])) << kArrays + parts[0] << parts.value(1) << parts.value(2);
+    }
+    QTest::newRow("general without W") << kArrays + QStringLiteral("general_without_W.npz") << QStringLiteral("W") << QStringLiteral("needs an array named W");
+}
+
+void TestCliAttend::badArrayFiles()
+{
+    QFETCH(QString, file);
+    QFETCH(QString, pointer);
+    QFETCH(QString, says);
+    QStringList args{file};
+    if (file.endsWith(QStringLiteral("general_without_W.npz")))
+        args << QStringLiteral("--score") << QStringLiteral("general");
+    const Run r = attend(args);
+    checkBadInput(r, file, pointer.isEmpty() ? QString() : pointer + QStringLiteral(": "), says);
+    QVERIFY2(!r.out.contains(QStringLiteral("attnviz-must-not-run-this")) && !r.err.contains(QStringLiteral("attnviz-must-not-run-this")), "the pickle ran");
+}
+
+// Numbers out: --format csv (long format on stdout) and --format npz -o FILE (np.load-able arrays).
+void TestCliAttend::numbersOut()
+{
+    const QString pt = kArrays + QStringLiteral("states.pt");
+    const Run csv = attend({pt, QStringLiteral("--score"), QStringLiteral("general"), QStringLiteral("--format"), QStringLiteral("csv")});
+    QCOMPARE(csv.exitCode, 0);
+    const QStringList lines = csv.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.first(), QStringLiteral("t,target_token,quantity,index,source_token,value"));
+    QCOMPARE(lines.size(), 1 + 2 * (4 + 4 + 3));  // 2 steps × (4 scores, 4 weights, 3 context numbers)
+    QVERIFY2(lines.contains(QStringLiteral("1,je,score,4,st\u00fcdent,78.125")), qPrintable(csv.out));
+
+    QTemporaryDir dir;
+    const QString out = dir.filePath(QStringLiteral("n.npz"));
+    const Run npz = attend({pt, QStringLiteral("--score"), QStringLiteral("general"), QStringLiteral("--format"), QStringLiteral("npz"), QStringLiteral("-o"), out});
+    QCOMPARE(npz.exitCode, 0);
+    QVERIFY(npz.out.isEmpty());
+    QFile f(out);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const std::string bytes = f.readAll().toStdString();
+    ZipReader zip(bytes, "n.npz", ArrayLimits());
+    ArrayFile arrays;
+    long long total = 0;
+    readNpy(zip.read("weights.npy", "weights"), "n.npz", "W", ArrayLimits(), arrays, total);
+    readNpy(zip.read("source_tokens.npy", "source_tokens"), "n.npz", "source_tokens", ArrayLimits(), arrays, total);
+    QCOMPARE(arrays.arrays.at("W").shape, (std::vector<long long>{2, 4}));
+    const Trace ref = traceFromJson(traceOf(attend({pt, QStringLiteral("--score"), QStringLiteral("general"), QStringLiteral("--json")})), "ref");
+    for (int j = 0; j < 4; ++j)
+        QCOMPARE(arrays.arrays.at("W").data[static_cast<std::size_t>(4 + j)], ref.steps[1].attention->weights(j));
+    QCOMPARE(arrays.strings.at("source_tokens").at(3), std::string("st\xc3\xbc" "dent"));
+
+    QCOMPARE(attend({pt, QStringLiteral("--format"), QStringLiteral("npz")}).exitCode, 2);  // needs -o
+    QCOMPARE(attend({pt, QStringLiteral("--format"), QStringLiteral("xml")}).exitCode, 2);
 }
 
 QTEST_GUILESS_MAIN(TestCliAttend)

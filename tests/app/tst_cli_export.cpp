@@ -88,6 +88,19 @@ private slots:
         QVERIFY(bytes(out).startsWith(magic));
     }
 
+    // SPEC §5: hidden states from .npz / .safetensors / .pt export like the JSON example.
+    void arrayFiles()
+    {
+        for (const char* f : {"states.npz", "states.safetensors", "states.pt"}) {
+            const QString out = dir_.filePath(QStringLiteral("arrays.png"));
+            QFile::remove(out);
+            const Run r = attnviz({QStringLiteral("export"), QStringLiteral(ATTNVIZ_TESTDATA_DIR "/arrays/") + QLatin1String(f), QStringLiteral("-o"), out,
+                                   QStringLiteral("--score"), QStringLiteral("general")});
+            QVERIFY2(r.code == 0, r.err.constData());
+            QVERIFY(bytes(out).startsWith("\x89PNG"));
+        }
+    }
+
     void headlessWithoutPlatformVariable()
     {
         const QString out = dir_.filePath(QStringLiteral("headless.png"));
@@ -113,6 +126,8 @@ private slots:
         QTest::newRow("stage out of range") << QStringList{kTextbook, o, QStringLiteral("x.png"), QStringLiteral("--view"), QStringLiteral("step"), QStringLiteral("--stage"), QStringLiteral("9")} << "--stage";
         QTest::newRow("unwritable") << QStringList{kTextbook, o, QStringLiteral("/no/such/dir/x.png")} << "cannot write";
         QTest::newRow("not a document") << QStringList{QStringLiteral(ATTNVIZ_SOURCE_DIR "/CMakeLists.txt"), o, QStringLiteral("x.png")} << "CMakeLists.txt";
+        QTest::newRow("pickle naming os.system") << QStringList{QStringLiteral(ATTNVIZ_TESTDATA_DIR "/arrays/evil.pt"), o, QStringLiteral("x.png")} << "refused the global";
+        QTest::newRow("npz without encoder_states") << QStringList{QStringLiteral(ATTNVIZ_TESTDATA_DIR "/arrays/no_encoder.npz"), o, QStringLiteral("x.png")} << "encoder_states";
     }
     void badInputExitsTwo()
     {

@@ -54,6 +54,7 @@ private slots:
     void opensATrace();
     void opensAModelAndTranslates();
     void everyBuiltInSampleOpens();
+    void opensArrayFiles();
 
 private:
     QTemporaryDir dir_;
@@ -231,6 +232,26 @@ void TestDocument::everyBuiltInSampleOpens()
         QVERIFY2(d.openFileNow(QStringLiteral(":/samples/%1.json").arg(name)), qPrintable(name));
         QVERIFY(!d.trace()->steps.empty());
         QVERIFY2(name.contains(d.scoreId()), qPrintable(name + QStringLiteral(" opened with ") + d.scoreId()));
+    }
+}
+
+// SPEC §5: hidden states from .npz / .safetensors / .pt open as examples through core's one loading path.
+void TestDocument::opensArrayFiles()
+{
+    const QString dir = QStringLiteral(ATTNVIZ_TESTDATA_DIR "/arrays/");
+    for (const char* f : {"states_mixed.npz", "states.safetensors", "states.pt"}) {
+        Document d;
+        QVERIFY2(d.openFileNow(dir + QLatin1String(f)), f);
+        QCOMPARE(d.kind(), Document::Kind::Example);
+        QCOMPARE(d.scoreId(), QStringLiteral("dot"));
+        QVERIFY(near(context(d), {5, 0, 1}, 1e-6));
+        QVERIFY(d.setScore(QStringLiteral("general")));
+        QCOMPARE(d.trace()->sourceTokens.at(3), std::string("st\xc3\xbc" "dent"));
+        const auto before = d.trace();
+        QSignalSpy failed(&d, &Document::loadFailed);
+        QVERIFY(!d.openFileNow(dir + QStringLiteral("evil.pt")));
+        QVERIFY2(failed.at(0).at(0).toString().contains(QStringLiteral("evil.pt: data.pkl: refused the global")), qPrintable(failed.at(0).at(0).toString()));
+        QCOMPARE(d.trace(), before);
     }
 }
 
