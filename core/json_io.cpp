@@ -1,8 +1,12 @@
 #include "core/json_io.h"
 
+#include "core/safe_write.h"
+#include "core/utf8.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
@@ -292,7 +296,10 @@ void saveDocument(const std::string& file, const json& doc)
     } else {
         bytes = dumpReadable(doc) + "\n";
     }
-    const std::string tmp = file + ".tmp-" + std::to_string(::getpid());
+    const std::string target = writeTarget(file);
+    struct stat existing {};
+    const bool exists = ::stat(target.c_str(), &existing) == 0;
+    const std::string tmp = target + ".tmp-" + std::to_string(::getpid());
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
         if (!out)
@@ -305,10 +312,35 @@ void saveDocument(const std::string& file, const json& doc)
             throw std::runtime_error(file + ": cannot write (disk full or I/O error)");
         }
     }
-    if (std::rename(tmp.c_str(), file.c_str()) != 0) {
+    if (exists)  // the new file keeps the old one's mode (a 0600 model stays private)
+        ::chmod(tmp.c_str(), existing.st_mode & 07777);
+    if (std::rename(tmp.c_str(), target.c_str()) != 0) {
         std::remove(tmp.c_str());
         throw std::runtime_error(file + ": cannot write (rename failed)");
     }
+}
+
+std::string writeTarget(const std::string& file)
+{
+    struct stat st {};
+    std::string target = file;
+    if (::lstat(file.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+        // A symbolic link is written through: its target is replaced, the link stays.
+        char* resolved = ::realpath(file.c_str(), nullptr);
+        if (!resolved)
+            throw std::runtime_error(file + ": cannot write (a symbolic link whose target does not exist)");
+        target = resolved;
+        std::free(resolved);
+    }
+    if (::stat(target.c_str(), &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            throw std::runtime_error(file + ": cannot write (a directory)");
+        if (!S_ISREG(st.st_mode))
+            throw std::runtime_error(file + ": cannot write (not a regular file: a device, FIFO or socket)");
+        if ((st.st_mode & 0222) == 0)  // checked by mode, so that root does not silently replace it either
+            throw std::runtime_error(file + ": cannot write (the file is read-only; refusing to replace it)");
+    }
+    return target;
 }
 
 std::string describeJson(const json& j)
@@ -413,7 +445,10 @@ std::string JsonReader::string(const json& j, const std::string& ptr) const
 {
     if (!j.is_string())
         fail(ptr, "expected a string, found " + describeJson(j));
-    return j.get<std::string>();
+    std::string s = j.get<std::string>();
+    if (const std::size_t bad = invalidUtf8At(s); bad != std::string::npos)  // CBOR text is not checked by the parser
+        fail(ptr, "expected UTF-8 text, found an invalid byte at byte " + std::to_string(bad + 1) + " of the string");
+    return s;
 }
 
 double JsonReader::number(const json& j, const std::string& ptr) const
@@ -456,6 +491,8 @@ Tokens JsonReader::strings(const json& j, const std::string& ptr) const
 {
     if (!j.is_array())
         fail(ptr, "expected an array of strings, found " + describeJson(j));
+    if (static_cast<long long>(j.size()) > limits_.maxDim)  // the per-dimension limit holds for lists of strings too
+        fail(ptr, "expected at most " + std::to_string(limits_.maxDim) + " strings, found " + std::to_string(j.size()));
     Tokens out;
     out.reserve(j.size());
     for (std::size_t i = 0; i < j.size(); ++i)

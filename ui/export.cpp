@@ -1,5 +1,7 @@
 #include "ui/export.h"
 
+#include "core/safe_write.h"
+
 #include "ui/gif_writer.h"
 #include "ui/heatmap_view.h"
 #include "ui/step_renderer.h"
@@ -54,13 +56,23 @@ bool prepare(const ExportOptions& o, QSize defaultSize, Canvas* c, QString* erro
 
 bool commit(QSaveFile& file, QString* error)
 {
+    const QString name = file.fileName();
+    const bool existed = QFileInfo::exists(name);
+    const QFileDevice::Permissions old = existed ? QFile::permissions(name) : QFileDevice::Permissions();
     if (!file.commit())
         return setError(error, QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString()));
+    if (existed)  // the replaced file keeps its mode
+        QFile::setPermissions(name, old);
     return true;
 }
 
 bool openSaveFile(QSaveFile& file, QString* error)
 {
+    try {  // symbolic links written through; read-only files, directories and devices refused (core/safe_write.h)
+        file.setFileName(QString::fromStdString(writeTarget(file.fileName().toStdString())));
+    } catch (const std::exception& e) {
+        return setError(error, QString::fromStdString(e.what()));
+    }
     if (!file.open(QIODevice::WriteOnly))
         return setError(error, QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString()));
     return true;

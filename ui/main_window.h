@@ -121,7 +121,9 @@ private:
     QPushButton* translate_ = nullptr;
     QCheckBox* mergeWords_ = nullptr;
     QAction* revealAll_ = nullptr;           // View → Show everything
-    void applyReveal();        // SentencePiece models: pieces ↔ words
+    void applyReveal();
+    // The file name stem for exports, or "" after telling the user there is nothing to export.
+    QString exportBaseName();        // SentencePiece models: pieces ↔ words
     QAction* mergeWordsAction_ = nullptr;
     QList<QAction*> exampleInputs_, modelInputs_;
     QLabel* statusPosition_ = nullptr;

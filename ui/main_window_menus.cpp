@@ -49,18 +49,14 @@ void MainWindow::buildMenus()
     file->addAction(tr("Export &beam tree…"), this, [this] { exportWith(int(ExportDialog::Kind::BeamTree)); });
     // Numbers out (core/numbers_out.h): scores, weights and contexts for a paper's own plots; as `attnviz attend --format csv|npz`.
     file->addAction(tr("Export &numbers (CSV, NPZ)…"), this, [this] {
-        if (!trace_ || trace_->steps.empty()) {
-            reportError(tr("Nothing to export: the open document has no decoder steps."));
-            return;
-        }
-        QString base = QFileInfo(doc_->filePath()).completeBaseName();
+        const QString base = exportBaseName();
         if (base.isEmpty())
-            base = QStringLiteral("attnviz");
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export numbers"), QDir(Settings::lastFolder()).filePath(base + QStringLiteral("_numbers.csv")),
+            return;
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export numbers"), QDir(Settings::lastExportFolder()).filePath(base + QStringLiteral("_numbers.csv")),
                                                           tr("CSV, one number a row (*.csv);;NumPy arrays (*.npz)"));
         if (path.isEmpty())
             return;
-        Settings::setLastFolder(QFileInfo(path).absolutePath());
+        Settings::setLastExportFolder(QFileInfo(path).absolutePath());
         const std::shared_ptr<const Trace> trace = trace_;
         try {
             if (path.endsWith(QStringLiteral(".npz"), Qt::CaseInsensitive)) {
@@ -219,16 +215,22 @@ void MainWindow::showAbout()
             .arg(QApplication::applicationVersion()));
 }
 
+QString MainWindow::exportBaseName()
+{
+    if (!trace_ || trace_->steps.empty()) {
+        reportError(tr("Nothing to export: the open document has no decoder steps."));
+        return {};
+    }
+    const QString base = QFileInfo(doc_->filePath()).completeBaseName();
+    return base.isEmpty() ? QStringLiteral("attnviz") : base;
+}
+
 void MainWindow::exportWith(int kindValue)
 {
     const auto kind = static_cast<ExportDialog::Kind>(kindValue);
-    if (!trace_ || trace_->steps.empty()) {
-        reportError(tr("Nothing to export: the open document has no decoder steps."));
-        return;
-    }
-    QString base = QFileInfo(doc_->filePath()).completeBaseName();
+    const QString base = exportBaseName();
     if (base.isEmpty())
-        base = QStringLiteral("attnviz");
+        return;
     if (kind == ExportDialog::Kind::BeamTree && !doc_->decodeResult()) {
         reportError(tr("Nothing to export: the beam tree exists once a model has translated a sentence."));
         return;

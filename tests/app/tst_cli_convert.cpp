@@ -4,6 +4,7 @@
 
 #include <QtTest>
 
+#include <QFileInfo>
 #include <QTemporaryDir>
 
 #include <nlohmann/json.hpp>
@@ -45,6 +46,7 @@ private slots:
     void jsonKeepsWeights();
     void badInput_data();
     void badInput();
+    void writesKeepModesAndLinks();
 
 private:
     QTemporaryDir dir_;
@@ -52,8 +54,7 @@ private:
 
 void TestCliConvert::initTestCase()
 {
-    if (!QFile::exists(golden("bahdanau.model.json")))
-        QSKIP("no golden fixtures");
+    QVERIFY2(QFile::exists(golden("bahdanau.model.json")), "the checked-in golden fixtures are missing");
     QVERIFY(dir_.isValid());
 }
 
@@ -131,6 +132,45 @@ void TestCliConvert::badInput()
     QCOMPARE(ext.status, 2);
     QVERIFY(ext.err.contains(".json or .cbor"));
     QVERIFY(!QFile::exists(dir_.filePath(QStringLiteral("m.txt"))));
+}
+
+// issue 18: a write keeps the mode of the file it replaces, refuses a read-only file (also as root),
+// writes through a symbolic link (the link stays a link) and refuses a link to nothing.
+void TestCliConvert::writesKeepModesAndLinks()
+{
+    const QString in = golden("bahdanau.model.json");
+    const QString priv = dir_.filePath(QStringLiteral("private.json"));
+    writeFile(priv, "old");
+    QVERIFY(QFile::setPermissions(priv, QFileDevice::ReadOwner | QFileDevice::WriteOwner));
+    Run r = attnviz({QStringLiteral("convert"), in, priv});
+    QCOMPARE(r.status, 0);
+    QCOMPARE(QFile::permissions(priv) & 0x7777, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadUser | QFileDevice::WriteUser);
+    QVERIFY(QFileInfo(priv).size() > 100);
+
+    const QString ro = dir_.filePath(QStringLiteral("readonly.json"));
+    writeFile(ro, "keep");
+    QVERIFY(QFile::setPermissions(ro, QFileDevice::ReadOwner | QFileDevice::ReadGroup | QFileDevice::ReadOther));
+    r = attnviz({QStringLiteral("convert"), in, ro});
+    QCOMPARE(r.status, 2);
+    QVERIFY2(r.err.contains("read-only"), r.err.constData());
+    QFile f(ro);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), QByteArray("keep"));
+    QCOMPARE(QFile::permissions(ro) & (QFileDevice::WriteOwner | QFileDevice::WriteGroup | QFileDevice::WriteOther), QFileDevice::Permissions());
+
+    const QString target = dir_.filePath(QStringLiteral("real.json")), link = dir_.filePath(QStringLiteral("link.json"));
+    writeFile(target, "old");
+    QVERIFY(QFile::link(target, link));
+    r = attnviz({QStringLiteral("convert"), in, link});
+    QCOMPARE(r.status, 0);
+    QVERIFY(QFileInfo(link).isSymLink());
+    QVERIFY(QFileInfo(target).size() > 100);
+
+    const QString dangling = dir_.filePath(QStringLiteral("dangling.json"));
+    QVERIFY(QFile::link(dir_.filePath(QStringLiteral("nowhere/x.json")), dangling));
+    r = attnviz({QStringLiteral("convert"), in, dangling});
+    QCOMPARE(r.status, 2);
+    QVERIFY2(r.err.contains("symbolic link"), r.err.constData());
 }
 
 QTEST_GUILESS_MAIN(TestCliConvert)

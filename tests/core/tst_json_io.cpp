@@ -52,6 +52,8 @@ private slots:
     void pointersAndDescriptions();
     void readableDumpRoundTrips();
     void saveIsAtomic();
+    void stringsAreCheckedUtf8AndBounded();
+    void nonRegularFilesAreRefused();
 };
 
 void TestJsonIo::deepJsonStopsAtLimit_data()
@@ -384,6 +386,41 @@ void TestJsonIo::saveIsAtomic()
     saveDocument(file, doc2);
     QCOMPARE(loadDocument(file, exampleLimits()), doc2);
     QCOMPARE(QDir(dir.path()).entryList(QDir::Files).size(), 2);
+}
+
+// CBOR text strings are not checked by the parser: the reader refuses invalid UTF-8 with the pointer, and a
+// list of strings obeys the per-dimension limit like a tensor does (issue 18).
+void TestJsonIo::stringsAreCheckedUtf8AndBounded()
+{
+    // {"t": [<text "ok">, <text "caf\xE9">]} written by hand as CBOR
+    const std::string cbor = std::string("\xA1\x61t\x82\x62ok\x64" "caf\xE9", 12);
+    const json doc = parseDocument(cbor, true, "bad.cbor", exampleLimits());
+    JsonReader r("bad.cbor", exampleLimits());
+    try {
+        r.strings(doc["t"], "/t");
+        QFAIL("accepted invalid UTF-8");
+    } catch (const InputError& e) {
+        QCOMPARE(e.where(), std::string("/t/1"));
+        QVERIFY2(std::string(e.what()).find("UTF-8") != std::string::npos, e.what());
+    }
+    ReadLimits small = exampleLimits();
+    small.maxDim = 3;
+    JsonReader tight("v.json", small);
+    QCOMPARE(tight.strings(json::array({"a", "b", "c"}), "/v").size(), std::size_t(3));
+    QVERIFY_THROWS_EXCEPTION(InputError, tight.strings(json::array({"a", "b", "c", "d"}), "/v"));
+}
+
+void TestJsonIo::nonRegularFilesAreRefused()
+{
+    for (const char* path : {"/dev/zero", "/dev/null", "/tmp"}) {
+        try {
+            loadDocument(path, exampleLimits());
+            QFAIL(path);
+        } catch (const InputError& e) {
+            const std::string m = e.what();
+            QVERIFY2(m.find("character device") != std::string::npos || m.find("directory") != std::string::npos, m.c_str());
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(TestJsonIo)

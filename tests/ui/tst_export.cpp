@@ -10,6 +10,7 @@
 #include <QSet>
 #include <QSvgRenderer>
 #include <QTemporaryDir>
+#include <QFileInfo>
 #include <QtTest>
 
 #include <random>
@@ -230,6 +231,46 @@ private slots:
         QVERIFY(!exportAnimation(threeSteps(), o, &error, [](int done, int) { return done < 2; }));
         QCOMPARE(error, QStringLiteral("cancelled"));
         QVERIFY(!QFile::exists(o.path));
+    }
+
+    void writesRespectModesAndLinks()
+    {
+        ExportOptions o;
+        o.size = QSize(200, 150);
+        QString error;
+        // a read-only target is refused (by its mode, so also as root) and stays as it was
+        o.path = dir_.filePath(QStringLiteral("ro.png"));
+        {
+            QFile f(o.path);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("keep");
+        }
+        QVERIFY(QFile::setPermissions(o.path, QFileDevice::ReadOwner | QFileDevice::ReadUser));
+        QVERIFY(!exportHeatmap(threeSteps(), o, &error));
+        QVERIFY2(error.contains(QStringLiteral("read-only")), qPrintable(error));
+        QCOMPARE(QFileInfo(o.path).size(), 4);
+        // a private file stays private after being replaced
+        o.path = dir_.filePath(QStringLiteral("private.png"));
+        {
+            QFile f(o.path);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+        }
+        QVERIFY(QFile::setPermissions(o.path, QFileDevice::ReadOwner | QFileDevice::WriteOwner));
+        QVERIFY2(exportHeatmap(threeSteps(), o, &error), qPrintable(error));
+        QVERIFY(!(QFile::permissions(o.path) & (QFileDevice::ReadOther | QFileDevice::ReadGroup)));
+        QVERIFY(QFileInfo(o.path).size() > 100);
+        // a symbolic link is written through and stays a link
+        const QString target = dir_.filePath(QStringLiteral("target.gif")), link = dir_.filePath(QStringLiteral("link.gif"));
+        {
+            QFile f(target);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+        }
+        QVERIFY(QFile::link(target, link));
+        o.path = link;
+        o.framesPerStage = 1;
+        QVERIFY2(exportAnimation(threeSteps(), o, &error), qPrintable(error));
+        QVERIFY(QFileInfo(link).isSymLink());
+        QCOMPARE(head(target, 6), QByteArray("GIF89a"));
     }
 
     void errorsKeepTheTarget()
