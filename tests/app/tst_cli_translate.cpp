@@ -4,6 +4,9 @@
 
 #include <QtTest>
 
+#include <cstdlib>
+#include <sys/stat.h>
+
 #include <QDir>
 #include <QRegularExpression>
 #include <QTemporaryDir>
@@ -211,6 +214,14 @@ void TestCliTranslate::badInput_data()
                                       << QStringLiteral("a character device");
     QTest::newRow("--ref /dev/zero") << QString() << QStringList{QStringLiteral("--file"), two, QStringLiteral("--ref"), QStringLiteral("/dev/zero")}
                                      << QStringLiteral("a character device");
+    const QString fifo = dir_.filePath(QStringLiteral("attnviz_tst_fifo"));
+    QFile::remove(fifo);
+    QVERIFY(::mkfifo(fifo.toLocal8Bit().constData(), 0600) == 0);
+    QTest::newRow("FIFO as a model") << QStringLiteral("-fifo") << QStringList{s} << QStringLiteral("FIFO");
+    const QString bomb = dir_.filePath(QStringLiteral("attnviz_tst_bomb.gz"));  // 300 MB of zeros in about 300 KB
+    if (!QFile::exists(bomb))
+        QVERIFY(std::system(("head -c 300000000 /dev/zero | gzip -1 > '" + bomb.toStdString() + "'").c_str()) == 0);
+    QTest::newRow("--file gzip bomb") << QString() << QStringList{QStringLiteral("--file"), bomb} << QStringLiteral("at most 256 MiB once decompressed");
     QTest::newRow("--file directory") << QString() << QStringList{QStringLiteral("--file"), QStringLiteral(ATTNVIZ_TESTDATA_DIR)}
                                       << QStringLiteral("a directory");
     const QString latin1 = dir_.filePath(QStringLiteral("attnviz_tst_latin1.txt"));  // "the café" in Latin-1
@@ -230,7 +241,9 @@ void TestCliTranslate::badInput()
     QFETCH(QStringList, args);
     QFETCH(QString, mention);
     QString model = golden("bahdanau.model.json");
-    if (!modelText.isEmpty()) {
+    if (modelText == QStringLiteral("-fifo")) {
+        model = dir_.filePath(QStringLiteral("attnviz_tst_fifo"));  // a named pipe nobody writes: must not block
+    } else if (!modelText.isEmpty()) {
         model = dir_.filePath(QStringLiteral("bad.model.json"));
         writeFile(model, modelText.toStdString());
     }
