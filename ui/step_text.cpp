@@ -116,10 +116,40 @@ QString stageLegend(const Trace& trace, int step, Stage stage)
     case Stage::Score: return head + scoreFormula(trace.score) + QStringLiteral("   (") + QString::fromStdString(trace.score) + QLatin1Char(')');
     case Stage::Softmax: return head + q("aⱼ = exp(eⱼ − max e) / Σₖ exp(eₖ − max e)");
     case Stage::Align: return head + q("vⱼ = aⱼ · hⱼ   (each encoder state scaled by its weight)");
-    case Stage::Context: return head + q("c = Σⱼ vⱼ = Σⱼ aⱼ hⱼ   (the weighted sum of the encoder states)");
+    case Stage::Context: {
+        const AttentionResult& at = *trace.steps[static_cast<std::size_t>(step)].attention;
+        if (at.alignment.rows() > 0 && at.alignment.cols() > 0)
+            return head + q("c = Σⱼ vⱼ = ") + contextArithmetic(at);
+        return head + q("c = Σⱼ vⱼ = Σⱼ aⱼ hⱼ   (the weighted sum of the encoder states)");
+    }
     case Stage::Feed: return head + feedFormula(trace.architecture);
     }
     return head;
+}
+
+QString contextArithmetic(const AttentionResult& at, int maxTerms, int maxDims)
+{
+    const Eigen::Index n = at.alignment.rows(), d = at.alignment.cols();
+    const Eigen::Index dims = std::min<Eigen::Index>(d, std::max(1, maxDims));
+    auto sum = [&](Eigen::Index i) {
+        QString s;
+        const Eigen::Index terms = n <= maxTerms ? n : std::max(1, maxTerms - 2);
+        for (Eigen::Index j = 0; j < terms; ++j)
+            s += (j ? QStringLiteral("+") : QString()) + displayNumber(at.alignment(j, i), 2);
+        if (terms < n)
+            s += q("+…+") + displayNumber(at.alignment(n - 1, i), 2);
+        return s;
+    };
+    QString lhs = QStringLiteral("["), rhs = QStringLiteral("[");
+    for (Eigen::Index i = 0; i < dims; ++i) {
+        lhs += (i ? QStringLiteral(", ") : QString()) + sum(i);
+        rhs += (i ? QStringLiteral(", ") : QString()) + displayNumber(at.context.size() > i ? at.context(i) : 0.0, 2);
+    }
+    if (dims < d) {
+        lhs += q(", … (d = ") + QString::number(d) + QLatin1Char(')');
+        rhs += q(", …");
+    }
+    return lhs + QStringLiteral("] = ") + rhs + QLatin1Char(']');
 }
 
 QString queryTitle(const Trace& trace)

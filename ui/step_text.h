@@ -24,6 +24,9 @@ QString scoreArithmetic(const std::string& scoreId, const Vec& query, const Vec&
 
 // "2 · softmax: aⱼ = exp(eⱼ − max e) / Σₖ exp(eₖ − max e)", for the legend line.
 QString stageLegend(const Trace& trace, int step, Stage stage);
+// The context written out as the article does, component by component: "[0+5+0+0, 0+0+0+0, 0+1+0+0] = [5, 0, 1]".
+// Long sums keep their first terms and "…"; vectors longer than maxDims show maxDims components and "…".
+QString contextArithmetic(const AttentionResult& attention, int maxTerms = 6, int maxDims = 4);
 
 // How the context enters the decoder for this architecture (stage 5).
 QString feedFormula(const std::string& architecture);

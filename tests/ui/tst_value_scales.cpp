@@ -2,6 +2,7 @@
 // states and the context through ui/value_scales, so the same number has the same colour everywhere.
 #include "core/example.h"
 #include "ui/context_view.h"
+#include "ui/step_text.h"
 #include "ui/value_scales.h"
 
 #include <QLabel>
@@ -33,6 +34,22 @@ private slots:
         const ValueScales d = valueScales(t, ColorMap::RdBu);
         QCOMPARE(d.lo, -5.0);
         QCOMPARE(d.hi, 5.0);
+    }
+
+    // The article's arithmetic at stage 4: the context summed component by component (issue 12, point 8).
+    void contextWrittenOut()
+    {
+        const Example ex = loadExample(ATTNVIZ_SAMPLES_DIR "/examples/textbook_dot.json");
+        const Trace t = exampleTrace(ex);
+        const AttentionResult& a = *t.steps[0].attention;
+        QCOMPARE(contextArithmetic(a), QStringLiteral("[0+5+0+0, 0+0+0+0, 0+1+0+0] = [5, 0, 1]"));
+        QVERIFY(stageLegend(t, 0, Stage::Context).endsWith(QStringLiteral("[0+5+0+0, 0+0+0+0, 0+1+0+0] = [5, 0, 1]")));
+        // long sums and long vectors elide, keeping the first terms, the last term and the size
+        AttentionResult big;
+        big.alignment = Mat::Constant(10, 7, 1.0);
+        big.context = Vec::Constant(7, 10.0);
+        const QString s = contextArithmetic(big);
+        QCOMPARE(s, QString::fromUtf8("[1+1+1+1+…+1, 1+1+1+1+…+1, 1+1+1+1+…+1, 1+1+1+1+…+1, … (d = 7)] = [10, 10, 10, 10, …]"));
     }
 
     void contextPanelUsesTheSameColours()
