@@ -60,6 +60,17 @@ void ArchitectureView::rebuild()
 
 QRectF ArchitectureView::sceneBounds() const { return bounds_; }
 
+QPointF ArchitectureView::focusPoint() const
+{
+    if (!graph_)
+        return bounds_.center();
+    const ArchitectureLayout L = layoutArchitecture(*graph_);
+    if (L.stepX.empty())
+        return bounds_.center();
+    const auto i = static_cast<std::size_t>(std::clamp(pos_.step, 0, static_cast<int>(L.stepX.size()) - 1));
+    return QPointF(L.stepX[i], bounds_.center().y());
+}
+
 QRectF ArchitectureView::sceneViewport() const
 {
     return QRectF(rect()).adjusted(4, 52, -4, -24);  // room for the header and the legend

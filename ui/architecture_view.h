@@ -36,6 +36,9 @@ public slots:
 protected:
     QRectF sceneBounds() const override;
     QRectF sceneViewport() const override;
+    // Opens readable (9 pt text at 0.9 or more), centred on the current decoder step's column.
+    double readableZoom() const override { return 0.9; }
+    QPointF focusPoint() const override;
     void paintEvent(QPaintEvent* e) override;
     bool event(QEvent* e) override;
 

@@ -36,6 +36,9 @@ signals:
 protected:
     QRectF sceneBounds() const override;
     QRectF sceneViewport() const override;
+    // Opens readable (9 pt text at 0.9 or more) at the root, where the search starts.
+    double readableZoom() const override { return 0.9; }
+    QPointF focusPoint() const override { return QPointF(bounds_.left(), bounds_.center().y()); }
     void paintEvent(QPaintEvent* e) override;
     void clicked(const QPointF& device) override;
     bool event(QEvent* e) override;

@@ -24,6 +24,23 @@ ViewTransform fitTransform(const QRectF& scene, const QRectF& viewport, double m
     return t;
 }
 
+ViewTransform readableTransform(const QRectF& scene, const QRectF& viewport, double minZoom, const QPointF& focus, double maxZoom)
+{
+    ViewTransform t = fitTransform(scene, viewport, maxZoom);
+    if (t.zoom >= minZoom || scene.width() <= 0 || scene.height() <= 0 || viewport.width() <= 0 || viewport.height() <= 0)
+        return t;
+    t.zoom = std::min(minZoom, maxZoom);
+    t.offset = viewport.center() - focus * t.zoom;
+    auto clampAxis = [](double off, double s0, double s1, double v0, double v1, double z) {
+        if ((s1 - s0) * z <= v1 - v0)  // fits along this axis: centre it
+            return (v0 + v1) / 2 - (s0 + s1) / 2 * z;
+        return std::clamp(off, v1 - s1 * z, v0 - s0 * z);  // no empty margin beyond the scene
+    };
+    t.offset.setX(clampAxis(t.offset.x(), scene.left(), scene.right(), viewport.left(), viewport.right(), t.zoom));
+    t.offset.setY(clampAxis(t.offset.y(), scene.top(), scene.bottom(), viewport.top(), viewport.bottom(), t.zoom));
+    return t;
+}
+
 ViewTransform zoomedAbout(const ViewTransform& t, double factor, const QPointF& anchor)
 {
     ViewTransform r;
@@ -69,7 +86,8 @@ bool ZoomPanWidget::takeFitPending()
     if (!fitPending_)
         return false;
     fitPending_ = false;
-    transform_ = fitTransform(sceneBounds(), sceneViewport());
+    transform_ = readableZoom() > 0 ? readableTransform(sceneBounds(), sceneViewport(), readableZoom(), focusPoint())
+                                    : fitTransform(sceneBounds(), sceneViewport());
     fitted_ = true;
     return true;
 }

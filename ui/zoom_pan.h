@@ -24,6 +24,10 @@ ViewTransform fitTransform(const QRectF& scene, const QRectF& viewport, double m
 // `vt`. Pushes two painter states: the caller restores once to draw unzoomed overlays (headers, legends)
 // inside the clip, and once more when done.
 void beginViewCanvas(QPainter& p, const QRectF& rect, const ViewTransform& vt);
+// The first view of a scene (issue 12: the Architecture and Beam tabs opened with 3–5 px text): the whole
+// scene when it fits at `minZoom` or more; otherwise `minZoom`, centred on `focus` (scene coordinates) and
+// kept from showing empty space beyond the scene's edges where the scene is larger than the viewport.
+ViewTransform readableTransform(const QRectF& scene, const QRectF& viewport, double minZoom, const QPointF& focus, double maxZoom = 1.5);
 // Zooms by `factor` keeping the scene point under `anchor` (device) in place; zoom stays in [0.05, 8].
 ViewTransform zoomedAbout(const ViewTransform& t, double factor, const QPointF& anchor);
 
@@ -43,6 +47,9 @@ protected:
     // The scene's bounds (scale 1) and the part of the widget it is drawn in (for fit).
     virtual QRectF sceneBounds() const = 0;
     virtual QRectF sceneViewport() const { return QRectF(rect()); }
+    // The first view after new content: never below this zoom (0: the whole scene), centred on focusPoint().
+    virtual double readableZoom() const { return 0.0; }
+    virtual QPointF focusPoint() const { return sceneBounds().center(); }
     void fitOnNextPaint() { fitPending_ = true; }
     bool takeFitPending();  // true once after fitOnNextPaint(); applies the fit
 

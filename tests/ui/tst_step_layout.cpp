@@ -1,6 +1,7 @@
 // View maths of the step view without a display: column/cell geometry, hit-testing, the switch from
 // numbers to colour strips, easing.
 #include "ui/step_layout.h"
+#include "ui/zoom_pan.h"
 
 #include <QtTest>
 
@@ -36,6 +37,23 @@ bool inside(const QRectF& outer, const QRectF& r)
 class TestStepLayout : public QObject {
     Q_OBJECT
 private slots:
+    // The Architecture and Beam tabs open readable (issue 12): a small scene is fitted whole; a large one is
+    // shown at the minimum zoom, centred on the focus, without empty space beyond the scene's edges.
+    void readableFirstView()
+    {
+        const QRectF view(0, 0, 800, 500);
+        ViewTransform t = readableTransform(QRectF(0, 0, 400, 200), view, 0.9, QPointF(0, 0));
+        QCOMPARE(t.zoom, 1.5);  // fits, capped at maxZoom
+        t = readableTransform(QRectF(0, 0, 4000, 600), view, 0.9, QPointF(2000, 300));
+        QCOMPARE(t.zoom, 0.9);
+        QCOMPARE(t.map(QPointF(2000, 300)).x(), 400.0);  // the focus in the middle
+        t = readableTransform(QRectF(0, 0, 4000, 600), view, 0.9, QPointF(0, 300));  // focus at the left edge
+        QCOMPARE(t.map(QPointF(0, 0)).x(), 0.0);                                    // no margin left of the scene
+        t = readableTransform(QRectF(0, 0, 4000, 600), view, 0.9, QPointF(4000, 300));
+        QCOMPARE(t.map(QPointF(4000, 0)).x(), 800.0);                               // nor right of it
+        t = readableTransform(QRectF(0, 0, 4000, 300), view, 0.9, QPointF(100, 0));
+        QCOMPARE(t.map(QPointF(0, 150)).y() + t.map(QPointF(0, 150)).y(), 500.0);   // short: centred vertically
+    }
     void textbookShowsNumbers()
     {
         const StepLayout L = computeStepLayout(input(4, 3, 3));
