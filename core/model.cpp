@@ -172,20 +172,13 @@ TokenizerKind Model::tokenizerKind() const
 
 namespace {
 
-std::string lowerAscii(std::string s)
-{
-    for (char& c : s)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return s;
-}
-
 Tokens tokenizeWith(const Model& m, const PieceModel* pieces, const std::string& text)
 {
     if (m.tokenizerKind() != TokenizerKind::SentencePiece)
         return tokenize(text, m.tokenizerKind(), m.config.lowercase);
     if (!pieces)
         throw ShapeError("the model's tokenizer is sentencepiece but it carries no SentencePiece model");
-    return pieces->encode(m.config.lowercase ? lowerAscii(text) : text);
+    return pieces->encode(m.config.lowercase ? asciiLowercase(text) : text);
 }
 
 std::string detokenizeWith(const Model& m, const PieceModel* pieces, const Tokens& tokens)

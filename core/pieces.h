@@ -8,6 +8,7 @@
 // "aremos"); characters the training data never had become byte pieces "<0xF0>" (byte fallback), so typed
 // text never turns into <unk>.
 #include "core/types.h"
+#include "core/utf8.h"  // invalidUtf8At, for the callers that validate typed text
 
 #include <memory>
 #include <string>
@@ -60,10 +61,6 @@ std::string trainPieceModel(const std::vector<std::string>& sentences, const Pie
 std::string pieceLabel(const std::string& piece);
 // True when the piece starts a new word ("▁red", "▁"); false for a continuation ("aremos", ".").
 bool pieceStartsWord(const std::string& piece);
-
-// The byte offset of the first invalid UTF-8 sequence in `text` (overlong forms, surrogates and code
-// points above U+10FFFF count as invalid), or std::string::npos when all of it is valid.
-std::size_t invalidUtf8At(const std::string& text);
 
 // Base64 (RFC 4648, with padding) — how JSON model files hold the SentencePiece models' bytes.
 std::string base64Encode(const std::string& bytes);

@@ -19,17 +19,6 @@
 
 namespace attnviz {
 
-namespace {
-
-std::string asciiLowered(std::string s)
-{
-    for (char& c : s)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return s;
-}
-
-} // namespace
-
 std::vector<PairIds> encodePairs(const Model& model, const std::vector<TextPair>& pairs)
 {
     std::vector<PairIds> out;
@@ -56,7 +45,7 @@ Model newModelForTask(const std::string& architecture, const ModelConfig& config
             text.reserve(task.train.size());
             for (const TextPair& p : task.train) {
                 const std::string& t = sourceSide ? p.source : p.target;
-                text.push_back(config.lowercase ? asciiLowered(t) : t);
+                text.push_back(config.lowercase ? asciiLowercase(t) : t);
             }
             PieceTrainOptions po;
             po.vocabSize = size;

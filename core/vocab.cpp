@@ -78,6 +78,13 @@ Tokens tokenize(const std::string& sentence, TokenizerKind kind, bool lowercase)
     return out;
 }
 
+std::string asciiLowercase(std::string text)
+{
+    for (char& c : text)
+        c = asciiLower(c);
+    return text;
+}
+
 std::string detokenize(const Tokens& tokens, TokenizerKind kind)
 {
     std::string s;

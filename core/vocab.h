@@ -20,6 +20,8 @@ std::string tokenizerId(TokenizerKind kind);
 // folding to lower case when `lowercase`). Char: every UTF-8 character is a token, spaces included
 // (`lowercase` folds ASCII letters). No <sos>/<eos> are added. Throws ShapeError for SentencePiece.
 Tokens tokenize(const std::string& sentence, TokenizerKind kind, bool lowercase = false);
+// ASCII letters folded to lower case (the config's "lowercase"; other bytes unchanged).
+std::string asciiLowercase(std::string text);
 // Inverse for display: tokens joined by one space (whitespace) or nothing (char).
 std::string detokenize(const Tokens& tokens, TokenizerKind kind);
 

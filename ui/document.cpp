@@ -222,16 +222,6 @@ void Document::setTrace(std::shared_ptr<const Trace> trace)
     emit traceChanged(trace_);
 }
 
-bool Document::hasPieces() const
-{
-    if (!rawTrace_)
-        return false;
-    for (const std::string& t : rawTrace_->sourceTokens)
-        if (pieceStartsWord(t))
-            return true;
-    return false;
-}
-
 void Document::setMergeWords(bool merge)
 {
     if (merge == mergeWords_)

@@ -70,8 +70,6 @@ public:
     // over its pieces, a target word's rows averaged). Re-emits traceChanged. No effect on word models.
     void setMergeWords(bool merge);
     bool mergesWords() const { return mergeWords_; }
-    // Whether the current trace's source is made of pieces (the merge toggle means something).
-    bool hasPieces() const;
 
 signals:
     void traceChanged(std::shared_ptr<const attnviz::Trace> trace);

@@ -140,13 +140,13 @@ void TestPieces::corruptPieceModelsAreRefused()
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, PieceModel(good.substr(0, good.size() / 2)));
     std::string flipped = good;
     for (std::size_t i = 0; i < flipped.size(); i += 7) flipped[i] = static_cast<char>(flipped[i] ^ 0x5a);
-    bool threwOrLoaded = true;
+    // Bytes flipped all over: SentencePiece may still parse a protobuf out of them. Either it is refused or it
+    // loads and splits text; what must not happen is a crash (which fails this test) or another exception.
     try {
         PieceModel pm(flipped);
         (void)pm.encode("The red car.");
     } catch (const std::invalid_argument&) {
     }
-    QVERIFY(threwOrLoaded);  // reaching here: no crash either way
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, trainPieceModel({}, PieceTrainOptions{}));
     PieceTrainOptions small;
     small.vocabSize = 100;
