@@ -1,5 +1,6 @@
 // attnviz translate MODEL "sentence" [--beam K] [--json]
 // attnviz translate MODEL --file FILE [--beam K] [--json]   (SPEC §6)
+// attnviz translate MODEL "sentence" [--prefix "target text"] [--attention-override FILE]   what-if (SPEC §4)
 // attnviz translate MODEL --file FILE --ref REF [--buckets 6,8,10,12]   + corpus BLEU-4 (issue 7)
 //   The translations still go to stdout, one a line; the BLEU report (corpus BLEU, n-gram precisions,
 //   brevity penalty, and BLEU by source length) goes to stderr, so `> out.txt` keeps a clean file and
@@ -96,12 +97,12 @@ std::string bleuReport(const std::vector<BleuStats>& perSentence, const std::vec
 int cmdTranslate(const CommandArgs& argv)
 {
     ArgSpec spec;
-    spec.valueOptions = {"--beam", "--file", "--max-len", "--ref", "--buckets"};
+    spec.valueOptions = {"--beam", "--file", "--max-len", "--ref", "--buckets", "--prefix", "--attention-override"};
     spec.flags = {"--json", "--merge-words"};
     spec.minPositional = 1;
     spec.maxPositional = 2;
     spec.usage = "attnviz translate MODEL \"sentence\" | --file FILE [--ref REFERENCES [--buckets 6,8,10,12]] [--beam K] "
-                 "[--max-len N] [--json [--merge-words]]";
+                 "[--max-len N] [--prefix \"target text\"] [--attention-override OVERRIDE.json] [--json [--merge-words]]";
     Args args(argv, spec);
 
     const bool fromFile = args.has("--file");
@@ -121,8 +122,22 @@ int cmdTranslate(const CommandArgs& argv)
     if (args.has("--buckets") && !scoring)
         throw UsageError("--buckets needs --ref REFERENCES; usage: " + spec.usage);
     const std::vector<int> bounds = parseBuckets(args.value("--buckets", "6,8,10,12"));
+    const bool prefixGiven = args.has("--prefix"), overrideGiven = args.has("--attention-override");
+    if (fromFile && (prefixGiven || overrideGiven))
+        throw UsageError(std::string(prefixGiven ? "--prefix" : "--attention-override")
+                         + " asks about one sentence; give the sentence instead of --file; usage: " + spec.usage);
+    if (overrideGiven) {  // checked before the model is read, so a bad file is reported as such
+        options.overrideFile = args.value("--attention-override");
+        options.overrides = loadOverrides(options.overrideFile);
+    }
 
     const Model model = loadModel(args.positional()[0]);
+    if (prefixGiven) {
+        const std::string text = args.value("--prefix");
+        options.prefix = targetPrefixIds(model, text);
+        if (options.prefix.empty())
+            throw InputError("", "prefix", "expected at least one target token, found \"" + printable(text) + "\"");
+    }
 
     std::vector<std::string> sentences, references;
     if (fromFile) {

@@ -1,5 +1,6 @@
 #include "core/attention.h"
 
+#include "core/attention_override.h"
 #include "core/error.h"
 #include "core/softmax.h"
 
@@ -39,6 +40,20 @@ AttentionResult attendWithScores(Vec scores, const Eigen::Ref<const Mat>& keys)
     if (!r.context.allFinite())
         throw ShapeError("attention: the context vector is not finite (the encoder states are too large)");
     return r;
+}
+
+void applyWeightOverride(AttentionResult& r, const Eigen::Ref<const Vec>& weights, const Eigen::Ref<const Mat>& keys)
+{
+    if (weights.size() != keys.rows())
+        throw ShapeError("attention override: expected " + std::to_string(keys.rows()) + " weights (one per source token), found "
+                         + std::to_string(weights.size()));
+    if (const std::string problem = overrideWeightsProblem(weights); !problem.empty())
+        throw ShapeError("attention override: " + problem);
+    r.weights = weights / weights.sum();
+    r.alignment = r.weights.asDiagonal() * keys;
+    r.context = r.alignment.colwise().sum().transpose();
+    if (!r.context.allFinite())
+        throw ShapeError("attention override: the context vector is not finite (the encoder states are too large)");
 }
 
 } // namespace attnviz

@@ -18,5 +18,9 @@ struct AttentionResult {
 AttentionResult attend(const ScoreFunction& score, const Eigen::Ref<const Vec>& query, const Eigen::Ref<const Mat>& keys);
 // Same, with the scores already computed (e.g. by ScoreFunction::scoresProjected).
 AttentionResult attendWithScores(Vec scores, const Eigen::Ref<const Mat>& keys);
+// What-if (SPEC §4 "Attention override"): replaces r's softmax weights by `weights` divided by their sum
+// and recomputes the alignment vectors and the context from them; the scores stay as computed.
+// Throws ShapeError for a wrong count, a negative or non-finite weight, or weights summing to 0.
+void applyWeightOverride(AttentionResult& r, const Eigen::Ref<const Vec>& weights, const Eigen::Ref<const Mat>& keys);
 
 } // namespace attnviz

@@ -37,12 +37,13 @@ struct Live {
 
 // Runs one decoder step from `state` with input `prevToken`; fills the expansion.
 std::shared_ptr<Expansion> expand(const Model& m, const Encoding& enc, int prevToken, const DecoderState& state, int t, int topK,
-                                  StepWorkspace& ws, StepResult& sr)
+                                  StepWorkspace& ws, StepResult& sr, const Vec* overrideWeights)
 {
     auto e = std::make_shared<Expansion>();
-    decoderStep(m, enc, prevToken, state, e->state, sr, ws);
+    decoderStep(m, enc, prevToken, state, e->state, sr, ws, overrideWeights);
     StepTrace& st = e->step;
     st.t = t;
+    st.overridden = overrideWeights != nullptr;
     st.query = sr.query;
     st.attention = sr.attention;
     st.decoderStates.reserve(e->state.layers.size());
@@ -62,7 +63,59 @@ std::string hexByte(char c)
     return std::string{digits[u >> 4], digits[u & 15]};
 }
 
+// Checks the what-if options against the model and the sentence before decoding (InputError).
+void checkWhatIf(const Model& m, std::size_t sourceLength, int maxLen, const DecodeOptions& o)
+{
+    if (static_cast<int>(o.prefix.size()) > maxLen)
+        throw InputError("", "prefix", "expected at most " + std::to_string(maxLen) + " tokens (the longest output), found "
+                                           + std::to_string(o.prefix.size()));
+    for (int id : o.prefix)
+        if (id < 0 || id >= m.dims.Vt)
+            throw InputError("", "prefix", "expected target vocabulary ids, found " + std::to_string(id));
+    if (o.overrides.empty())
+        return;
+    if (!m.hasAttention())
+        throw InputError(o.overrideFile, "", "expected a model with attention to override, found a " + m.architecture
+                                                 + " model (its decoder never weighs the source)");
+    for (const AttentionOverride& ov : o.overrides) {
+        if (ov.weights.size() != static_cast<Eigen::Index>(sourceLength))
+            throw InputError(o.overrideFile, childPointer(ov.where, "weights"),
+                             "expected " + std::to_string(sourceLength) + " weights (one per source token of this sentence), found "
+                                 + std::to_string(ov.weights.size()));
+        if (const std::string problem = overrideWeightsProblem(ov.weights); !problem.empty())
+            throw InputError(o.overrideFile, childPointer(ov.where, "weights"), problem);
+        if (ov.t < 1)
+            throw InputError(o.overrideFile, childPointer(ov.where, "t"), "expected a step ≥ 1, found " + std::to_string(ov.t));
+    }
+}
+
 } // namespace
+
+std::vector<int> targetPrefixIds(const Model& model, const std::string& text)
+{
+    if (const std::size_t bad = invalidUtf8At(text); bad != std::string::npos)
+        throw InputError("", "prefix", "expected UTF-8 text, found an invalid byte 0x" + hexByte(text[bad]) + " at byte "
+                                           + std::to_string(bad + 1));
+    Tokens tokens;
+    try {
+        tokens = model.tokenizeTarget(text);
+    } catch (const std::invalid_argument& e) {
+        throw InputError("", "prefix", std::string("expected text the model's target tokenizer can split, found: ") + e.what());
+    }
+    std::vector<int> ids;
+    for (const std::string& tok : tokens) {
+        const bool known = model.target.contains(tok);
+        const int id = known ? model.target.id(tok) : -1;
+        const bool special = id == model.target.pad() || id == model.target.sos() || id == model.target.eos() || id == model.target.unk();
+        if (!known || special)
+            throw InputError("", "prefix", "expected words of the target vocabulary, found \"" + printable(tok) + "\""
+                                               + (special ? std::string(" (a special token)")
+                                                          : " (not in the model's " + std::to_string(model.dims.Vt)
+                                                                + "-token target vocabulary)"));
+        ids.push_back(id);
+    }
+    return ids;
+}
 
 DecodeResult translate(const Model& model, const std::string& sentence, const DecodeOptions& options)
 {
@@ -98,6 +151,14 @@ DecodeResult translateTokens(const Model& m, const Tokens& source, const DecodeO
                                          + " for a sentence of " + std::to_string(source.size()) + " tokens with this model, found "
                                          + std::to_string(k));
     const int eos = m.target.eos();
+    checkWhatIf(m, source.size(), maxLen, options);
+    const auto prefixLength = static_cast<int>(options.prefix.size());
+    auto overrideAt = [&](int t) -> const Vec* {
+        for (const AttentionOverride& ov : options.overrides)
+            if (ov.t == t)
+                return &ov.weights;
+        return nullptr;
+    };
 
     const Encoding enc = encode(m, m.source.ids(source));
     StepWorkspace ws;
@@ -127,8 +188,13 @@ DecodeResult translateTokens(const Model& m, const Tokens& source, const DecodeO
         for (std::size_t b = 0; b < live.size(); ++b) {
             const BeamNode& parent = tree.nodes[static_cast<std::size_t>(live[b].node)];
             const DecoderState& state = live[b].from ? live[b].from->state : rootState->state;
-            expansions.push_back(expand(m, enc, parent.token, state, t, options.topK, ws, sr));
+            expansions.push_back(expand(m, enc, parent.token, state, t, options.topK, ws, sr, overrideAt(t)));
             const Vec& lp = expansions.back()->logProbs;
+            if (t <= prefixLength) {  // forced: the given token, with the probability the model gave it
+                const int id = options.prefix[static_cast<std::size_t>(t - 1)];
+                cands.push_back({static_cast<int>(b), id, parent.sumLogProb + lp(id)});
+                continue;
+            }
             // only the `width` best tokens of a hypothesis can make the beam
             for (int id : topIndices(lp, width))
                 cands.push_back({static_cast<int>(b), id, parent.sumLogProb + lp(id)});
@@ -189,6 +255,7 @@ DecodeResult translateTokens(const Model& m, const Tokens& source, const DecodeO
             StepTrace st = nodeFrom[static_cast<std::size_t>(n)]->step;
             st.token = node.text;
             st.prob = std::exp(node.logProb);
+            st.forced = node.step <= prefixLength;
             tr.steps.push_back(std::move(st));
             if (!node.finished)
                 tr.targetTokens.push_back(node.text);
@@ -204,6 +271,13 @@ DecodeResult translateTokens(const Model& m, const Tokens& source, const DecodeO
         for (int n = tree.best; n >= 0; n = tree.nodes[static_cast<std::size_t>(n)].parent)
             tree.nodes[static_cast<std::size_t>(n)].chosen = true;
     }
+    // An override of a step the translation never reached is a mistake the person should hear about.
+    const auto decoded = static_cast<int>(result.best.steps.size());
+    for (const AttentionOverride& ov : options.overrides)
+        if (ov.t > decoded)
+            throw InputError(options.overrideFile, childPointer(ov.where, "t"),
+                             "expected a step of the decoded translation (1–" + std::to_string(decoded) + "), found step "
+                                 + std::to_string(ov.t));
     return result;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 // Greedy and beam-search decoding (SPEC §4 "Decoding") with a trace per hypothesis and the beam tree.
+#include "core/attention_override.h"
 #include "core/encoder_decoder.h"
 #include "core/model.h"
 #include "core/trace.h"
@@ -19,7 +20,17 @@ struct DecodeOptions {
     int beam = 1;     // width k; 1 = greedy
     int maxLen = 0;   // max output tokens (incl. <eos>); 0 = the config's max_len
     int topK = 5;     // tokens listed per step in the trace
+    // What-if decoding (SPEC §4). prefix: target ids y_1..y_k fed and recorded for the first k steps (each
+    // step keeps the probability the model gave its token), then decoding continues; every beam hypothesis
+    // starts with it. overrides: softmax weights replaced at those steps (every hypothesis at that step).
+    std::vector<int> prefix;
+    std::vector<AttentionOverride> overrides;
+    std::string overrideFile;  // where the overrides came from, for messages ("" when made in memory)
 };
+
+// The forced prefix of `text`: the model's target tokenizer, then vocabulary ids. Throws InputError
+// ("prefix") for a token outside the target vocabulary or a special token (<sos>, <eos>, <pad>, <unk>).
+std::vector<int> targetPrefixIds(const Model& model, const std::string& text);
 
 // One node of the beam tree: a hypothesis extended by one token at step t. The root (t = 0) is <sos>.
 struct BeamNode {

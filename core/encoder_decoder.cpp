@@ -92,19 +92,21 @@ DecoderState initialState(const Model& m, const Encoding& enc)
 
 namespace {
 
-void runAttention(const Model& m, const Encoding& enc, const Eigen::Ref<const Vec>& query, StepResult& out)
+void runAttention(const Model& m, const Encoding& enc, const Eigen::Ref<const Vec>& query, StepResult& out, const Vec* overrideWeights)
 {
     const ScoreFunction& score = m.scoreFunction();
     out.query = query;
     Vec e = m.config.score == ScoreKind::Additive ? score.scoresProjected(query, enc.keys, enc.projectedKeys)
                                                   : score.scores(query, enc.keys);
     out.attention = attendWithScores(std::move(e), enc.keys);
+    if (overrideWeights)
+        applyWeightOverride(*out.attention, *overrideWeights, enc.keys);
 }
 
 } // namespace
 
 void decoderStep(const Model& m, const Encoding& enc, int prevToken, const DecoderState& prev, DecoderState& next,
-                 StepResult& out, StepWorkspace& ws)
+                 StepResult& out, StepWorkspace& ws, const Vec* overrideWeights)
 {
     const Dims& d = m.dims;
     const Topology& t = m.topology;
@@ -118,9 +120,9 @@ void decoderStep(const Model& m, const Encoding& enc, int prevToken, const Decod
 
     // Query from the previous step (Bahdanau: s_{i-1}; GNMT: bottom output y¹_{i-1}, zero at i = 1).
     if (attention && t.query == QuerySource::PreviousTop)
-        runAttention(m, enc, prev.layers.back().h, out);
+        runAttention(m, enc, prev.layers.back().h, out, overrideWeights);
     else if (attention && t.query == QuerySource::PreviousBottom)
-        runAttention(m, enc, prev.layers.front().h, out);
+        runAttention(m, enc, prev.layers.front().h, out, overrideWeights);
     const bool contextKnown = out.attention.has_value();
 
     next.layers.resize(prev.layers.size());
@@ -154,7 +156,7 @@ void decoderStep(const Model& m, const Encoding& enc, int prevToken, const Decod
 
     // Query by the current top state h_t (seq2seq_attention, Luong).
     if (attention && t.query == QuerySource::CurrentTop)
-        runAttention(m, enc, ws.below, out);
+        runAttention(m, enc, ws.below, out, overrideWeights);
 
     if (attention && t.attentionalState) {
         // h̃_t = tanh(W_c [c_t; h_t])  — Luong 2015 eq. 5

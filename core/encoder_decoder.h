@@ -47,8 +47,9 @@ struct StepWorkspace {
 };
 
 // One decoder step t: consumes y_{t-1} (prevToken) and s_{t-1} (prev), writes s_t (next) and the step's
-// numbers (out). `next` must not be `prev`.
+// numbers (out). `next` must not be `prev`. overrideWeights (what-if, SPEC §4): replaces the softmax
+// weights (divided by their sum) before the context is formed; everything after follows from them.
 void decoderStep(const Model& model, const Encoding& enc, int prevToken, const DecoderState& prev, DecoderState& next,
-                 StepResult& out, StepWorkspace& ws);
+                 StepResult& out, StepWorkspace& ws, const Vec* overrideWeights = nullptr);
 
 } // namespace attnviz

@@ -156,6 +156,8 @@ Trace mergeWords(const Trace& in)
         for (int i : g) {
             const StepTrace& s = in.steps[static_cast<std::size_t>(i)];
             ps.push_back(s.token);
+            st.forced = st.forced || s.forced;
+            st.overridden = st.overridden || s.overridden;
             if (s.prob) prob *= *s.prob;
             else haveProb = false;
             if (s.attention) {

@@ -48,6 +48,10 @@ json traceToJson(const Trace& trace)
             j["token"] = s.token;
         if (s.prob)
             j["prob"] = *s.prob;
+        if (s.forced)
+            j["forced"] = true;
+        if (s.overridden)
+            j["overridden"] = true;
         steps.push_back(std::move(j));
     }
     doc["steps"] = std::move(steps);
@@ -115,6 +119,12 @@ Trace traceFromJson(const json& doc, const std::string& file)
         }
         if (const json* v = r.optional(js, "token")) s.token = r.string(*v, childPointer(p, "token"));
         if (const json* v = r.optional(js, "prob")) s.prob = r.number(*v, childPointer(p, "prob"));
+        if (const json* v = r.optional(js, "forced")) s.forced = r.boolean(*v, childPointer(p, "forced"));
+        if (const json* v = r.optional(js, "overridden")) {
+            s.overridden = r.boolean(*v, childPointer(p, "overridden"));
+            if (s.overridden && !s.attention)
+                r.fail(childPointer(p, "overridden"), "expected weights in an overridden step, found a step without attention");
+        }
         t.steps.push_back(std::move(s));
     }
     return t;

@@ -25,6 +25,8 @@ struct StepTrace {
     std::vector<TokenProb> topK;                // most probable output tokens, best first
     std::string token;                          // the output token of this step ("" when unknown)
     std::optional<double> prob;                 // its probability, when a model produced it
+    bool forced = false;      // what-if: the token was given (forced prefix), prob is what the model gave it
+    bool overridden = false;  // what-if: the softmax weights were replaced (attention override, SPEC §4)
 };
 
 struct Trace {

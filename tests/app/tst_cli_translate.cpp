@@ -49,6 +49,7 @@ private slots:
     void fileOfSentences();
     void beam();
     void bleuAgainstReferences();
+    void whatIf();
     void badInput_data();
     void badInput();
 
@@ -155,6 +156,58 @@ void TestCliTranslate::bleuAgainstReferences()
     QVERIFY2(other.err.contains(QByteArray("\n2-3 ")) && other.err.contains(QByteArray("\n4+ ")), other.err.constData());
 }
 
+// SPEC §4 what-if decoding from the command line: --prefix forces the first tokens and keeps their
+// probabilities; --attention-override replaces a step's weights and marks it.
+void TestCliTranslate::whatIf()
+{
+    const json trace = readJson(golden("bahdanau.trace.json"));
+    const QString sentence = QString::fromStdString(trace["source"].get<std::string>());
+    const json model = readJson(golden("bahdanau.model.json"));
+    const std::string plainFirst = trace["target_tokens"][0].get<std::string>();
+    std::string other;  // a target word the model did not choose first
+    for (const json& w : model["vocab"]["target"])
+        if (w.get<std::string>()[0] != '<' && w.get<std::string>() != plainFirst) {
+            other = w.get<std::string>();
+            break;
+        }
+    const Run forced = attnviz({QStringLiteral("translate"), golden("bahdanau.model.json"), sentence, QStringLiteral("--prefix"),
+                                QString::fromStdString(other), QStringLiteral("--json")});
+    QCOMPARE(forced.status, 0);
+    const json f = json::parse(forced.out.toStdString());
+    QCOMPARE(f["steps"][0]["token"].get<std::string>(), other);
+    QVERIFY(f["steps"][0]["forced"].get<bool>());
+    QVERIFY(!f["steps"][1].contains("forced"));
+    const double given = f["steps"][0]["prob"].get<double>();
+    QVERIFY2(given > 0.0 && given < f["steps"][0]["top_k"][0]["prob"].get<double>(), forced.out.constData());
+
+    const int n = static_cast<int>(trace["source_tokens"].size());
+    json ov{{"format", "attnviz-override"}, {"version", 1}, {"steps", json::array()}};
+    json w = json::array();
+    for (int j = 0; j < n; ++j) w.push_back(j == n - 1 ? 2.0 : 0.0);
+    ov["steps"].push_back({{"t", 1}, {"weights", w}});
+    const QString ovFile = dir_.filePath(QStringLiteral("attnviz_tst_override.json"));
+    writeFile(ovFile, ov.dump());
+    const Run looked = attnviz({QStringLiteral("translate"), golden("bahdanau.model.json"), sentence,
+                                QStringLiteral("--attention-override"), ovFile, QStringLiteral("--json")});
+    QCOMPARE(looked.status, 0);
+    const json l = json::parse(looked.out.toStdString());
+    QVERIFY(l["steps"][0]["overridden"].get<bool>());
+    QCOMPARE(l["steps"][0]["weights"][n - 1].get<double>(), 1.0);
+    for (int j = 0; j < n; ++j)  // the scores are still the model's own
+        QVERIFY(std::fabs(l["steps"][0]["scores"][j].get<double>() - trace["steps"][0]["scores"][j].get<double>()) < 1e-9);
+    // both together, plain output
+    const Run both = attnviz({QStringLiteral("translate"), golden("bahdanau.model.json"), sentence, QStringLiteral("--prefix"),
+                              QString::fromStdString(other), QStringLiteral("--attention-override"), ovFile});
+    QCOMPARE(both.status, 0);
+    QVERIFY2(both.out.startsWith(QByteArray::fromStdString(other + " ")) || both.out == QByteArray::fromStdString(other + "\n"),
+             both.out.constData());
+    // a model without attention cannot be overridden
+    const Run none = attnviz({QStringLiteral("translate"), golden("seq2seq_lstm.model.json"), QStringLiteral("the"),
+                              QStringLiteral("--attention-override"), ovFile});
+    QCOMPARE(none.status, 2);
+    QVERIFY2(none.err.contains("attnviz_tst_override.json") && none.err.contains("attention"), none.err.constData());
+}
+
 void TestCliTranslate::badInput_data()
 {
     QTest::addColumn<QString>("modelText");   // written to a temp file; "" = use the golden bahdanau model
@@ -232,6 +285,43 @@ void TestCliTranslate::badInput_data()
     QString huge;
     for (int i = 0; i < 10000; ++i) huge += QStringLiteral("cat ");
     QTest::newRow("10,000 words") << QString() << QStringList{huge, QStringLiteral("--json")} << QStringLiteral("at most 400 source tokens");
+    // what-if decoding (issue 14)
+    auto overrideFile = [&](const char* name, const std::string& text) {
+        const QString f = dir_.filePath(QString::fromLatin1(name));
+        writeFile(f, text);
+        return f;
+    };
+    const QString ovArg = QStringLiteral("--attention-override");
+    QTest::newRow("--prefix unknown word") << QString() << QStringList{s, QStringLiteral("--prefix"), QStringLiteral("zzyzx")}
+                                           << QStringLiteral("prefix: expected words of the target vocabulary, found \"zzyzx\"");
+    QTest::newRow("--prefix empty") << QString() << QStringList{s, QStringLiteral("--prefix"), QStringLiteral(" ")} << QStringLiteral("prefix");
+    QTest::newRow("--prefix with --file") << QString() << QStringList{QStringLiteral("--file"), two, QStringLiteral("--prefix"), QStringLiteral("x")}
+                                          << QStringLiteral("one sentence");
+    QTest::newRow("override count") << QString()
+        << QStringList{s, ovArg, overrideFile("ov_count.json", R"({"format":"attnviz-override","version":1,"steps":[{"t":1,"weights":[1,1,1,1,1]}]})")}
+        << QStringLiteral("ov_count.json: /steps/0/weights: expected 2 weights");
+    QTest::newRow("override beyond the translation") << QString()
+        << QStringList{s, ovArg, overrideFile("ov_beyond.json", R"({"format":"attnviz-override","version":1,"steps":[{"t":99,"weights":[1,1]}]})")}
+        << QStringLiteral("ov_beyond.json: /steps/0/t: expected a step of the decoded translation");
+    QTest::newRow("override negative") << QString()
+        << QStringList{s, ovArg, overrideFile("ov_neg.json", R"({"format":"attnviz-override","version":1,"steps":[{"t":1,"weights":[1,-1]}]})")}
+        << QStringLiteral("/steps/0/weights: expected a finite weight");
+    QTest::newRow("override all zero") << QString()
+        << QStringList{s, ovArg, overrideFile("ov_zero.json", R"({"format":"attnviz-override","version":1,"steps":[{"t":1,"weights":[0,0]}]})")}
+        << QStringLiteral("positive sum");
+    QTest::newRow("override step 0") << QString()
+        << QStringList{s, ovArg, overrideFile("ov_t0.json", R"({"format":"attnviz-override","version":1,"steps":[{"t":0,"weights":[1,1]}]})")}
+        << QStringLiteral("/steps/0/t");
+    QTest::newRow("override NaN") << QString()
+        << QStringList{s, ovArg, overrideFile("ov_nan.json", R"({"format":"attnviz-override","version":1,"steps":[{"t":1,"weights":[NaN,1]}]})")}
+        << QStringLiteral("ov_nan.json");
+    QTest::newRow("override of another format") << QString()
+        << QStringList{s, ovArg, overrideFile("ov_fmt.json", R"({"format":"attnviz-trace","version":1,"steps":[]})")}
+        << QStringLiteral("ov_fmt.json: /format");
+    QTest::newRow("override truncated") << QString()
+        << QStringList{s, ovArg, overrideFile("ov_trunc.json", R"({"format":"attnviz-override","version":1,"steps":[{"t":1,"weig)")}
+        << QStringLiteral("ov_trunc.json");
+    QTest::newRow("override missing") << QString() << QStringList{s, ovArg, QStringLiteral("/nonexistent/ov.json")} << QStringLiteral("ov.json");
     QTest::newRow("--merge-words without --json") << QString() << QStringList{s, QStringLiteral("--merge-words")} << QStringLiteral("--merge-words");
 }
 
