@@ -274,7 +274,7 @@ DecodeResult translateTokens(const Model& m, const Tokens& source, const DecodeO
     // An override of a step the translation never reached is a mistake the person should hear about.
     const auto decoded = static_cast<int>(result.best.steps.size());
     for (const AttentionOverride& ov : options.overrides)
-        if (ov.t > decoded)
+        if (ov.t > decoded && options.overridesMustBeReached)
             throw InputError(options.overrideFile, childPointer(ov.where, "t"),
                              "expected a step of the decoded translation (1–" + std::to_string(decoded) + "), found step "
                                  + std::to_string(ov.t));

@@ -26,6 +26,9 @@ struct DecodeOptions {
     std::vector<int> prefix;
     std::vector<AttentionOverride> overrides;
     std::string overrideFile;  // where the overrides came from, for messages ("" when made in memory)
+    // An override of a step the translation never reached is bad input (the command line); the window sets
+    // this false, since an edit earlier in the sentence may shorten the translation.
+    bool overridesMustBeReached = true;
 };
 
 // The forced prefix of `text`: the model's target tokenizer, then vocabulary ids. Throws InputError

@@ -13,6 +13,7 @@
 #include <QFileInfo>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
 #include <exception>
 #include <new>
 
@@ -315,20 +316,35 @@ void Document::translate(const QString& sentence, int beam)
         emit recomputeFailed(QStringLiteral("Open a model to translate a sentence."));
         return;
     }
+    // a new sentence (or beam) starts without what-if
+    whatIf_ = {};
+    undo_.clear();
+    redo_.clear();
+    dragOrigin_.reset();
+    baseline_.reset();
+    emit whatIfChanged();
+    decode();
+}
+
+void Document::decode()
+{
     const quint64 generation = ++translateGeneration_;
     const std::shared_ptr<const Model> model = model_;
-    const std::string text = sentence.toStdString();
-    const int width = beam_;
+    const std::string text = sentence_.toStdString();
+    DecodeOptions opt;
+    opt.beam = beam_;
+    opt.prefix = whatIf_.prefix;
+    opt.overrides = whatIf_.overrides;
+    opt.overridesMustBeReached = false;  // an earlier edit may have shortened the translation
+    const bool plain = whatIf_.empty();
     setBusy(true);
-    QtConcurrent::run([model, text, width]() -> std::pair<std::shared_ptr<const DecodeResult>, QString> {
+    QtConcurrent::run([model, text, opt]() -> std::pair<std::shared_ptr<const DecodeResult>, QString> {
         try {
-            DecodeOptions opt;
-            opt.beam = width;
             return {std::make_shared<const DecodeResult>(attnviz::translate(*model, text, opt)), QString()};
         } catch (const std::exception& e) {
             return {nullptr, messageOf(e)};
         }
-    }).then(this, [this, generation](std::pair<std::shared_ptr<const DecodeResult>, QString> r) {
+    }).then(this, [this, generation, plain](std::pair<std::shared_ptr<const DecodeResult>, QString> r) {
         setBusy(false);
         if (generation != translateGeneration_)
             return;
@@ -337,9 +353,150 @@ void Document::translate(const QString& sentence, int beam)
             return;
         }
         decode_ = std::move(r.first);
+        if (plain) {
+            baseline_ = std::make_shared<const Trace>(decode_->best);
+            emit whatIfChanged();
+        }
         emit decodeResultChanged(decode_);
         setTrace(std::make_shared<const Trace>(decode_->best));
     });
+}
+
+namespace {
+
+template <typename Pred>
+std::size_t dropOverrides(std::vector<AttentionOverride>& overrides, Pred pred)
+{
+    const auto end = std::remove_if(overrides.begin(), overrides.end(), pred);
+    const auto n = static_cast<std::size_t>(overrides.end() - end);
+    overrides.erase(end, overrides.end());
+    return n;
+}
+
+} // namespace
+
+bool Document::whatIfAllowed(int step)
+{
+    QString why;
+    if (!model_ || kind_ != Kind::Model)
+        why = QStringLiteral("What-if decoding needs a model: open one and translate a sentence.");
+    else if (mergeWords_)
+        why = QStringLiteral("What-if edits work on pieces: untick \"words\" to change a piece or its attention.");
+    else if (!rawTrace_ || step < 1 || step > static_cast<int>(rawTrace_->steps.size()))
+        why = QStringLiteral("Step %1 is not part of the translation.").arg(step);
+    if (!why.isEmpty())
+        emit recomputeFailed(why);
+    return why.isEmpty();
+}
+
+void Document::applyWhatIf(WhatIf next, bool record)
+{
+    if (record) {
+        undo_.push_back(dragOrigin_ ? *dragOrigin_ : whatIf_);
+        redo_.clear();
+        dragOrigin_.reset();
+    }
+    whatIf_ = std::move(next);
+    emit whatIfChanged();
+    decode();
+}
+
+void Document::forceToken(int step, int tokenId)
+{
+    if (!whatIfAllowed(step))
+        return;
+    if (tokenId < 0 || tokenId >= model_->target.size()) {
+        emit recomputeFailed(QStringLiteral("Token %1 is not in the target vocabulary.").arg(tokenId));
+        return;
+    }
+    WhatIf next = whatIf_;
+    next.prefix.clear();
+    for (int t = 1; t < step; ++t)  // keep what was said before `step`
+        next.prefix.push_back(model_->target.id(rawTrace_->steps[static_cast<std::size_t>(t - 1)].token));
+    next.prefix.push_back(tokenId);
+    dropOverrides(next.overrides, [step](const AttentionOverride& o) { return o.t > step; });  // they were about other words
+    applyWhatIf(std::move(next), true);
+}
+
+void Document::forceText(int step, const QString& text)
+{
+    if (!whatIfAllowed(step))
+        return;
+    std::vector<int> ids;
+    try {
+        ids = targetPrefixIds(*model_, text.toStdString());
+    } catch (const InputError& e) {
+        emit recomputeFailed(QStringLiteral("Cannot say \"%1\": %2").arg(text, QString::fromStdString(e.detail())));
+        return;
+    }
+    if (ids.empty()) {
+        emit recomputeFailed(QStringLiteral("Type a word to say at step %1.").arg(step));
+        return;
+    }
+    WhatIf next = whatIf_;
+    next.prefix.clear();
+    for (int t = 1; t < step; ++t)
+        next.prefix.push_back(model_->target.id(rawTrace_->steps[static_cast<std::size_t>(t - 1)].token));
+    next.prefix.insert(next.prefix.end(), ids.begin(), ids.end());
+    if (static_cast<int>(next.prefix.size()) > model_->config.maxLen) {
+        emit recomputeFailed(QStringLiteral("The translation can have at most %1 tokens.").arg(model_->config.maxLen));
+        return;
+    }
+    dropOverrides(next.overrides, [step](const AttentionOverride& o) { return o.t > step; });
+    applyWhatIf(std::move(next), true);
+}
+
+void Document::overrideWeights(int step, const Vec& weights, bool transient)
+{
+    if (!whatIfAllowed(step))
+        return;
+    if (!model_->hasAttention()) {
+        emit recomputeFailed(QStringLiteral("This model has no attention to change: seq2seq reads the source only through its final state."));
+        return;
+    }
+    if (const std::string problem = overrideWeightsProblem(weights); !problem.empty()) {
+        emit recomputeFailed(QString::fromStdString(problem));
+        return;
+    }
+    if (transient && !dragOrigin_)
+        dragOrigin_ = whatIf_;
+    WhatIf next = whatIf_;
+    dropOverrides(next.overrides, [step](const AttentionOverride& o) { return o.t == step; });
+    next.overrides.push_back({step, weights, ""});
+    applyWhatIf(std::move(next), !transient);
+}
+
+void Document::clearOverride(int step)
+{
+    WhatIf next = whatIf_;
+    if (dropOverrides(next.overrides, [step](const AttentionOverride& o) { return o.t == step; }) > 0)
+        applyWhatIf(std::move(next), true);
+}
+
+void Document::clearWhatIf()
+{
+    if (!whatIf_.empty())
+        applyWhatIf({}, true);
+}
+
+void Document::undoWhatIf()
+{
+    if (undo_.empty())
+        return;
+    redo_.push_back(whatIf_);
+    WhatIf prev = std::move(undo_.back());
+    undo_.pop_back();
+    applyWhatIf(std::move(prev), false);
+}
+
+void Document::redoWhatIf()
+{
+    if (redo_.empty())
+        return;
+    undo_.push_back(whatIf_);
+    WhatIf next = std::move(redo_.back());
+    redo_.pop_back();
+    applyWhatIf(std::move(next), false);
 }
 
 void Document::selectHypothesis(int index)

@@ -3,6 +3,7 @@
 // Every view is driven by trace(): an immutable Trace, replaced by a new pointer on every change.
 // Loading and translating run off the GUI thread; a failure leaves the open document untouched.
 // Holds no attention maths: it calls core (withScore, withValue, exampleTrace, translate).
+#include "core/attention_override.h"
 #include "core/example.h"
 #include "core/trace.h"
 
@@ -71,6 +72,32 @@ public:
     void setMergeWords(bool merge);
     bool mergesWords() const { return mergeWords_; }
 
+    // What-if decoding (SPEC §4, issue 14) of the open model and sentence. Every edit re-decodes off the GUI
+    // thread with the forced prefix and the attention overrides below; the run before the first edit stays
+    // as baseline() — the ghost the views draw — until another sentence is translated. Edits are undoable.
+    struct WhatIf {
+        std::vector<int> prefix;                            // forced target ids y_1..y_k
+        std::vector<attnviz::AttentionOverride> overrides;  // replaced softmax weights, by step
+        bool empty() const { return prefix.empty() && overrides.empty(); }
+    };
+    const WhatIf& whatIf() const { return whatIf_; }
+    // The translation without any what-if; null while no what-if is active.
+    std::shared_ptr<const attnviz::Trace> baseline() const { return whatIf_.empty() ? nullptr : baseline_; }
+    // Say `tokenId` at `step` (1-based, pieces): the tokens before it are kept, later ones follow from it.
+    // Refused (recomputeFailed) while words are merged, without a model or for a step past the translation.
+    void forceToken(int step, int tokenId);
+    // Same with text the person typed (the model's target tokenizer; words outside the vocabulary are refused).
+    void forceText(int step, const QString& text);
+    // Replace the softmax weights of `step` (divided by their sum). transient: a drag in progress — the views
+    // follow live and one undo entry is made when the drag ends with transient = false.
+    void overrideWeights(int step, const attnviz::Vec& weights, bool transient = false);
+    void clearOverride(int step);
+    void clearWhatIf();
+    bool canUndoWhatIf() const { return !undo_.empty(); }
+    bool canRedoWhatIf() const { return !redo_.empty(); }
+    void undoWhatIf();
+    void redoWhatIf();
+
 signals:
     void traceChanged(std::shared_ptr<const attnviz::Trace> trace);
     void documentChanged();               // kind, file or title changed (a new document is open)
@@ -80,6 +107,7 @@ signals:
     void scoreChanged(const QString& id);
     void busyChanged(bool busy);
     void decodeResultChanged(std::shared_ptr<const attnviz::DecodeResult> result);  // null: none
+    void whatIfChanged();  // the what-if state, its undo stack or the baseline changed
 
 private:
     struct Loaded;
@@ -88,6 +116,9 @@ private:
     void setBusy(bool busy);
     bool recompute(attnviz::Example ex);
     void setTrace(std::shared_ptr<const attnviz::Trace> trace);
+    void decode();  // the open sentence with beam_ and whatIf_
+    bool whatIfAllowed(int step);
+    void applyWhatIf(WhatIf next, bool record);
 
     Kind kind_ = Kind::None;
     QString path_;
@@ -100,6 +131,10 @@ private:
     std::shared_ptr<const attnviz::DecodeResult> decode_;
     QString sentence_;
     int beam_ = 1;
+    WhatIf whatIf_;
+    std::vector<WhatIf> undo_, redo_;
+    std::optional<WhatIf> dragOrigin_;                   // the state before a drag of weights began
+    std::shared_ptr<const attnviz::Trace> baseline_;     // the last run without what-if (raw pieces)
     int busy_ = 0;
     quint64 loadGeneration_ = 0;
     quint64 translateGeneration_ = 0;
