@@ -27,6 +27,8 @@ struct StepTrace {
     std::optional<double> prob;                 // its probability, when a model produced it
     bool forced = false;      // what-if: the token was given (forced prefix), prob is what the model gave it
     bool overridden = false;  // what-if: the softmax weights were replaced (attention override, SPEC §4)
+    // Forced to a token the model would not have chosen itself (not its most probable one).
+    bool forcedAgainstModel() const { return forced && !topK.empty() && topK.front().token != token; }
 };
 
 struct Trace {

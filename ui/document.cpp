@@ -323,6 +323,7 @@ void Document::translate(const QString& sentence, int beam)
     dragOrigin_.reset();
     baseline_.reset();
     emit whatIfChanged();
+    decodingWhatIf_ = false;
     decode();
 }
 
@@ -337,6 +338,7 @@ void Document::decode()
     opt.overrides = whatIf_.overrides;
     opt.overridesMustBeReached = false;  // an earlier edit may have shortened the translation
     const bool plain = whatIf_.empty();
+    const bool whatIfEdit = decodingWhatIf_;
     setBusy(true);
     QtConcurrent::run([model, text, opt]() -> std::pair<std::shared_ptr<const DecodeResult>, QString> {
         try {
@@ -344,7 +346,7 @@ void Document::decode()
         } catch (const std::exception& e) {
             return {nullptr, messageOf(e)};
         }
-    }).then(this, [this, generation, plain](std::pair<std::shared_ptr<const DecodeResult>, QString> r) {
+    }).then(this, [this, generation, plain, whatIfEdit](std::pair<std::shared_ptr<const DecodeResult>, QString> r) {
         setBusy(false);
         if (generation != translateGeneration_)
             return;
@@ -353,7 +355,8 @@ void Document::decode()
             return;
         }
         decode_ = std::move(r.first);
-        if (plain) {
+        lastDecodeWhatIf_ = whatIfEdit;
+        if (plain && !whatIfEdit) {
             baseline_ = std::make_shared<const Trace>(decode_->best);
             emit whatIfChanged();
         }
@@ -398,6 +401,7 @@ void Document::applyWhatIf(WhatIf next, bool record)
     }
     whatIf_ = std::move(next);
     emit whatIfChanged();
+    decodingWhatIf_ = true;
     decode();
 }
 

@@ -81,6 +81,8 @@ public:
         bool empty() const { return prefix.empty() && overrides.empty(); }
     };
     const WhatIf& whatIf() const { return whatIf_; }
+    // Whether the last decode came from a what-if edit (or its undo): views keep their position then.
+    bool lastDecodeWasWhatIf() const { return lastDecodeWhatIf_; }
     // The translation without any what-if; null while no what-if is active.
     std::shared_ptr<const attnviz::Trace> baseline() const { return whatIf_.empty() ? nullptr : baseline_; }
     // Say `tokenId` at `step` (1-based, pieces): the tokens before it are kept, later ones follow from it.
@@ -132,6 +134,7 @@ private:
     QString sentence_;
     int beam_ = 1;
     WhatIf whatIf_;
+    bool lastDecodeWhatIf_ = false, decodingWhatIf_ = false;
     std::vector<WhatIf> undo_, redo_;
     std::optional<WhatIf> dragOrigin_;                   // the state before a drag of weights began
     std::shared_ptr<const attnviz::Trace> baseline_;     // the last run without what-if (raw pieces)

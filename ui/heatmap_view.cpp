@@ -153,8 +153,12 @@ void HeatmapView::relabelRows()
         return;
     const int rowStride = std::max(1, (T + 59) / 60);
     for (int i = 0; i < T; i += rowStride) {
-        if (reveal_.rowLabel(i, pos_))
-            yt->addTick(i, targetLabel(*trace_, i));
+        if (reveal_.rowLabel(i, pos_)) {
+            // what-if marks (issue 14): ▸ a forced word, ✎ weights set by hand
+            const StepTrace& st = trace_->steps[static_cast<std::size_t>(i)];
+            yt->addTick(i, (st.forcedAgainstModel() ? QString::fromUtf8("▸ ") : QString()) + targetLabel(*trace_, i)
+                               + (st.overridden ? QString::fromUtf8(" ✎") : QString()));
+        }
         else if (i == pos_.step)
             yt->addTick(i, QStringLiteral("?"));  // the output being computed
     }
@@ -331,11 +335,13 @@ void HeatmapView::onMouseMove(QMouseEvent* event)
 
 void HeatmapView::onMousePress(QMouseEvent* event)
 {
-    if (event->button() != Qt::LeftButton)
-        return;
     const int step = stepAt(plot_->mapTo(this, event->position().toPoint()));
-    if (step >= 0)
+    if (step < 0)
+        return;
+    if (event->button() == Qt::LeftButton)
         emit stepClicked(step);
+    else if (event->button() == Qt::RightButton)
+        emit stepMenuRequested(step, event->globalPosition().toPoint());
 }
 
 void HeatmapView::renderTo(QPaintDevice& device, const QSize& logicalSize, double scale)

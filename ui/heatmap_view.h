@@ -64,6 +64,8 @@ public:
 
 signals:
     void stepClicked(int step);
+    // Right button on a row or its label: step (0-based) and where, for the what-if menu.
+    void stepMenuRequested(int step, const QPoint& globalPos);
 
 protected:
     void resizeEvent(QResizeEvent* event) override;

@@ -137,7 +137,11 @@ void MainWindow::buildViews()
     heatDock->raise();
     connect(doc_, &Document::decodeResultChanged, beamView_, &BeamView::setResult);
     // A new translation starts at step 1, stage 0 (issue 12), as a new document does.
-    connect(doc_, &Document::decodeResultChanged, this, [this] { restartPosition_ = true; });
+    // A what-if edit keeps the step and stage where the person made it (issue 14).
+    connect(doc_, &Document::decodeResultChanged, this, [this] {
+        if (!doc_->lastDecodeWasWhatIf())
+            restartPosition_ = true;
+    });
     connect(beamView_, &BeamView::hypothesisSelected, doc_, &Document::selectHypothesis);
 
     context_ = new ContextView(this);

@@ -87,6 +87,10 @@ private:
     void buildInputBar();
     void buildMenus();          // main_window_menus.cpp
     void buildPlaybackActions(QMenu* menu);
+    void buildWhatIf(QMenu* edit);   // main_window_whatif.cpp
+    void showOutputMenu(int step, const QPoint& globalPos);
+    void updateWhatIf();
+    void saveTrace();
     void rebuildRecentMenu();
     void rebuildSamplesMenu();
     void chooseFile();
@@ -121,6 +125,9 @@ private:
     QPushButton* translate_ = nullptr;
     QCheckBox* mergeWords_ = nullptr;
     QAction* revealAll_ = nullptr;           // View → Show everything
+    QAction* undoWhatIf_ = nullptr;          // Edit → Undo / Redo / Clear what-if
+    QAction* redoWhatIf_ = nullptr;
+    QAction* clearWhatIf_ = nullptr;
     void applyReveal();
     // The file name stem for exports, or "" after telling the user there is nothing to export.
     QString exportBaseName();        // SentencePiece models: pieces ↔ words

@@ -72,9 +72,13 @@ void MainWindow::buildMenus()
             reportError(QString::fromStdString(e.what()));
         }
     });
+    QAction* saveTraceAction = file->addAction(tr("Save &trace…"), this, &MainWindow::saveTrace);
+    saveTraceAction->setShortcut(QKeySequence::Save);
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
+
+    buildWhatIf(menuBar()->addMenu(tr("&Edit")));
 
     QMenu* play = menuBar()->addMenu(tr("&Playback"));
     buildPlaybackActions(play);

@@ -119,6 +119,13 @@ std::size_t StepFrame::lutIndex(double t)
     return static_cast<std::size_t>(std::min(t, 1.0) * 255.0 + 0.5);
 }
 
+const StepTrace* StepFrame::ghostStep() const
+{
+    if (!opt_.ghost || pos_.step < 0 || pos_.step >= static_cast<int>(opt_.ghost->steps.size()))
+        return nullptr;
+    return &opt_.ghost->steps[static_cast<std::size_t>(pos_.step)];
+}
+
 double StepFrame::weight(int j) const
 {
     if (!st_ || !st_->attention || j < 0 || j >= st_->attention->weights.size()) return 1.0;
@@ -486,6 +493,12 @@ void StepFrame::drawWeights()
     const int n = std::min(L_.n, static_cast<int>(at.weights.size()));
     const QFontMetricsF fs(fonts_.small);
     const double baseY = L_.weightBand.top() + L_.barHeight;
+    const AttentionResult* ghost = nullptr;
+    if (const StepTrace* g = ghostStep(); g && g->attention && g->attention->weights.size() == at.weights.size() && (g->attention->weights - at.weights).cwiseAbs().maxCoeff() > 1e-9)
+        ghost = &*g->attention;
+    if (st_->overridden)
+        drawCentered(QRectF(L_.weightBand.left(), L_.weightBand.top() - fs.height(), L_.weightBand.width(), fs.height()),
+                     QString::fromUtf8("weights set by hand (what-if) — the scores are still the model's"), fonts_.small, pal_.softmax);
     for (int j = 0; j < n; ++j) {
         const auto u = static_cast<std::size_t>(j);
         const double a = easeInOut(stage_ > 2 ? 1.0 : staggered(pos_.progress, j, n, 0.6));
@@ -495,6 +508,12 @@ void StepFrame::drawWeights()
         p_.fillRect(track, pal_.panel);
         const double h = L_.barHeight * weight(j) * a;
         p_.fillRect(QRectF(track.left(), baseY - h, bw, h), pal_.softmax);
+        if (ghost && ghost->weights.size() == at.weights.size()) {  // the weight before the what-if, dashed
+            const double gh = L_.barHeight * std::clamp(ghost->weights(j), 0.0, 1.0) * a;
+            p_.setPen(QPen(pal_.text, 1.2, Qt::DashLine));
+            p_.setBrush(Qt::NoBrush);
+            p_.drawRect(QRectF(track.left() - 1.5, baseY - gh, bw + 3, gh));
+        }
         if (L_.weightNumbers)
             drawCentered(QRectF(r.left(), baseY + 2, r.width(), fs.height()), displayNumber(at.weights(j), 3), fonts_.small, pal_.softmax, a);
     }
@@ -609,11 +628,15 @@ void StepFrame::drawDecoder()
     const double topK = static_cast<double>(std::min<std::size_t>(st_->topK.size(), 5));
     const double block = fs.height() + fg.height() + (st_->prob ? fs.height() : 0.0) + (topK > 0 ? 4 + topK * (fs.height() + 2) : 0.0);
     y += std::max(0.0, (in.bottom() - y - block) / 2);
-    line(QStringLiteral("output"), fonts_.small, pal_.muted, fs.height());
-    const QString tok = st_->token.empty() ? QStringLiteral("?") : QString::fromStdString(st_->token);
+    const bool forced = st_->forcedAgainstModel();
+    line(forced ? QStringLiteral("output (forced)") : QStringLiteral("output"), fonts_.small, forced ? pal_.output : pal_.muted, fs.height());
+    const QString tok = st_->token.empty() ? QStringLiteral("?") : tokenLabel(st_->token);
     line(r > 0 ? tok : QStringLiteral("·"), fonts_.big, r > 0 ? pal_.output : pal_.frame, fg.height(), r > 0 ? r : 1.0);
     if (st_->prob && r > 0)
         line(QStringLiteral("p = ") + displayNumber(*st_->prob, 3), fonts_.small, pal_.text, fs.height(), r);
+    if (const StepTrace* g = ghostStep(); g && r > 0 && (g->token != st_->token || st_->overridden || forced))
+        line(QStringLiteral("before: ") + tokenLabel(g->token) + (g->prob ? QStringLiteral("  p = ") + displayNumber(*g->prob, 3) : QString()),
+             fonts_.small, pal_.muted, fs.height(), r);
     if (!st_->topK.empty() && r > 0) {
         y += 4;
         const double rowH = fs.height() + 2;

@@ -41,6 +41,7 @@ private:
     QColor valueColor(double v) const;   // encoder space (states, alignment, context), the colour map
     QColor queryColor(double v) const;   // the decoder's own colours (orange ramp)
     double weight(int j) const;
+    const StepTrace* ghostStep() const;  // the same step of the run before the what-if, or nullptr
     static std::size_t lutIndex(double t);  // t in [0, 1] → 0..255
 
     void drawVector(const QRectF& rect, const Vec& v, const ColorFn& color, bool numbers, double alpha, const QColor& frame, double frameWidth);

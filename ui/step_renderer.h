@@ -20,6 +20,9 @@ struct StepRenderOptions {
     QFont font;                   // base font (the default font when left as is); sizes derive from it
     bool darkBackground = false;
     bool fillBackground = true;   // paint the background over the whole area first
+    // What-if (issue 14): the run before the edits. Where the same step of the ghost differs, its weights are
+    // drawn as dashed outlines behind the bars and its output beside the new one ("before: …").
+    const Trace* ghost = nullptr;
 };
 
 // The font used by headless exports and tests: DejaVu Sans 10 pt (installed with fonts-dejavu-core).

@@ -1,5 +1,7 @@
 #include "ui/step_view.h"
 
+#include <QContextMenuEvent>
+#include <QDateTime>
 #include <QDoubleValidator>
 #include <QHelpEvent>
 #include <QKeyEvent>
@@ -81,6 +83,7 @@ void StepView::paintEvent(QPaintEvent*)
         return;
     }
     opt_.font = font();
+    opt_.ghost = ghost_.get();
     paintStepView(p, QRectF(rect()), *trace_, pos_, opt_);
 }
 
@@ -194,6 +197,111 @@ void StepView::closeEditor()
     editing_ = {};
     e->hide();
     e->deleteLater();
+}
+
+void StepView::setWhatIfEnabled(bool enabled)
+{
+    whatIf_ = enabled;
+    if (!enabled)
+        dragIndex_ = -1;
+}
+
+void StepView::setGhost(std::shared_ptr<const Trace> ghost)
+{
+    ghost_ = std::move(ghost);
+    update();
+}
+
+int StepView::currentStep() const
+{
+    if (!trace_ || trace_->steps.empty())
+        return -1;
+    return std::clamp(pos_.step, 0, static_cast<int>(trace_->steps.size()) - 1);
+}
+
+Vec StepView::draggedWeights(const Vec& weights, int j, double value)
+{
+    const Eigen::Index n = weights.size();
+    if (n < 2 || j < 0 || j >= n)
+        return {};
+    value = std::clamp(value, 0.0, 1.0);
+    Vec w = weights;
+    const double others = weights.sum() - weights(j);
+    for (Eigen::Index k = 0; k < n; ++k)
+        if (k != j)
+            w(k) = others > 1e-12 ? weights(k) * (1.0 - value) / others : (1.0 - value) / static_cast<double>(n - 1);
+    w(j) = value;
+    return w;
+}
+
+bool StepView::dragTo(const QPointF& pos, bool final)
+{
+    const int step = currentStep();
+    const StepLayout& L = layout();
+    if (step < 0 || dragIndex_ < 0 || L.barHeight <= 0)
+        return false;
+    const double baseY = L.weightBand.top() + L.barHeight;
+    const Vec w = draggedWeights(dragBase_, dragIndex_, (baseY - pos.y()) / L.barHeight);
+    if (w.size() == 0)
+        return false;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (final || now - lastDragEmit_ >= 33) {
+        lastDragEmit_ = now;
+        emit weightsEdited(step + 1, w, final);
+    }
+    return true;
+}
+
+void StepView::mousePressEvent(QMouseEvent* event)
+{
+    const int step = currentStep();
+    if (whatIf_ && event->button() == Qt::LeftButton && step >= 0 && static_cast<int>(pos_.stage) >= static_cast<int>(Stage::Softmax)) {
+        const StepTrace& st = trace_->steps[static_cast<std::size_t>(step)];
+        const StepHit hit = hitTest(layout(), event->position());
+        if (hit.part == StepPart::Weight && st.attention && hit.index < st.attention->weights.size()) {
+            dragIndex_ = hit.index;
+            dragBase_ = st.attention->weights;
+            lastDragEmit_ = 0;
+            setCursor(Qt::SizeVerCursor);
+            dragTo(event->position(), false);
+            return;
+        }
+    }
+    QWidget::mousePressEvent(event);
+}
+
+void StepView::mouseMoveEvent(QMouseEvent* event)
+{
+    if (dragIndex_ >= 0 && (event->buttons() & Qt::LeftButton)) {
+        dragTo(event->position(), false);
+        return;
+    }
+    if (whatIf_ && static_cast<int>(pos_.stage) >= static_cast<int>(Stage::Softmax) && hitTest(layout(), event->position()).part == StepPart::Weight)
+        setCursor(Qt::SizeVerCursor);
+    else
+        unsetCursor();
+    QWidget::mouseMoveEvent(event);
+}
+
+void StepView::mouseReleaseEvent(QMouseEvent* event)
+{
+    if (dragIndex_ >= 0 && event->button() == Qt::LeftButton) {
+        dragTo(event->position(), true);
+        dragIndex_ = -1;
+        unsetCursor();
+        return;
+    }
+    QWidget::mouseReleaseEvent(event);
+}
+
+void StepView::contextMenuEvent(QContextMenuEvent* event)
+{
+    const int step = currentStep();
+    if (whatIf_ && step >= 0 && layout().decoderRect.contains(event->pos())) {
+        emit outputMenuRequested(step + 1, event->globalPos());
+        return;
+    }
+    QWidget::contextMenuEvent(event);
 }
 
 } // namespace attnviz::ui

@@ -26,6 +26,14 @@ public:
     void setColorMap(ColorMap map);
     void setEditable(bool editable);  // examples only: double-click a state cell to edit it
     void setDarkBackground(bool dark);
+    // What-if (issue 14): models only — drag an a_j bar to set this step's weights; right-click the decoder
+    // box for other words. ghost: the run before the what-if (drawn as dashed outlines), null for none.
+    void setWhatIfEnabled(bool enabled);
+    void setGhost(std::shared_ptr<const Trace> ghost);
+    bool isWhatIfEnabled() const { return whatIf_; }
+    // The weights after dragging bar j to height `value` (0–1): a_j = value, the others scaled to share the rest
+    // (evenly when they were all 0). Empty when n < 2.
+    static Vec draggedWeights(const Vec& weights, int j, double value);
 
     std::shared_ptr<const Trace> trace() const { return trace_; }
     StepPosition position() const { return pos_; }
@@ -46,12 +54,20 @@ public:
 signals:
     // A state cell was edited: decoder = the query of step `row`, otherwise encoder state `row`; col = component.
     void stateEdited(bool decoder, int row, int col, double value);
+    // What-if: the weights of step `step` (1-based) dragged; final = the mouse was released.
+    void weightsEdited(int step, const attnviz::Vec& weights, bool final);
+    // What-if: the person asked for other words at step `step` (1-based), at `globalPos`.
+    void outputMenuRequested(int step, const QPoint& globalPos);
 
 protected:
     void paintEvent(QPaintEvent* event) override;
     void resizeEvent(QResizeEvent* event) override;
     bool event(QEvent* event) override;
     void mouseDoubleClickEvent(QMouseEvent* event) override;
+    void mousePressEvent(QMouseEvent* event) override;
+    void mouseMoveEvent(QMouseEvent* event) override;
+    void mouseReleaseEvent(QMouseEvent* event) override;
+    void contextMenuEvent(QContextMenuEvent* event) override;
     bool eventFilter(QObject* watched, QEvent* event) override;  // Escape / focus loss close the editor
 
 private:
@@ -67,6 +83,13 @@ private:
     mutable bool layoutValid_ = false;
     QLineEdit* editor_ = nullptr;
     StepHit editing_;
+    bool whatIf_ = false;
+    std::shared_ptr<const Trace> ghost_;
+    int dragIndex_ = -1;        // the bar being dragged
+    Vec dragBase_;              // the weights when the drag began
+    qint64 lastDragEmit_ = 0;   // ms, to keep live recomputation at about 30 a second
+    int currentStep() const;    // 0-based, clamped; -1 without steps
+    bool dragTo(const QPointF& pos, bool final);
 };
 
 } // namespace attnviz::ui

@@ -55,6 +55,7 @@ private slots:
     void opensAModelAndTranslates();
     void everyBuiltInSampleOpens();
     void opensArrayFiles();
+    void whatIfEditsUndoAndRedo();
 
 private:
     QTemporaryDir dir_;
@@ -253,6 +254,72 @@ void TestDocument::opensArrayFiles()
         QVERIFY2(failed.at(0).at(0).toString().contains(QStringLiteral("evil.pt: data.pkl: refused the global")), qPrintable(failed.at(0).at(0).toString()));
         QCOMPARE(d.trace(), before);
     }
+}
+
+// Issue 14 in the window's document: forcing a word and dragging weights re-decode with the what-if, the
+// plain run stays as the baseline, undo/redo walk the edits, a new sentence clears them, bad edits are refused.
+void TestDocument::whatIfEditsUndoAndRedo()
+{
+    if (!Document::modelsSupported())
+        QSKIP("this build has no decoder");
+    const QString model = QStringLiteral(ATTNVIZ_TESTDATA_DIR "/golden/bahdanau.model.json");
+    Document d;
+    QSignalSpy failed(&d, &Document::recomputeFailed);
+    d.openFile(model);
+    QTRY_VERIFY_WITH_TIMEOUT(!d.isBusy() && d.kind() == Document::Kind::Model && d.trace() && !d.trace()->steps.empty(), 20000);
+    const auto plain = d.trace();
+    QVERIFY(!d.baseline());
+    QVERIFY(!d.canUndoWhatIf());
+
+    // say the second-best word at step 1
+    const attnviz::TokenProb other = plain->steps[0].topK.at(1);
+    d.forceToken(1, other.id);
+    QTRY_VERIFY_WITH_TIMEOUT(!d.isBusy() && d.trace() != plain, 20000);
+    QCOMPARE(d.trace()->steps[0].token, other.token);
+    QVERIFY(d.trace()->steps[0].forced);
+    QVERIFY(std::abs(*d.trace()->steps[0].prob - other.prob) < 1e-12);
+    QVERIFY(d.lastDecodeWasWhatIf());
+    QVERIFY(d.baseline());
+    QCOMPARE(d.baseline()->steps[0].token, plain->steps[0].token);
+    QVERIFY(d.canUndoWhatIf());
+
+    // drag step 1's weights: transient edits make no undo entry, the final one makes exactly one
+    const auto forced = d.trace();
+    const Eigen::Index n = forced->steps[0].attention->weights.size();
+    attnviz::Vec w = attnviz::Vec::Zero(n);
+    w(0) = 1.0;
+    d.overrideWeights(1, w, true);
+    d.overrideWeights(1, w, false);
+    QTRY_VERIFY_WITH_TIMEOUT(!d.isBusy() && d.trace()->steps[0].overridden, 20000);
+    QCOMPARE(d.trace()->steps[0].attention->weights(0), 1.0);
+    QCOMPARE(d.trace()->steps[0].token, other.token);  // still forced
+    d.undoWhatIf();  // back to the forced word only
+    QTRY_VERIFY_WITH_TIMEOUT(!d.isBusy() && !d.trace()->steps[0].overridden, 20000);
+    QVERIFY(d.trace()->steps[0].forced);
+    QVERIFY(d.canRedoWhatIf());
+    d.undoWhatIf();  // back to the model's own translation
+    QTRY_VERIFY_WITH_TIMEOUT(!d.isBusy() && !d.trace()->steps[0].forced, 20000);
+    QCOMPARE(d.trace()->targetTokens, plain->targetTokens);
+    QVERIFY(!d.baseline());  // no what-if active
+    d.redoWhatIf();
+    QTRY_VERIFY_WITH_TIMEOUT(!d.isBusy() && d.trace()->steps[0].forced, 20000);
+
+    // refused edits change nothing
+    const int failures = failed.count();
+    d.overrideWeights(1, attnviz::Vec::Zero(n));
+    d.forceText(1, QStringLiteral("zzyzx-not-a-word"));
+    d.forceToken(99, other.id);
+    QCOMPARE(failed.count(), failures + 3);
+    d.setMergeWords(true);
+    d.forceToken(1, other.id);
+    QCOMPARE(failed.count(), failures + 4);
+    d.setMergeWords(false);
+
+    // a new sentence starts without what-if
+    d.translate(d.lastSentence(), 1);
+    QTRY_VERIFY_WITH_TIMEOUT(!d.isBusy() && !d.trace()->steps[0].forced, 20000);
+    QVERIFY(!d.canUndoWhatIf() && !d.canRedoWhatIf() && !d.baseline());
+    QVERIFY(!d.lastDecodeWasWhatIf());
 }
 
 QTEST_MAIN(TestDocument)

@@ -59,6 +59,7 @@ private slots:
     void exportsWhatIsOpen();
     void exportsArchitectureAndBeamTree();
     void samplesMenuOpensTheEnglishSpanishModels();
+    void draggingAWeightBarOverridesTheStep();
 
 private:
     void openTwoSteps(MainWindow& w);
@@ -346,6 +347,43 @@ void TestMainWindow::exportsArchitectureAndBeamTree()
     QVERIFY2(w.exportTo(MainWindow::ExportKind::BeamTree, beam, QSize(700, 400)), qPrintable(errors_.join(QLatin1Char('\n'))));
     QVERIFY(QFileInfo(beam).size() > 500);
     QVERIFY(errors_.isEmpty());
+}
+
+// Issue 14: in the step view of a model, dragging bar a_1 to the top sets step 1's weights to one-hot on
+// source token 1 (one undo entry); the step stays where it was; Ctrl+Z gives the model's own weights back.
+void TestMainWindow::draggingAWeightBarOverridesTheStep()
+{
+    MainWindow w;
+    w.setErrorReporter([this](const QString& m) { errors_ << m; });
+    w.resize(1280, 800);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(w.document()->openFileNow(QStringLiteral(ATTNVIZ_TESTDATA_DIR "/golden/bahdanau.model.json")));
+    w.document()->translate(QStringLiteral("the black cat sat on the mat"), 1);
+    QTRY_VERIFY_WITH_TIMEOUT(w.document()->decodeResult() != nullptr && !w.document()->isBusy(), 20000);
+    w.controller()->seekStep(0);
+    w.controller()->last();  // the last stage of the last step…
+    w.controller()->seekStep(0);  // …moved to step 1: every stage shown
+    StepView* v = w.stepView();
+    QVERIFY(v->isWhatIfEnabled());
+    const StepLayout& L = v->layout();
+    QVERIFY(!L.weightRects.empty() && L.barHeight > 4);
+    const QPoint bar = L.weightRects[0].center().toPoint();
+    const QPoint top(bar.x(), static_cast<int>(L.weightBand.top()) - 5);
+    QTest::mousePress(v, Qt::LeftButton, Qt::NoModifier, bar);
+    QTest::mouseMove(v, top);
+    QTest::mouseRelease(v, Qt::LeftButton, Qt::NoModifier, top);
+    QTRY_VERIFY_WITH_TIMEOUT(!w.document()->isBusy() && w.document()->trace()->steps[0].overridden, 20000);
+    QCOMPARE(w.document()->trace()->steps[0].attention->weights(0), 1.0);
+    QCOMPARE(w.controller()->position().step, 0);  // the view stayed on the edited step
+    QVERIFY(w.document()->canUndoWhatIf());
+    QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier);
+    QTRY_VERIFY_WITH_TIMEOUT(!w.document()->isBusy() && !w.document()->trace()->steps[0].overridden, 20000);
+    QVERIFY(errors_.isEmpty());
+    // the dragged weights: a_j as set, the others share the rest in their old proportions
+    const attnviz::Vec d = StepView::draggedWeights((attnviz::Vec(3) << 0.5, 0.3, 0.2).finished(), 1, 0.6);
+    QVERIFY(std::abs(d(0) - 0.5 * 0.4 / 0.7) < 1e-12 && std::abs(d(1) - 0.6) < 1e-12 && std::abs(d(2) - 0.2 * 0.4 / 0.7) < 1e-12);
+    QVERIFY(std::abs(StepView::draggedWeights((attnviz::Vec(3) << 0, 1, 0).finished(), 1, 0.4)(2) - 0.3) < 1e-12);
 }
 
 QTEST_MAIN(TestMainWindow)
