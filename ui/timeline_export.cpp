@@ -26,13 +26,22 @@ constexpr double kLossHeight = 240;
 // axis title and the colour scale.
 constexpr double kHeatmapChrome = 110, kMinRowHeight = 13, kMinColumnWidth = 14, kHeatmapSide = 150;
 
-// Width of a heatmap whose source labels do not overlap: at least `base`.
+// Width of a heatmap whose source labels do not overlap, at least `base`. HeatmapView rotates them for more than
+// 12 tokens or more than 60 characters in all (then kMinColumnWidth a column); horizontal, every column must hold
+// the longest label (about 7.5 px a character at the plot's font).
 double heatmapWidth(const Timeline& t, std::size_t probes, double base)
 {
-    std::size_t n = 0;
-    for (std::size_t k = 0; k < probes && !t.snapshots.empty(); ++k)
-        n = std::max(n, t.snapshots.front().traces[k].sourceTokens.size());
-    return std::max(base, kMinColumnWidth * static_cast<double>(n) + kHeatmapSide);
+    double w = base;
+    for (std::size_t k = 0; k < probes && !t.snapshots.empty(); ++k) {
+        const Tokens& tokens = t.snapshots.front().traces[k].sourceTokens;
+        const auto n = static_cast<double>(tokens.size());
+        double longest = 0;
+        for (const std::string& token : tokens)
+            longest = std::max(longest, static_cast<double>(QString::fromStdString(token).size()));
+        const bool rotated = tokens.size() > 12 || longest * n > 60;
+        w = std::max(w, (rotated ? kMinColumnWidth : std::max(kMinColumnWidth, 7.5 * longest + 8)) * n + kHeatmapSide);
+    }
+    return w;
 }
 
 const QColor kTrainColor(31, 119, 180), kValidColor(255, 127, 14), kAccuracyColor(44, 160, 44), kMarkColor(214, 39, 40);
@@ -75,14 +84,14 @@ public:
     }
     // The trace's heatmap titled `title` in `target` (logical coordinates of `p`), rendered at `scale` pixels per
     // unit. Only as many decoder steps as get kMinRowHeight each are drawn (an untrained model may babble up to
-    // max_len tokens); the title then says "first R of T steps".
+    // max_len tokens); the title then says "R/T rows".
     void draw(QPainter& p, const QRectF& target, const Trace& trace, QString title, double scale)
     {
         const QSize logical(std::max(16, static_cast<int>(std::floor(target.width()))), std::max(16, static_cast<int>(std::floor(target.height()))));
         auto t = std::make_shared<Trace>(trace);
         const int maxRows = std::max(3, static_cast<int>((logical.height() - kHeatmapChrome) / kMinRowHeight));
         if (static_cast<int>(t->steps.size()) > maxRows) {
-            title += QStringLiteral(" · first %1 of %2 steps").arg(maxRows).arg(t->steps.size());
+            title += QStringLiteral(" · %1/%2 rows").arg(maxRows).arg(t->steps.size());
             t->steps.resize(static_cast<std::size_t>(maxRows));
             if (static_cast<int>(t->targetTokens.size()) > maxRows)
                 t->targetTokens.resize(static_cast<std::size_t>(maxRows));
