@@ -31,6 +31,8 @@ Args::Args(const std::vector<std::string>& argv, const ArgSpec& spec) : usage_(s
                         throw UsageError("option " + name + " needs a value\nusage: " + usage_);
                     values_[name] = argv[++i];
                 }
+                if (spec.repeatable.count(name))
+                    repeated_[name].push_back(values_[name]);
             } else {
                 throw UsageError("unknown option " + name + "\nusage: " + usage_);
             }
@@ -53,6 +55,12 @@ std::string Args::value(const std::string& name, const std::string& fallback) co
 {
     auto it = values_.find(name);
     return it == values_.end() ? fallback : it->second;
+}
+
+std::vector<std::string> Args::values(const std::string& name) const
+{
+    auto it = repeated_.find(name);
+    return it == repeated_.end() ? std::vector<std::string>{} : it->second;
 }
 
 long long Args::integer(const std::string& name, long long fallback, long long lo, long long hi) const

@@ -16,6 +16,7 @@ struct UsageError : std::runtime_error {
 struct ArgSpec {
     std::set<std::string> valueOptions;  // e.g. "--score", "-o"
     std::set<std::string> flags;         // e.g. "--json"
+    std::set<std::string> repeatable;    // value options that may be given more than once (e.g. "--probe"); others: the last wins
     std::size_t minPositional = 0;
     std::size_t maxPositional = 0;
     std::string usage;                   // one line, shown on error
@@ -28,6 +29,8 @@ public:
     const std::vector<std::string>& positional() const { return positional_; }
     bool has(const std::string& name) const;
     std::string value(const std::string& name, const std::string& fallback = {}) const;
+    // Every value of a repeatable option, in order (empty when absent).
+    std::vector<std::string> values(const std::string& name) const;
     // Integer option within [lo, hi]; UsageError names the option otherwise.
     long long integer(const std::string& name, long long fallback, long long lo, long long hi) const;
     double number(const std::string& name, double fallback, double lo, double hi) const;
@@ -35,6 +38,7 @@ public:
 private:
     std::vector<std::string> positional_;
     std::map<std::string, std::string> values_;
+    std::map<std::string, std::vector<std::string>> repeated_;
     std::set<std::string> flags_;
     std::string usage_;
 };

@@ -3,7 +3,8 @@
 // is the animated step-through, one frame per (decoder step, stage). Headless: a QApplication on the
 // offscreen platform unless QT_QPA_PLATFORM says otherwise. Uses the same code as File → Export.
 // --view architecture (the model's wiring, at the chosen step) and --view beam (the beam-search tree,
-// --beam default 3) need a model and --input.
+// --beam default 3) need a model and --input. A training timeline (attnviz-timeline) gives its heatmaps across
+// training beside the loss curve (ui/timeline_export.h): a still, or a .gif with one frame per snapshot.
 #include "app/args.h"
 #include "app/commands.h"
 
@@ -14,9 +15,11 @@
 #include "core/example.h"
 #include "core/json_io.h"
 #include "core/model.h"
+#include "core/timeline.h"
 #include "core/trace.h"
 #include "core/architecture_graph.h"
 #include "ui/export.h"
+#include "ui/timeline_export.h"
 #include "ui/view_export.h"
 
 #include <QApplication>
@@ -31,7 +34,7 @@ namespace attnviz::app {
 namespace {
 
 const char* const kUsage =
-    "attnviz export EXAMPLE|MODEL|TRACE [--input \"sentence\"] -o FILE.{png,jpg,svg,pdf,gif} [--width W --height H --dpi D] "
+    "attnviz export EXAMPLE|MODEL|TRACE|TIMELINE [--input \"sentence\"] -o FILE.{png,jpg,svg,pdf,gif} [--width W --height H --dpi D] "
     "[--score ID] [--beam K] [--view heatmap|step|architecture|beam --step T --stage 0-5 --progress 0-1] [--fps N --frames-per-stage F] [--colormap viridis|magma|blues|greys|rdbu] [--merge-words]";
 
 // What is exported: the trace, and for a model also the model and the whole decode result.
@@ -43,11 +46,15 @@ struct Loaded {
 
 // Builds the trace from an example (its own states), a model (decoding --input) or a saved trace.
 // `defaultBeam`: the beam width when --beam is not given (3 for --view beam, else 1).
-Loaded loadTrace(const std::string& file, const Args& args, int defaultBeam)
+// The document's "format" ("" when there is none).
+std::string formatOf(const json& doc)
 {
-    const FileKind fileKind = detectFileKind(file);
-    const json doc = isArrayFile(fileKind) ? json{{"format", "attnviz-example"}} : loadDocument(file, modelLimits());
-    const std::string format = doc.is_object() && doc.contains("format") && doc["format"].is_string() ? doc["format"].get<std::string>() : "";
+    return doc.is_object() && doc.contains("format") && doc["format"].is_string() ? doc["format"].get<std::string>() : "";
+}
+
+Loaded loadTrace(const std::string& file, const json& doc, const Args& args, int defaultBeam)
+{
+    const std::string format = formatOf(doc);
     if (format == "attnviz-example") {
         if (args.has("--input") || args.has("--beam"))
             throw UsageError("--input and --beam are for models; an example carries its own hidden states");
@@ -82,7 +89,7 @@ Loaded loadTrace(const std::string& file, const Args& args, int defaultBeam)
             throw UsageError("--input, --score and --beam do not apply to a saved trace");
         return {traceFromJson(doc, file), std::nullopt, std::nullopt};
     }
-    throw InputError(file, "/format", "expected \"attnviz-example\", \"attnviz-model\" or \"attnviz-trace\", found "
+    throw InputError(file, "/format", "expected \"attnviz-example\", \"attnviz-model\", \"attnviz-trace\" or \"attnviz-timeline\", found "
                                           + (doc.is_object() && doc.contains("format") ? describeJson(doc["format"]) : std::string("no \"format\" key")));
 }
 
@@ -92,6 +99,55 @@ void quietHandler(QtMsgType type, const QMessageLogContext&, const QString& msg)
     if (type == QtDebugMsg || type == QtInfoMsg || msg.startsWith(QLatin1String("QStandardPaths:")) || msg.contains(QLatin1String("XDG_RUNTIME_DIR")))
         return;
     std::cerr << msg.toStdString() << "\n";
+}
+
+// A QApplication on the offscreen platform (unless QT_QPA_PLATFORM says otherwise) with Qt's chatter filtered.
+class HeadlessApp {
+public:
+    HeadlessApp()
+    {
+        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+        previous_ = qInstallMessageHandler(quietHandler);
+        static int qtArgc = 1;
+        static char arg0[] = "attnviz";
+        static char* qtArgv[] = {arg0, nullptr};
+        app_ = std::make_unique<QApplication>(qtArgc, qtArgv);
+    }
+    ~HeadlessApp()
+    {
+        app_.reset();
+        qInstallMessageHandler(previous_);
+    }
+
+private:
+    QtMessageHandler previous_ = nullptr;
+    std::unique_ptr<QApplication> app_;
+};
+
+// attnviz export TIMELINE -o FILE: the still (png, jpg, svg, pdf) or the animation (gif) of ui/timeline_export.h.
+int exportTimelineFile(const std::string& file, const json& doc, const Args& args, ui::ExportOptions options)
+{
+    for (const char* other : {"--input", "--score", "--beam", "--view", "--step", "--stage", "--progress", "--frames-per-stage"})
+        if (args.has(other))
+            throw UsageError(std::string(other) + " does not apply to a timeline (its traces are recorded); a timeline takes -o, --width, "
+                                                  "--height, --dpi, --colormap, --fps and --merge-words");
+    Timeline timeline = timelineFromJson(doc, file);
+    if (args.has("--merge-words"))
+        for (TimelineSnapshot& s : timeline.snapshots)
+            for (Trace& t : s.traces)
+                t = mergeWords(t);
+    const bool gif = ui::exportFormatFor(options.path) == ui::ExportFormat::Gif;
+    const QSize def = ui::defaultTimelineSize(timeline, gif);
+    options.size = QSize(static_cast<int>(args.integer("--width", def.width(), 16, 16384)), static_cast<int>(args.integer("--height", def.height(), 16, 16384)));
+    options.fps = static_cast<int>(args.integer("--fps", 10, 1, 50));
+    const HeadlessApp app;
+    QString error;
+    if (!ui::exportTimeline(timeline, options, &error)) {
+        std::cerr << "attnviz export: " << error.toStdString() << "\n";
+        return 2;
+    }
+    return 0;
 }
 
 } // namespace
@@ -133,10 +189,14 @@ int cmdExport(const CommandArgs& argv)
             throw UsageError("--colormap: expected viridis, magma, blues, greys or rdbu, found \"" + args.value("--colormap") + "\"");
         options.colorMap = static_cast<ui::ColorMap>(names.indexOf(name));
     }
+    const std::string file = args.positional()[0];
+    const json doc = isArrayFile(detectFileKind(file)) ? json{{"format", "attnviz-example"}} : loadDocument(file, timelineLimits());
+    if (formatOf(doc) == "attnviz-timeline")
+        return exportTimelineFile(file, doc, args, options);
     if (what != ui::ExportWhat::StepFrame && view != "architecture" && (args.has("--step") || args.has("--stage") || args.has("--progress")))
         throw UsageError("--step, --stage and --progress choose a frame of --view step or architecture");
 
-    Loaded loaded = loadTrace(args.positional()[0], args, view == "beam" ? 3 : 1);
+    Loaded loaded = loadTrace(file, doc, args, view == "beam" ? 3 : 1);
     if (args.has("--merge-words")) {
         if (graphView)
             throw UsageError("--merge-words applies to the heatmap, step and animation exports");
@@ -152,13 +212,7 @@ int cmdExport(const CommandArgs& argv)
         pos.progress = args.number("--progress", 1.0, 0.0, 1.0);
     }
 
-    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
-        qputenv("QT_QPA_PLATFORM", "offscreen");
-    const QtMessageHandler previous = qInstallMessageHandler(quietHandler);
-    static int qtArgc = 1;
-    static char arg0[] = "attnviz";
-    static char* qtArgv[] = {arg0, nullptr};
-    QApplication app(qtArgc, qtArgv);
+    const HeadlessApp app;
     QString error;
     bool ok = false;
     if (view == "architecture") {
@@ -174,7 +228,6 @@ int cmdExport(const CommandArgs& argv)
         case ui::ExportWhat::Animation: ok = ui::exportAnimation(trace, options, &error); break;
         }
     }
-    qInstallMessageHandler(previous);
     if (!ok) {
         std::cerr << "attnviz export: " << error.toStdString() << "\n";
         return 2;

@@ -4,12 +4,14 @@
 // that improves validation accuracy the model is written (atomically); Ctrl-C stops after the current
 // batch and keeps the best model so far. stdout gets one summary line. A checkpoint MODEL.ckpt (current
 // weights, Adam, batch order, position; core/checkpoint.h) is written after every epoch, every few minutes
-// within one and on Ctrl-C; --resume continues from it.
+// within one and on Ctrl-C; --resume continues from it. --timeline FILE also records the attnviz-timeline of
+// the run (core/timeline.h), written with the checkpoints and at the end.
 #include "app/args.h"
 #include "app/commands.h"
 
 #include "core/checkpoint.h"
 #include "core/model.h"
+#include "core/timeline.h"
 #include "core/trainer.h"
 
 #include <atomic>
@@ -18,7 +20,10 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <sstream>
 
 namespace attnviz::app {
@@ -68,8 +73,8 @@ const char* kUsage =
     "[--hidden H] [--embedding E] [--layers L] [--cell gru|lstm] [--score ID] [--attention-size A] [--no-input-feeding] "
     "[--max-len N] [--batch B] [--lr X] [--clip C] [--threads T] [--train-size N] [--valid-size N] [--min-count K] "
     "[--lowercase] [--tokenizer whitespace|sentencepiece] [--pieces N] [--source-pieces N] [--target-pieces N] [--bpe] "
-    "[--checkpoint-minutes M] [--quiet]\n"
-    "       attnviz train --resume MODEL [--epochs N] [--threads T] [--checkpoint-minutes M] [--quiet]";
+    "[--checkpoint-minutes M] [--timeline FILE [--probe \"sentence\"]... [--snapshot-every N]] [--quiet]\n"
+    "       attnviz train --resume MODEL [--epochs N] [--threads T] [--checkpoint-minutes M] [--timeline FILE [--snapshot-every N]] [--quiet]";
 
 const char* kHelp =
     "\n\nA checkpoint MODEL.ckpt (current weights, Adam state, batch order, position, options and task) is written\n"
@@ -77,7 +82,13 @@ const char* kHelp =
     "MODEL itself holds the best epoch's weights. --resume MODEL continues a killed or finished training from\n"
     "its checkpoint with the saved options and data (re-created from the task and seed); --epochs N sets the\n"
     "total number of epochs (default: the saved one). With the same thread count the result is bitwise that of\n"
-    "an uninterrupted run.";
+    "an uninterrupted run.\n\n"
+    "--timeline FILE records how attention emerges (SPEC §5 attnviz-timeline; .cbor for CBOR): a snapshot before\n"
+    "any update, every N batches (--snapshot-every; default: about 50 snapshots over the run), at every epoch\n"
+    "end (with the validation loss and accuracy) and at the end, each with the training loss since the previous\n"
+    "snapshot and the greedy trace of every --probe sentence (default: the first validation sentence). It is\n"
+    "written with every checkpoint and at the end; with --resume, --timeline FILE continues the timeline in FILE\n"
+    "(same probes). attnviz export FILE -o emerging.gif animates it.";
 
 // The model without its weights and labels: what must agree between a model file and its checkpoint.
 json skeleton(const Model& m)
@@ -108,7 +119,8 @@ int cmdTrain(const CommandArgs& argv)
     spec.valueOptions = {"--task", "--arch", "-o", "--epochs", "--seed", "--hidden", "--embedding", "--layers", "--cell",
                          "--score", "--attention-size", "--max-len", "--batch", "--lr", "--clip", "--threads",
                          "--train-size", "--valid-size", "--min-count", "--resume", "--checkpoint-minutes", "--tokenizer",
-                         "--pieces", "--source-pieces", "--target-pieces"};
+                         "--pieces", "--source-pieces", "--target-pieces", "--timeline", "--probe", "--snapshot-every"};
+    spec.repeatable = {"--probe"};
     spec.flags = {"--no-input-feeding", "--lowercase", "--quiet", "--help", "--bpe"};
     spec.usage = kUsage;
     const Args args(argv, spec);
@@ -124,7 +136,9 @@ int cmdTrain(const CommandArgs& argv)
                                   "--source-pieces", "--target-pieces", "--bpe"})
             if (args.has(fixed))
                 throw UsageError(std::string("--resume continues with the saved options; ") + fixed
-                                 + " cannot change them (only --epochs, --threads, --checkpoint-minutes, --quiet)\nusage: " + kUsage);
+                                 + " cannot change them (only --epochs, --threads, --checkpoint-minutes, --timeline, --snapshot-every, --quiet)\nusage: " + kUsage);
+        if (args.has("--probe"))
+            throw UsageError("--resume continues the timeline with its own probes; --probe cannot change them\nusage: " + std::string(kUsage));
     } else {
         for (const char* required : {"--task", "--arch", "-o"})
             if (!args.has(required))
@@ -132,6 +146,21 @@ int cmdTrain(const CommandArgs& argv)
     }
     const std::string out = resume ? args.value("--resume") : args.value("-o");
     const std::string ckptFile = checkpointFileFor(out);
+    const bool recordTimeline = args.has("--timeline");
+    const std::string timelineFile = args.value("--timeline");
+    if (!recordTimeline && (args.has("--probe") || args.has("--snapshot-every")))
+        throw UsageError("--probe and --snapshot-every go with --timeline FILE\nusage: " + std::string(kUsage));
+    const long long snapshotEvery = args.integer("--snapshot-every", 0, 1, 1'000'000'000'000LL);  // 0: default
+    if (recordTimeline) {
+        namespace fs = std::filesystem;
+        const auto same = [](const std::string& a, const std::string& b) {
+            return fs::absolute(a).lexically_normal() == fs::absolute(b).lexically_normal();
+        };
+        if (timelineFile.empty() || same(timelineFile, out) || same(timelineFile, ckptFile))
+            throw UsageError("--timeline: expected a file of its own, found \"" + timelineFile + "\" (the model or its checkpoint)");
+        if (fs::is_directory(timelineFile))
+            throw UsageError("--timeline: expected a file, found the directory \"" + timelineFile + "\"");
+    }
     const double checkpointMinutes = args.number("--checkpoint-minutes", 5.0, 0.0, 1e6);
 
     Checkpoint meta;  // everything but the training state, written with it
@@ -237,12 +266,52 @@ int cmdTrain(const CommandArgs& argv)
         throw InputError(resume ? meta.task : args.value("--task"), "", "expected training pairs, found none usable");
     const std::string arch = model.architecture;
     const ModelConfig& c = model.config;
-
     const bool quiet = args.has("--quiet");
+
+    // The timeline (checked before any training: bad probes or a timeline of another model exit with status 2).
+    std::unique_ptr<TimelineRecorder> recorder;
+    if (recordTimeline) {
+        const long long perEpoch = (static_cast<long long>(trainIds.size()) + o.batchSize - 1) / o.batchSize;
+        std::optional<Timeline> previous;
+        if (resume) {
+            previous = loadTimeline(timelineFile);
+            if (previous->architecture != model.architecture || previous->config != timelineConfig(model))
+                throw InputError(timelineFile, "/config", "expected the timeline of " + out + " (" + model.architecture
+                                                              + ", the same configuration), found one of another model");
+        }
+        std::vector<std::string> probes = args.values("--probe");
+        if (!resume && probes.empty()) {
+            const std::vector<TextPair>& from = task.valid.empty() ? task.train : task.valid;
+            if (!from.empty())
+                probes.push_back(from.front().source);
+            if (!quiet)
+                std::cerr << "timeline probe (the first " << (task.valid.empty() ? "training" : "validation") << " sentence): \""
+                          << (probes.empty() ? std::string() : probes.front()) << "\"\n";
+        }
+        const long long every = snapshotEvery > 0 ? snapshotEvery
+            : previous && previous->snapshotEvery > 0 ? previous->snapshotEvery
+                                                      : defaultSnapshotEvery(perEpoch * o.epochs);
+        try {
+            recorder = std::make_unique<TimelineRecorder>(model, probes, every, std::move(previous));
+        } catch (const InputError& e) {
+            if (!e.file().empty())
+                throw;
+            throw UsageError(e.what());
+        }
+    }
     std::cerr << "training " << arch << " (" << cellId(c.cell) << ", H " << c.hiddenSize << ", E " << c.embeddingSize
               << ", layers " << c.layers << ", score " << (c.score ? scoreId(*c.score) : "none") << ") on " << task.name << ": "
               << trainIds.size() << " training / " << validIds.size() << " validation pairs, vocab " << model.source.size()
               << " → " << model.target.size() << ", " << o.threads << " thread(s)\n";
+
+    double timelineWriteSeconds = 0.0;
+    const auto writeTimeline = [&] {
+        if (!recorder || recorder->timeline().snapshots.empty())
+            return;
+        const auto t0 = std::chrono::steady_clock::now();
+        saveTimeline(recorder->timeline(), timelineFile);
+        timelineWriteSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    };
 
     auto lastDraw = std::chrono::steady_clock::now() - std::chrono::seconds(1);
     auto progress = [&](const TrainProgress& p) {
@@ -258,6 +327,8 @@ int cmdTrain(const CommandArgs& argv)
         std::fflush(stderr);
     };
     auto epochEnd = [&](const EpochResult& e, const Model& best) {
+        if (recorder)
+            recorder->onEpochEnd(e);
         if (e.best)
             saveModel(best, out);  // atomic: temp file + rename
         std::fprintf(stderr, "\repoch %d/%d  train loss %.4f  valid loss %.4f  valid accuracy %.2f%%%s  %s%s\n", e.epoch,
@@ -271,7 +342,11 @@ int cmdTrain(const CommandArgs& argv)
         meta.state = s;
         saveCheckpoint(ckptFile, meta);
         meta.state = TrainState{};
+        writeTimeline();  // consistent with the checkpoint: --resume continues both
     };
+    std::function<void(const BatchDone&)> batchDone;
+    if (recorder)
+        batchDone = [&](const BatchDone& b) { recorder->onBatch(b); };
     if (resume) {
         const TrainState& s = meta.state;
         ck.resume = &s;
@@ -287,13 +362,25 @@ int cmdTrain(const CommandArgs& argv)
     TrainResult r;
     {
         InterruptGuard guard;
-        r = train(model, trainIds, validIds, o, progress, epochEnd, &g_interrupted, ck);
+        r = train(model, trainIds, validIds, o, progress, epochEnd, &g_interrupted, ck, batchDone);
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (r.cancelled)
         std::cerr << "\ninterrupted: keeping the best model so far (epoch " << r.bestEpoch << "); --resume " << out
                   << " continues from " << ckptFile << "\n";
     saveModel(r.best, out);
+    if (recorder) {
+        writeTimeline();
+        const double snap = recorder->snapshotSeconds();
+        if (recorder->timeline().snapshots.empty())
+            std::cerr << "timeline: no batch trained, " << timelineFile << " not written\n";
+        else
+            std::cerr << "timeline: " << recorder->timeline().snapshots.size() << " snapshots (every " << recorder->timeline().snapshotEvery
+                      << " batches and at epoch ends) → " << timelineFile << "; snapshots took " << std::fixed << std::setprecision(2)
+                      << snap << " s (" << std::setprecision(1) << 100.0 * snap / std::max(1e-9, secs - snap - timelineWriteSeconds)
+                      << "% of the training time), writing the file " << std::setprecision(2) << timelineWriteSeconds << " s\n"
+                      << std::defaultfloat;
+    }
     std::cout << out << "\tbest epoch " << r.bestEpoch << "\tvalid accuracy " << 100.0 * r.bestAccuracy << "%\t"
               << duration(secs) << (r.cancelled ? "\tinterrupted" : "") << "\n";
     return 0;

@@ -388,7 +388,7 @@ std::mt19937_64 rngFromText(const std::string& text)
 TrainResult train(Model model, const std::vector<PairIds>& trainData, const std::vector<PairIds>& valid,
                   const TrainOptions& o, const std::function<void(const TrainProgress&)>& progress,
                   const std::function<void(const EpochResult&, const Model& best)>& epochEnd, const std::atomic<bool>* cancel,
-                  const Checkpointing& ck)
+                  const Checkpointing& ck, const std::function<void(const BatchDone&)>& batchDone)
 {
     if (trainData.empty())
         throw ShapeError("train: no training pairs");
@@ -437,6 +437,20 @@ TrainResult train(Model model, const std::vector<PairIds>& trainData, const std:
         lastSave = Clock::now();
     };
 
+    // The batch plan has the same size every epoch.
+    const long long perEpoch = (static_cast<long long>(trainData.size()) + o.batchSize - 1) / o.batchSize;
+    BatchDone observed;  // the last report to batchDone
+    observed.epoch = st.epoch;
+    observed.batchesPerEpoch = static_cast<int>(perEpoch);
+    if (batchDone) {
+        observed.batchInEpoch = static_cast<int>(std::clamp<long long>(st.batch, 0, perEpoch));
+        observed.batch = perEpoch * (st.epoch - 1) + observed.batchInEpoch;
+        observed.start = true;
+        observed.params = &opt.params();
+        batchDone(observed);
+        observed.start = false;
+    }
+
     for (int epoch = st.epoch; epoch <= o.epochs && !result.cancelled; ++epoch) {
         const Clock::time_point t0 = Clock::now();
         st.epoch = epoch;
@@ -463,6 +477,16 @@ TrainResult train(Model model, const std::vector<PairIds>& trainData, const std:
             st.batch = static_cast<int>(b + 1);
             st.epochLossSum = lossSum;
             st.epochTokens = tokens;
+            if (batchDone) {
+                observed.batch = perEpoch * (epoch - 1) + static_cast<long long>(b + 1);
+                observed.epoch = epoch;
+                observed.batchInEpoch = static_cast<int>(b + 1);
+                observed.lossSum = step.lossSum;
+                observed.tokens = step.applied ? step.tokens : 0;
+                observed.applied = step.applied;
+                observed.params = &opt.params();
+                batchDone(observed);
+            }
             if (progress) {
                 TrainProgress p;
                 p.epoch = epoch;
@@ -511,6 +535,14 @@ TrainResult train(Model model, const std::vector<PairIds>& trainData, const std:
             st.rng = rngText(rng);
             save();
         }
+    }
+    if (batchDone) {
+        observed.lossSum = 0.0;
+        observed.tokens = 0;
+        observed.applied = false;
+        observed.stop = true;
+        observed.params = &opt.params();
+        batchDone(observed);
     }
     return result;
 }

@@ -137,13 +137,31 @@ struct Checkpointing {
     double everySeconds = -1.0;
 };
 
+// What train() tells an observer (e.g. a timeline recorder, core/timeline.h) about each batch, with the
+// weights of that moment. Reported once before the first batch of the session (start = true: batch =
+// batches already trained, 0 for a fresh run, no loss), after every batch, and once when training stops
+// (stop = true, after the last epochEnd; batch = the last one trained, no loss). The pointer is valid only
+// during the call.
+struct BatchDone {
+    long long batch = 0;           // batches trained in the whole run (across epochs and resumes)
+    int epoch = 1;                 // the epoch this batch belongs to, from 1
+    int batchInEpoch = 0;          // from 1 (0: before the epoch's first batch)
+    int batchesPerEpoch = 0;
+    double lossSum = 0.0;          // this batch's Σ −log p, computed with the weights before its update
+    long long tokens = 0;          // its target tokens (0 when nothing was trained: start, stop, a skipped batch)
+    bool applied = false;          // the update was made (false for a non-finite batch)
+    bool start = false, stop = false;
+    const ParamStore* params = nullptr;  // the current weights (after this batch's update)
+};
+
 // Trains `model` (finalized, with initial weights) on train, validating on valid after each epoch.
 // progress: called after every batch (from the calling thread). epochEnd: after each epoch with the
 // current best model (e.g. to save it). cancel: checked between batches; when set, training stops and the
-// best model so far is returned (cancelled = true).
+// best model so far is returned (cancelled = true). batchDone: see BatchDone (empty: no cost).
 TrainResult train(Model model, const std::vector<PairIds>& train, const std::vector<PairIds>& valid,
                   const TrainOptions& options, const std::function<void(const TrainProgress&)>& progress = {},
                   const std::function<void(const EpochResult&, const Model& best)>& epochEnd = {},
-                  const std::atomic<bool>* cancel = nullptr, const Checkpointing& checkpointing = {});
+                  const std::atomic<bool>* cancel = nullptr, const Checkpointing& checkpointing = {},
+                  const std::function<void(const BatchDone&)>& batchDone = {});
 
 } // namespace attnviz

@@ -216,6 +216,55 @@ bool writePainting(const ExportOptions& options, QSize defaultSize, const std::f
     }, error);
 }
 
+bool writeGif(const ExportOptions& options, QSize defaultSize, int frames,
+              const std::function<void(QPainter&, const QRectF&, int index)>& paint, const std::function<int(int index)>& delayCs,
+              QString* error, const std::function<bool(int done, int total)>& progress)
+{
+    Canvas c;
+    if (!prepare(options, defaultSize, &c, error))
+        return false;
+    if (exportFormatFor(options.path) != ExportFormat::Gif)
+        return setError(error, QStringLiteral("%1: an animation is written as GIF; give a file ending in .gif").arg(options.path));
+    if (c.pixels.width() > kMaxGifSide || c.pixels.height() > kMaxGifSide)
+        return setError(error, QStringLiteral("an animated GIF can be at most %1 pixels a side, found %2×%3 (use a PNG, SVG or PDF "
+                                              "still for larger pictures)")
+                                   .arg(kMaxGifSide)
+                                   .arg(c.pixels.width())
+                                   .arg(c.pixels.height()));
+    if (frames < 1)
+        return setError(error, QStringLiteral("nothing to animate"));
+    QSaveFile file(options.path);
+    if (!openSaveFile(file, error))
+        return false;
+    GifWriter gif(&file);
+    if (!gif.begin(c.pixels, 0, error)) {
+        file.cancelWriting();
+        return false;
+    }
+    QImage frame(c.pixels, QImage::Format_RGB32);
+    for (int index = 0; index < frames; ++index) {
+        frame.fill(Qt::white);
+        {
+            QPainter p(&frame);
+            p.scale(c.scale, c.scale);
+            paint(p, QRectF(QPointF(0, 0), QSizeF(c.logical)), index);
+        }
+        if (!gif.addFrame(frame, delayCs(index), error)) {
+            file.cancelWriting();
+            return false;
+        }
+        if (progress && !progress(index + 1, frames)) {
+            file.cancelWriting();
+            return setError(error, QStringLiteral("cancelled"));
+        }
+    }
+    if (!gif.finish(error)) {
+        file.cancelWriting();
+        return false;
+    }
+    return commit(file, error);
+}
+
 bool exportStepFrame(const Trace& trace, const StepPosition& pos, const ExportOptions& options, QString* error)
 {
     if (trace.steps.empty()) {

@@ -81,4 +81,12 @@ bool exportAnimation(const Trace& trace, const ExportOptions& options, QString* 
 bool writePainting(const ExportOptions& options, QSize defaultSize, const std::function<void(QPainter&, const QRectF&)>& paint,
                    QString* error);
 
+// The shared animated-GIF writer for other animations (the training timeline, ui/timeline_export.h): checks the
+// options (path ending in .gif, DPI, size, kMaxGifSide), then for each of `frames` frames calls
+// `paint(painter, canvas, index)` on a white frame (painter scaled by dpi / 96) and shows it delayCs(index)
+// hundredths of a second. `progress(done, total)` after each frame; false cancels. Written atomically.
+bool writeGif(const ExportOptions& options, QSize defaultSize, int frames,
+              const std::function<void(QPainter&, const QRectF&, int index)>& paint, const std::function<int(int index)>& delayCs,
+              QString* error, const std::function<bool(int done, int total)>& progress = {});
+
 } // namespace attnviz::ui
