@@ -18,6 +18,7 @@
 #include "core/timeline.h"
 #include "core/trace.h"
 #include "core/architecture_graph.h"
+#include "ui/compare_export.h"
 #include "ui/export.h"
 #include "ui/timeline_export.h"
 #include "ui/view_export.h"
@@ -35,7 +36,7 @@ namespace {
 
 const char* const kUsage =
     "attnviz export EXAMPLE|MODEL|TRACE|TIMELINE [--input \"sentence\"] -o FILE.{png,jpg,svg,pdf,gif} [--width W --height H --dpi D] "
-    "[--score ID] [--beam K] [--view heatmap|step|architecture|beam --step T --stage 0-5 --progress 0-1] [--fps N --frames-per-stage F] [--colormap viridis|magma|blues|greys|rdbu] [--merge-words]";
+    "[--score ID] [--beam K] [--view heatmap|step|architecture|beam --step T --stage 0-5 --progress 0-1] [--fps N --frames-per-stage F] [--colormap viridis|magma|blues|greys|rdbu] [--merge-words] [--compare MODEL_B] [--prefix \"target text\"] [--attention-override OVERRIDE.json]";
 
 // What is exported: the trace, and for a model also the model and the whole decode result.
 struct Loaded {
@@ -50,6 +51,20 @@ struct Loaded {
 std::string formatOf(const json& doc)
 {
     return doc.is_object() && doc.contains("format") && doc["format"].is_string() ? doc["format"].get<std::string>() : "";
+}
+
+// What-if options of an export (--prefix, --attention-override; SPEC §4) for model `m`.
+void addWhatIf(DecodeOptions& options, const Model& m, const Args& args)
+{
+    if (args.has("--attention-override")) {
+        options.overrideFile = args.value("--attention-override");
+        options.overrides = loadOverrides(options.overrideFile);
+    }
+    if (args.has("--prefix")) {
+        options.prefix = targetPrefixIds(m, args.value("--prefix"));
+        if (options.prefix.empty())
+            throw InputError("", "prefix", "expected at least one target token, found \"" + printable(args.value("--prefix")) + "\"");
+    }
 }
 
 Loaded loadTrace(const std::string& file, const json& doc, const Args& args, int defaultBeam)
@@ -80,10 +95,13 @@ Loaded loadTrace(const std::string& file, const json& doc, const Args& args, int
         options.beam = static_cast<int>(args.integer("--beam", defaultBeam, 1, 1000));
         Loaded l;
         l.model = modelFromJson(doc, file);
+        addWhatIf(options, *l.model, args);
         l.decoded = translate(*l.model, args.value("--input"), options);
         l.trace = l.decoded->best;
         return l;
     }
+    if (args.has("--prefix") || args.has("--attention-override"))
+        throw UsageError("--prefix and --attention-override decode a model: give an attnviz-model file and --input \"…\"");
     if (format == "attnviz-trace") {
         if (args.has("--input") || args.has("--score") || args.has("--beam"))
             throw UsageError("--input, --score and --beam do not apply to a saved trace");
@@ -150,12 +168,60 @@ int exportTimelineFile(const std::string& file, const json& doc, const Args& arg
     return 0;
 }
 
+// export A --compare B --input "…" -o side.png (issue 14): both models translate the sentence; side by side.
+int exportComparisonFile(const std::string& fileA, const json& docA, const Args& args, ui::ExportOptions options)
+{
+    const std::string fileB = args.value("--compare");
+    if (formatOf(docA) != "attnviz-model")
+        throw UsageError("--compare puts two models side by side: " + fileA + " is not an attnviz-model file");
+    if (!args.has("--input"))
+        throw UsageError("--compare needs the sentence both models translate: --input \"…\"");
+    if (ui::exportFormatFor(options.path) == ui::ExportFormat::Gif)
+        throw UsageError("--compare draws a still picture: use .png, .jpg, .svg or .pdf");
+    for (const char* other : {"--view", "--step", "--stage", "--progress", "--score", "--beam", "--fps", "--frames-per-stage"})
+        if (args.has(other))
+            throw UsageError(std::string(other) + " does not apply to --compare");
+    // A may carry a what-if (--prefix, --attention-override); B is the model's own run. With B = A that is
+    // the before/after picture of the what-if.
+    auto side = [&](const std::string& file, const json& doc, bool whatIf) {
+        const Model m = modelFromJson(doc, file);
+        DecodeOptions options;
+        if (whatIf)
+            addWhatIf(options, m, args);
+        ui::CompareSide s;
+        s.trace = translate(m, args.value("--input"), options).best;
+        s.translation = QString::fromStdString(m.detokenizeTarget(s.trace.targetTokens));
+        if (args.has("--merge-words"))
+            s.trace = mergeWords(s.trace);
+        std::string name = file.substr(file.find_last_of('/') == std::string::npos ? 0 : file.find_last_of('/') + 1);
+        name = name.substr(0, name.find('.'));
+        s.name = QString::fromStdString(name.empty() ? m.architecture : name);
+        return s;
+    };
+    ui::CompareSide a = side(fileA, docA, true);
+    ui::CompareSide b = side(fileB, loadDocument(fileB, modelLimits()), false);
+    const bool whatIf = args.has("--prefix") || args.has("--attention-override");
+    if (a.name == b.name) {
+        a.name += whatIf ? QStringLiteral(" (what-if)") : QStringLiteral(" (A)");
+        b.name += whatIf ? QStringLiteral(" (its own)") : QStringLiteral(" (B)");
+    }
+    if (!args.has("--width") && !args.has("--height"))
+        options.size = QSize();  // the comparison's own default
+    const HeadlessApp app;
+    QString error;
+    if (!ui::exportComparison(a, b, options, &error)) {
+        std::cerr << "attnviz export: " << error.toStdString() << "\n";
+        return 2;
+    }
+    return 0;
+}
+
 } // namespace
 
 int cmdExport(const CommandArgs& argv)
 {
     ArgSpec spec;
-    spec.valueOptions = {"-o", "--input", "--width", "--height", "--dpi", "--score", "--beam", "--view", "--step", "--stage", "--progress", "--fps", "--frames-per-stage", "--colormap"};
+    spec.valueOptions = {"-o", "--input", "--compare", "--prefix", "--attention-override", "--width", "--height", "--dpi", "--score", "--beam", "--view", "--step", "--stage", "--progress", "--fps", "--frames-per-stage", "--colormap"};
     spec.flags = {"--merge-words"};
     spec.minPositional = spec.maxPositional = 1;
     spec.usage = kUsage;
@@ -196,6 +262,8 @@ int cmdExport(const CommandArgs& argv)
     if (what != ui::ExportWhat::StepFrame && view != "architecture" && (args.has("--step") || args.has("--stage") || args.has("--progress")))
         throw UsageError("--step, --stage and --progress choose a frame of --view step or architecture");
 
+    if (args.has("--compare"))
+        return exportComparisonFile(file, doc, args, options);
     Loaded loaded = loadTrace(file, doc, args, view == "beam" ? 3 : 1);
     if (args.has("--merge-words")) {
         if (graphView)

@@ -1,9 +1,11 @@
 #include "ui/beam_view.h"
-#include "ui/token_label.h"
 
 #include "ui/beam_layout.h"
+#include "ui/token_label.h"
 
+#include <QContextMenuEvent>
 #include <QFontMetricsF>
+#include <QMenu>
 #include <QHelpEvent>
 #include <QPainter>
 #include <QPainterPath>
@@ -165,6 +167,28 @@ void BeamView::clicked(const QPointF& device)
     selected_ = h;
     update();
     emit hypothesisSelected(h);
+}
+
+void BeamView::contextMenuEvent(QContextMenuEvent* e)
+{
+    if (!result_)
+        return;
+    const int node = beamNodeAt(layoutBeamTree(result_->tree), viewTransform().unmap(QPointF(e->pos())));
+    if (node <= 0)
+        return;
+    const auto& nodes = result_->tree.nodes;
+    QList<int> ids;
+    for (int n = node; n > 0; n = nodes[static_cast<std::size_t>(n)].parent)
+        ids.prepend(nodes[static_cast<std::size_t>(n)].token);
+    const BeamNode& nd = nodes[static_cast<std::size_t>(node)];
+    if (nd.finished)
+        ids.removeLast();  // <eos> is not a word to force: the branch up to it
+    if (ids.isEmpty())
+        return;
+    QMenu menu(this);
+    menu.addAction(tr("Follow this branch: make the model say “%1” at step %2").arg(tokenLabel(nd.text)).arg(nd.step), this,
+                   [this, ids] { emit branchRequested(ids); });
+    menu.exec(e->globalPos());
 }
 
 bool BeamView::event(QEvent* e)

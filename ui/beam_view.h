@@ -32,9 +32,12 @@ public slots:
 
 signals:
     void hypothesisSelected(int index);
+    // What-if (issue 14): right-click a node → "follow this branch": the target ids from the root to that node.
+    void branchRequested(const QList<int>& tokenIds);
 
 protected:
     QRectF sceneBounds() const override;
+    void contextMenuEvent(QContextMenuEvent* e) override;
     QRectF sceneViewport() const override;
     // Opens readable (9 pt text at 0.9 or more) at the root, where the search starts.
     double readableZoom() const override { return 0.9; }

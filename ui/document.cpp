@@ -422,6 +422,22 @@ void Document::forceToken(int step, int tokenId)
     applyWhatIf(std::move(next), true);
 }
 
+void Document::forcePrefix(const std::vector<int>& path)
+{
+    if (path.empty() || !whatIfAllowed(1))
+        return;
+    for (int id : path)
+        if (id < 0 || id >= model_->target.size()) {
+            emit recomputeFailed(QStringLiteral("Token %1 is not in the target vocabulary.").arg(id));
+            return;
+        }
+    WhatIf next = whatIf_;
+    next.prefix = path;
+    const int k = static_cast<int>(path.size());
+    dropOverrides(next.overrides, [k](const AttentionOverride& o) { return o.t > k; });
+    applyWhatIf(std::move(next), true);
+}
+
 void Document::forceText(int step, const QString& text)
 {
     if (!whatIfAllowed(step))

@@ -88,6 +88,8 @@ public:
     // Say `tokenId` at `step` (1-based, pieces): the tokens before it are kept, later ones follow from it.
     // Refused (recomputeFailed) while words are merged, without a model or for a step past the translation.
     void forceToken(int step, int tokenId);
+    // Say the target ids `path` as steps 1..k (a beam branch followed); overrides past step k are dropped.
+    void forcePrefix(const std::vector<int>& path);
     // Same with text the person typed (the model's target tokenizer; words outside the vocabulary are refused).
     void forceText(int step, const QString& text);
     // Replace the softmax weights of `step` (divided by their sum). transient: a drag in progress — the views

@@ -7,6 +7,7 @@
 #include <qcustomplot.h>
 
 #include <QFontMetrics>
+#include <QFontMetricsF>
 #include <QResizeEvent>
 #include <QToolTip>
 #include <QVBoxLayout>
@@ -176,6 +177,13 @@ void HeatmapView::setColorMap(ColorMap map)
     plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
+void HeatmapView::setValueRange(double lo, double hi, const QString& label)
+{
+    map_->setDataRange(QCPRange(lo, hi));
+    scale_->axis()->setLabel(label);
+    plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
 int HeatmapView::rows() const
 {
     return trace_ ? static_cast<int>(trace_->steps.size()) : 0;
@@ -202,17 +210,7 @@ void HeatmapView::rebuild()
     if (trace_)
         for (const StepTrace& s : trace_->steps)
             any = any || s.attention.has_value();
-    if (trace_ && n > 0 && T > 0) {
-        const int stride = std::max(1, (n + 59) / 60);  // at most ~60 labels per axis
-        int longest = 0;
-        for (int j = 0; j < n; j += stride) {
-            const QString label = j < static_cast<int>(trace_->sourceTokens.size()) ? tokenLabel(trace_->sourceTokens[static_cast<std::size_t>(j)])
-                                                                                    : QStringLiteral("h") + subscript(j + 1);
-            longest = std::max(longest, static_cast<int>(label.size()));
-            xt->addTick(j, label);
-        }
-        plot_->xAxis->setTickLabelRotation(n > 12 || longest * n > 60 ? -60 : 0);
-    }
+    labelColumns(width());
     map_->data()->setSize(cellsFor(n), cellsFor(T));
     map_->data()->setRange(rangeFor(n), rangeFor(T));
     plot_->xAxis->setRange(-0.5, std::max(n, 1) - 0.5);
@@ -250,6 +248,34 @@ void HeatmapView::resizeEvent(QResizeEvent* event)
 {
     QWidget::resizeEvent(event);
     fitTitle(width());
+    labelColumns(width());
+}
+
+void HeatmapView::labelColumns(int width)
+{
+    auto xt = qSharedPointerCast<QCPAxisTickerText>(plot_->xAxis->ticker());
+    xt->clear();
+    const int n = columns();
+    if (!trace_ || n == 0 || rows() == 0)
+        return;
+    QStringList labels;
+    const QFontMetricsF fm(plot_->xAxis->tickLabelFont());
+    double widest = 0;
+    for (int j = 0; j < n; ++j) {
+        labels << (j < static_cast<int>(trace_->sourceTokens.size()) ? tokenLabel(trace_->sourceTokens[static_cast<std::size_t>(j)])
+                                                                     : QStringLiteral("h") + subscript(j + 1));
+        widest = std::max(widest, fm.horizontalAdvance(labels.back()));
+    }
+    // Pixels per column: the plot is the widget less the row labels, the axis titles and the colour scale (issue
+    // 12: labels must not run into each other). Upright while they fit; turned -60° beyond; thinned (every k-th)
+    // when even turned labels (one line height each) would touch.
+    const double pitch = std::max(1.0, (width - 190.0) / n);
+    const bool turn = widest + 6 > pitch;
+    const double need = turn ? fm.height() * 1.2 : widest + 6;
+    const int stride = std::max(1, static_cast<int>(std::ceil(need / pitch)));
+    for (int j = 0; j < n; j += stride)
+        xt->addTick(j, labels[j]);
+    plot_->xAxis->setTickLabelRotation(turn ? -60 : 0);
 }
 
 void HeatmapView::fillRows()
@@ -351,6 +377,7 @@ void HeatmapView::renderTo(QPaintDevice& device, const QSize& logicalSize, doubl
     painter.setRenderHint(QPainter::TextAntialiasing, true);
     painter.scale(scale, scale);
     fitTitle(logicalSize.width());
+    labelColumns(logicalSize.width());
     // SVG and PDF get the cells as vector rectangles (one shape per cell, crisp at any zoom; text stays
     // text); QCPColorMap itself would embed a bitmap. Up to kMaxVectorCells, then the bitmap again.
     const bool vector = device.devType() == QInternal::Picture || device.paintEngine() == nullptr
@@ -366,7 +393,7 @@ void HeatmapView::renderTo(QPaintDevice& device, const QSize& logicalSize, doubl
                 auto* rect = new QCPItemRect(plot_);
                 rect->topLeft->setCoords(c - 0.5, r - 0.5);
                 rect->bottomRight->setCoords(c + 0.5, r + 0.5);
-                const QColor color = map_->gradient().color(v, QCPRange(0, 1));
+                const QColor color = map_->gradient().color(v, map_->dataRange());
                 rect->setPen(QPen(color, 0));
                 rect->setBrush(color);
                 rect->setClipToAxisRect(true);

@@ -36,6 +36,9 @@ public:
     void setReveal(const Reveal& reveal);  // progressive (default) or everything
     void setCurrentRowMarked(bool marked);  // the orange outline of the current row (off in exports)
     void setColorMap(ColorMap map);
+    // The values the colour scale spans and its label (default 0–1, "attention weight"); e.g. −1–1 for a
+    // difference of two models' weights.
+    void setValueRange(double lo, double hi, const QString& label);
 
     std::shared_ptr<const Trace> trace() const { return trace_; }
     ColorMap colorMap() const { return colorMap_; }
@@ -73,7 +76,8 @@ protected:
 private:
     void rebuild();
     void fillRows();
-    void fitTitle(int width);  // title_ = fullTitle_ elided to `width` pixels
+    void fitTitle(int width);
+    void labelColumns(int width);  // source labels upright, turned or thinned so they never overlap at `width` px  // title_ = fullTitle_ elided to `width` pixels
     void onMouseMove(QMouseEvent* event);
     void onMousePress(QMouseEvent* event);
     QPointF toPlot(const QPointF& widgetPos) const;

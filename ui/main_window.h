@@ -91,6 +91,8 @@ private:
     void showOutputMenu(int step, const QPoint& globalPos);
     void updateWhatIf();
     void saveTrace();
+    void compareWith(const QString& otherModel);
+    void rebuildCompareMenu();
     void rebuildRecentMenu();
     void rebuildSamplesMenu();
     void chooseFile();
@@ -141,6 +143,8 @@ private:
     ErrorReporter errorReporter_;
     ColorMap colorMap_ = ColorMap::Viridis;
     QString samplesDir_;
+    QMenu* compareMenu_ = nullptr;
+    QWidget* compare_ = nullptr;  // the open side-by-side window (CompareWindow), deleted on close
     std::shared_ptr<const attnviz::Trace> trace_;
     bool restartPosition_ = true;
 };

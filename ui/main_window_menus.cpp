@@ -40,6 +40,8 @@ void MainWindow::buildMenus()
     connect(recentMenu_, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
     samplesMenu_ = file->addMenu(tr("&Samples"));
     connect(samplesMenu_, &QMenu::aboutToShow, this, &MainWindow::rebuildSamplesMenu);
+    compareMenu_ = file->addMenu(tr("&Compare with…"));
+    connect(compareMenu_, &QMenu::aboutToShow, this, &MainWindow::rebuildCompareMenu);
     file->addSeparator();
     QAction* exHeat = file->addAction(tr("Export &heatmap…"), this, [this] { exportWith(int(ExportDialog::Kind::Heatmap)); });
     exHeat->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));

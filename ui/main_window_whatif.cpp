@@ -6,6 +6,8 @@
 #include "core/json_io.h"
 #include "core/model.h"
 #include "core/trace.h"
+#include "ui/beam_view.h"
+#include "ui/compare_window.h"
 #include "ui/document.h"
 #include "ui/heatmap_view.h"
 #include "ui/settings.h"
@@ -49,6 +51,9 @@ void MainWindow::buildWhatIf(QMenu* edit)
         showOutputMenu(step + 1, at);
     });
     connect(stepView_, &StepView::outputMenuRequested, this, &MainWindow::showOutputMenu);
+    connect(beamView_, &BeamView::branchRequested, this, [this](const QList<int>& ids) {
+        doc_->forcePrefix(std::vector<int>(ids.begin(), ids.end()));
+    });
     connect(stepView_, &StepView::weightsEdited, this, [this](int step, const Vec& w, bool final) {
         doc_->overrideWeights(step, w, !final);
     });
@@ -149,6 +154,57 @@ void MainWindow::saveTrace()
     } catch (const std::exception& e) {
         reportError(QString::fromStdString(e.what()));
     }
+}
+
+void MainWindow::rebuildCompareMenu()
+{
+    compareMenu_->clear();
+    if (doc_->kind() != Document::Kind::Model) {
+        compareMenu_->addAction(tr("(open a model first: the other model translates its sentence)"))->setEnabled(false);
+        return;
+    }
+    const QFileInfoList models = samplesDir_.isEmpty()
+                                     ? QFileInfoList()
+                                     : QDir(samplesDir_ + QStringLiteral("/models"))
+                                           .entryInfoList({QStringLiteral("*.json"), QStringLiteral("*.cbor")}, QDir::Files, QDir::Name);
+    if (!models.isEmpty())
+        compareMenu_->addSection(tr("Sample models"));
+    for (const QFileInfo& f : models) {
+        if (f.absoluteFilePath() == QFileInfo(doc_->filePath()).absoluteFilePath())
+            continue;
+        const QString path = f.absoluteFilePath();
+        compareMenu_->addAction(f.completeBaseName(), this, [this, path] { compareWith(path); });
+    }
+    compareMenu_->addSeparator();
+    compareMenu_->addAction(tr("Another model file…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Compare with model"), Settings::lastFolder(),
+                                                          tr("AttnViz models (*.json *.cbor);;All files (*)"));
+        if (!path.isEmpty())
+            compareWith(path);
+    });
+}
+
+void MainWindow::compareWith(const QString& otherModel)
+{
+    if (doc_->kind() != Document::Kind::Model) {
+        showProblem(tr("Open a model first: the other model translates the same sentence."));
+        return;
+    }
+    delete compare_;
+    auto* w = new CompareWindow(doc_, otherModel, this);
+    w->setAttribute(Qt::WA_DeleteOnClose);
+    compare_ = w;
+    connect(ctl_, &StepController::positionChanged, w, &CompareWindow::setPosition);
+    connect(w, &CompareWindow::failed, this, [this, w](const QString& m) {
+        reportError(m);
+        w->close();
+    });
+    connect(w, &QObject::destroyed, this, [this, w] {
+        if (compare_ == w)
+            compare_ = nullptr;
+    });
+    w->setPosition(ctl_->position());
+    w->show();
 }
 
 } // namespace attnviz::ui

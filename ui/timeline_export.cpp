@@ -1,5 +1,6 @@
 #include "ui/timeline_export.h"
 
+#include "ui/heatmap_painter.h"
 #include "ui/heatmap_view.h"
 
 #include <QFontMetricsF>
@@ -24,7 +25,7 @@ constexpr double kLossHeight = 240;
 // A heatmap's title, axis titles and source labels take about this much height; each row wants kMinRowHeight
 // for its label, each source column kMinColumnWidth (rotated labels), plus kHeatmapSide for the row labels, the
 // axis title and the colour scale.
-constexpr double kHeatmapChrome = 110, kMinRowHeight = 13, kMinColumnWidth = 14, kHeatmapSide = 150;
+constexpr double kMinColumnWidth = 14, kHeatmapSide = 150;
 
 // Width of a heatmap whose source labels do not overlap, at least `base`. HeatmapView rotates them for more than
 // 12 tokens or more than 60 characters in all (then kMinColumnWidth a column); horizontal, every column must hold
@@ -73,55 +74,6 @@ QString headline(const Timeline& t)
 {
     return QStringLiteral("Attention emerging during training — %1").arg(QString::fromStdString(t.architecture));
 }
-
-// One HeatmapView reused for every heatmap of an export (a QCustomPlot widget is costly to create).
-class HeatmapPainter {
-public:
-    explicit HeatmapPainter(ColorMap map)
-    {
-        view_.setAttribute(Qt::WA_DontShowOnScreen);
-        view_.setColorMap(map);
-    }
-    // The trace's heatmap titled `title` in `target` (logical coordinates of `p`), rendered at `scale` pixels per
-    // unit. Only as many decoder steps as get kMinRowHeight each are drawn (an untrained model may babble up to
-    // max_len tokens); the title then says "R/T rows".
-    void draw(QPainter& p, const QRectF& target, const Trace& trace, QString title, double scale)
-    {
-        const QSize logical(std::max(16, static_cast<int>(std::floor(target.width()))), std::max(16, static_cast<int>(std::floor(target.height()))));
-        auto t = std::make_shared<Trace>(trace);
-        const int maxRows = std::max(3, static_cast<int>((logical.height() - kHeatmapChrome) / kMinRowHeight));
-        if (static_cast<int>(t->steps.size()) > maxRows) {
-            title += QStringLiteral(" · %1/%2 rows").arg(maxRows).arg(t->steps.size());
-            t->steps.resize(static_cast<std::size_t>(maxRows));
-            if (static_cast<int>(t->targetTokens.size()) > maxRows)
-                t->targetTokens.resize(static_cast<std::size_t>(maxRows));
-        }
-        t->title = title.toStdString();
-        view_.resize(logical);
-        view_.setTrace(t);
-        if (trace.steps.empty()) {
-            p.save();
-            p.setPen(Qt::gray);
-            p.setFont(font(9));
-            p.drawText(target, Qt::AlignCenter, title + QStringLiteral("\nno output"));
-            p.restore();
-            return;
-        }
-        StepPosition last;
-        last.step = static_cast<int>(trace.steps.size()) - 1;
-        last.stage = Stage::Feed;
-        view_.setPosition(last);
-        view_.setCurrentRowMarked(false);
-        QImage img(QSize(static_cast<int>(std::ceil(logical.width() * scale)), static_cast<int>(std::ceil(logical.height() * scale))),
-                   QImage::Format_ARGB32_Premultiplied);
-        img.fill(Qt::white);
-        view_.renderTo(img, logical, scale);
-        p.drawImage(QRectF(target.topLeft(), QSizeF(logical)), img);
-    }
-
-private:
-    HeatmapView view_;
-};
 
 // "Nice" tick step for a range: 1, 2 or 5 × 10^k giving about `ticks` intervals.
 double tickStep(double range, int ticks)

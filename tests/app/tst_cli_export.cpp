@@ -175,6 +175,48 @@ private slots:
         QCOMPARE(pngSize(bytes(out)), QSize(1280, 800));
     }
 
+    // Issue 14: two models side by side (+ the weight difference when both attend over the same tokens: the
+    // default canvas is then 1500 wide, else 1000), and the before/after picture of a what-if (A = B).
+    void compareSideBySide()
+    {
+        const QString bahdanau = QStringLiteral(ATTNVIZ_TESTDATA_DIR "/golden/bahdanau.model.json");
+        const QString luong = QStringLiteral(ATTNVIZ_TESTDATA_DIR "/golden/luong_dot.model.json");
+        const QString seq2seq = QStringLiteral(ATTNVIZ_TESTDATA_DIR "/golden/seq2seq_lstm.model.json");
+        const QString sentence = QStringLiteral("the black cat sat on the mat");
+        const QString out = dir_.filePath(QStringLiteral("side.png"));
+        Run r = attnviz({QStringLiteral("export"), bahdanau, QStringLiteral("--compare"), luong, QStringLiteral("--input"), sentence, QStringLiteral("-o"), out});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QCOMPARE(pngSize(bytes(out)), QSize(1500, 700));
+        r = attnviz({QStringLiteral("export"), bahdanau, QStringLiteral("--compare"), seq2seq, QStringLiteral("--input"), sentence, QStringLiteral("-o"), out});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QCOMPARE(pngSize(bytes(out)), QSize(1000, 700));  // seq2seq has no attention: no difference map
+        // before/after an attention override
+        const QString ov = dir_.filePath(QStringLiteral("ov.json"));
+        QFile f(ov);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"format":"attnviz-override","version":1,"steps":[{"t":1,"weights":[0,0,0,0,0,0,1]}]})");
+        f.close();
+        r = attnviz({QStringLiteral("export"), bahdanau, QStringLiteral("--attention-override"), ov, QStringLiteral("--compare"), bahdanau,
+                     QStringLiteral("--input"), sentence, QStringLiteral("-o"), out});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QCOMPARE(pngSize(bytes(out)), QSize(1500, 700));
+        // bad: an example as A, a GIF, a missing B, an override with the wrong count
+        r = attnviz({QStringLiteral("export"), kTextbook, QStringLiteral("--compare"), luong, QStringLiteral("--input"), sentence, QStringLiteral("-o"), out});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("--compare"), r.err.constData());
+        r = attnviz({QStringLiteral("export"), bahdanau, QStringLiteral("--compare"), luong, QStringLiteral("--input"), sentence, QStringLiteral("-o"),
+                     dir_.filePath(QStringLiteral("side.gif"))});
+        QCOMPARE(r.code, 2);
+        r = attnviz({QStringLiteral("export"), bahdanau, QStringLiteral("--compare"), QStringLiteral("/nonexistent/b.json"), QStringLiteral("--input"), sentence,
+                     QStringLiteral("-o"), out});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("b.json"), r.err.constData());
+        r = attnviz({QStringLiteral("export"), bahdanau, QStringLiteral("--attention-override"), ov, QStringLiteral("--input"), QStringLiteral("the cat"),
+                     QStringLiteral("-o"), out});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("/steps/0/weights"), r.err.constData());
+    }
+
     void architectureAndBeamViews_data()
     {
         QTest::addColumn<QString>("view");
