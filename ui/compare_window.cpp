@@ -9,7 +9,11 @@
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QScreen>
+#include <QTimer>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace attnviz::ui {
 
@@ -73,16 +77,25 @@ CompareWindow::CompareWindow(Document* main, const QString& otherModel, QWidget*
         if (other_->model() && main_->lastSentence() != other_->lastSentence())
             other_->translate(main_->lastSentence(), 1);
     });
-    other_->openFile(otherModel);
-    resize(1400, 620);
+    // after the constructor, so whoever created the window is connected to failed() first
+    QTimer::singleShot(0, other_, [this, otherModel] { other_->openFile(otherModel); });
+    const QRect screen = this->screen() ? this->screen()->availableGeometry() : QRect(0, 0, 1280, 800);
+    resize(std::min(1400, screen.width() - 40), std::min(620, screen.height() - 80));
     refresh();
 }
 
 void CompareWindow::setPosition(const StepPosition& pos)
 {
     pos_ = pos;
-    for (HeatmapView* v : {a_, b_, diff_})
-        v->setPosition(pos);
+    a_->setPosition(pos);
+    // The two translations may differ in length: when A is at its last step, B (and the difference) show theirs
+    // in full too.
+    const std::shared_ptr<const Trace> ta = main_->trace(), tb = other_->trace();
+    StepPosition pb = pos;
+    if (ta && tb && !tb->steps.empty() && pos.step >= static_cast<int>(ta->steps.size()) - 1)
+        pb.step = std::max(pos.step, static_cast<int>(tb->steps.size()) - 1);
+    b_->setPosition(pb);
+    diff_->setPosition(pb);
 }
 
 void CompareWindow::refresh()

@@ -293,7 +293,7 @@ void StepFrame::drawHeader()
     for (int k = 0; k < pos_.step; ++k)
         put(previousToken(tr_, k + 1) + QLatin1Char(' '), fonts_.normal, pal_.text);
     const bool revealed = stage_ == static_cast<int>(Stage::Feed) && pos_.progress > 0.45;
-    const QString cur = st_->token.empty() ? QStringLiteral("y_") + QString::number(pos_.step + 1) : QString::fromStdString(st_->token);
+    const QString cur = st_->token.empty() ? QStringLiteral("y_") + QString::number(pos_.step + 1) : tokenLabel(st_->token);
     put(revealed ? cur : QStringLiteral("?"), fonts_.bold, revealed ? pal_.output : pal_.muted);
 }
 
@@ -635,7 +635,7 @@ void StepFrame::drawDecoder()
     if (st_->prob && r > 0)
         line(QStringLiteral("p = ") + displayNumber(*st_->prob, 3), fonts_.small, pal_.text, fs.height(), r);
     if (const StepTrace* g = ghostStep(); g && r > 0 && (g->token != st_->token || st_->overridden || forced))
-        line(QStringLiteral("before: ") + tokenLabel(g->token) + (g->prob ? QStringLiteral("  p = ") + displayNumber(*g->prob, 3) : QString()),
+        line(QStringLiteral("before: ") + tokenLabel(g->token) + (g->prob ? QStringLiteral(" (") + displayNumber(*g->prob, 2) + QLatin1Char(')') : QString()),
              fonts_.small, pal_.muted, fs.height(), r);
     if (!st_->topK.empty() && r > 0) {
         y += 4;
