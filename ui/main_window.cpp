@@ -85,6 +85,10 @@ MainWindow::MainWindow(QWidget* parent)
     });
     connect(ctl_, &StepController::positionChanged, this, &MainWindow::onPosition);
     connect(ctl_, &StepController::speedChanged, this, [](double s) { Settings::setSpeed(s); });
+    connect(ctl_, &StepController::playingChanged, this, [this](bool playing) {
+        if (!playing)
+            autoplaying_ = false;  // paused by hand: no automatic stop later
+    });
     // Edits arrive while a view is still committing its editor: apply them from the event loop.
     connect(table_, &ScoreTableModel::stateEdited, doc_, &Document::setValue, Qt::QueuedConnection);
     connect(table_, &ScoreTableModel::editRejected, this, &MainWindow::showProblem);
@@ -328,10 +332,18 @@ void MainWindow::onTraceChanged(std::shared_ptr<const Trace> trace)
     QStringList labels;
     for (int i = 0; i < steps; ++i)
         labels << tokenLabel(trace->steps[static_cast<std::size_t>(i)].token);
+    bool attention = steps == 0;
+    for (int i = 0; i < steps && !attention; ++i)
+        attention = trace->steps[static_cast<std::size_t>(i)].attention.has_value();
+    ctl_->setAttentionStages(attention);  // seq2seq: prepare → feed (issue 12)
     ctl_->setStepCount(steps);  // emits positionChanged: every view follows
     if (restartPosition_ && steps > 0) {
         restartPosition_ = false;
         ctl_->first();
+        if (autoplayOnOpen_) {
+            autoplaying_ = true;
+            ctl_->play();
+        }
     }
     transport_->sync();
     transport_->setStepLabels(labels);
@@ -353,6 +365,10 @@ void MainWindow::applyReveal()
 
 void MainWindow::onPosition(const StepPosition& pos)
 {
+    if (autoplaying_ && (pos.step > 0 || (pos.stage == Stage::Feed && pos.progress >= 1.0))) {
+        autoplaying_ = false;  // the first step was shown once: stop there, Space goes on
+        ctl_->pause();
+    }
     table_->setPosition(pos);
     context_->setPosition(pos);
     stepView_->setPosition(pos);

@@ -51,6 +51,9 @@ public:
     void openBuiltInExample();
     // Where the shipped samples live (File → Samples lists examples/ and models/ in it).
     void setSamplesDir(const QString& dir);
+    // Issue 12: a new document or translation plays its first decoder step (stages 0–5) once by itself, then
+    // pauses there; Space goes on. Off by default (tests); the application turns it on.
+    void setAutoplayOnOpen(bool on) { autoplayOnOpen_ = on; }
 
     // Failed loads and exports go here; by default a warning message box. Tests install their own.
     using ErrorReporter = std::function<void(const QString& message)>;
@@ -143,6 +146,8 @@ private:
     ErrorReporter errorReporter_;
     ColorMap colorMap_ = ColorMap::Viridis;
     QString samplesDir_;
+    bool autoplayOnOpen_ = false;
+    bool autoplaying_ = false;  // the first step is playing by itself
     QMenu* compareMenu_ = nullptr;
     QWidget* compare_ = nullptr;  // the open side-by-side window (CompareWindow), deleted on close
     std::shared_ptr<const attnviz::Trace> trace_;

@@ -21,6 +21,7 @@
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
+#include <QSignalSpy>
 #include <QSlider>
 #include <QStandardItemModel>
 #include <QTableView>
@@ -60,6 +61,7 @@ private slots:
     void exportsArchitectureAndBeamTree();
     void samplesMenuOpensTheEnglishSpanishModels();
     void draggingAWeightBarOverridesTheStep();
+    void autoplaysTheFirstStepOnce();
 
 private:
     void openTwoSteps(MainWindow& w);
@@ -384,6 +386,21 @@ void TestMainWindow::draggingAWeightBarOverridesTheStep()
     const attnviz::Vec d = StepView::draggedWeights((attnviz::Vec(3) << 0.5, 0.3, 0.2).finished(), 1, 0.6);
     QVERIFY(std::abs(d(0) - 0.5 * 0.4 / 0.7) < 1e-12 && std::abs(d(1) - 0.6) < 1e-12 && std::abs(d(2) - 0.2 * 0.4 / 0.7) < 1e-12);
     QVERIFY(std::abs(StepView::draggedWeights((attnviz::Vec(3) << 0, 1, 0).finished(), 1, 0.4)(2) - 0.3) < 1e-12);
+}
+
+// Issue 12: a new document plays its first decoder step once (stages 0–5), then pauses on its last stage.
+void TestMainWindow::autoplaysTheFirstStepOnce()
+{
+    MainWindow w;
+    w.setErrorReporter([this](const QString& m) { errors_ << m; });
+    w.setAutoplayOnOpen(true);
+    w.controller()->setStageDuration(20);
+    QSignalSpy playing(w.controller(), &StepController::playingChanged);
+    QVERIFY(w.document()->openFileNow(dir_.filePath(QStringLiteral("two.json"))));
+    QTRY_VERIFY_WITH_TIMEOUT(playing.count() >= 2 && !w.controller()->isPlaying(), 10000);
+    QCOMPARE(w.controller()->position().step, 0);
+    QCOMPARE(w.controller()->position().stage, Stage::Feed);
+    QVERIFY(errors_.isEmpty());
 }
 
 QTEST_MAIN(TestMainWindow)
