@@ -152,7 +152,11 @@ void HeatmapView::relabelRows()
     const int T = rows();
     if (!trace_ || T == 0 || columns() == 0)
         return;
-    const int rowStride = std::max(1, (T + 59) / 60);
+    // Rows thinned (every k-th label) when a line of text is taller than a row (issue 12: no overlaps); the
+    // plot is the widget less the title, the source labels and the axis title.
+    const double pitch = std::max(1.0, (labelHeight_ - 170.0) / T);
+    const double line = QFontMetricsF(plot_->yAxis->tickLabelFont()).height();
+    const int rowStride = std::max(1, static_cast<int>(std::ceil(line / pitch)));
     for (int i = 0; i < T; i += rowStride) {
         if (reveal_.rowLabel(i, pos_)) {
             // what-if marks (issue 14): ▸ a forced word, ✎ weights set by hand
@@ -249,6 +253,8 @@ void HeatmapView::resizeEvent(QResizeEvent* event)
     QWidget::resizeEvent(event);
     fitTitle(width());
     labelColumns(width());
+    labelHeight_ = height();
+    relabelRows();
 }
 
 void HeatmapView::labelColumns(int width)
@@ -378,6 +384,9 @@ void HeatmapView::renderTo(QPaintDevice& device, const QSize& logicalSize, doubl
     painter.scale(scale, scale);
     fitTitle(logicalSize.width());
     labelColumns(logicalSize.width());
+    const int shownHeight = labelHeight_;
+    labelHeight_ = logicalSize.height();
+    relabelRows();
     // SVG and PDF get the cells as vector rectangles (one shape per cell, crisp at any zoom; text stays
     // text); QCPColorMap itself would embed a bitmap. Up to kMaxVectorCells, then the bitmap again.
     const bool vector = device.devType() == QInternal::Picture || device.paintEngine() == nullptr
@@ -476,6 +485,9 @@ void HeatmapView::renderTo(QPaintDevice& device, const QSize& logicalSize, doubl
     map_->setVisible(true);
     painter.end();
     fitTitle(width());
+    labelColumns(width());
+    labelHeight_ = shownHeight;
+    relabelRows();
     plot_->replot(QCustomPlot::rpQueuedReplot);  // back to the widget's own layout
 }
 

@@ -38,6 +38,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QStatusBar>
+#include <QScrollBar>
 #include <QTableView>
 #include <QToolBar>
 #include <QVBoxLayout>
@@ -170,9 +171,33 @@ void MainWindow::buildViews()
     connect(copy, &QAction::triggered, this, [this] {
         QApplication::clipboard()->setText(table_->textFor(tableView_->selectionModel()->selectedIndexes()));
     });
+    // The context row stays in view below the scrolling rows (issue 12): a one-row view of the same model,
+    // its columns and horizontal scroll tied to the table's.
+    pinnedView_ = new QTableView(this);
+    pinnedView_->setModel(table_);
+    pinnedView_->setItemDelegate(new ValueDelegate(ScoreTableModel::ShadeRole, pinnedView_));
+    pinnedView_->horizontalHeader()->hide();
+    pinnedView_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    pinnedView_->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    pinnedView_->verticalHeader()->setDefaultSectionSize(tableView_->verticalHeader()->defaultSectionSize());
+    pinnedView_->setFixedHeight(tableView_->verticalHeader()->defaultSectionSize() + 2 * pinnedView_->frameWidth());
+    pinnedView_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    pinnedView_->setToolTip(tr("The context vector c = Σ vⱼ, kept in view"));
+    connect(tableView_->horizontalHeader(), &QHeaderView::sectionResized, pinnedView_,
+            [this](int c, int, int w) { pinnedView_->setColumnWidth(c, w); });
+    connect(tableView_->horizontalScrollBar(), &QScrollBar::valueChanged, pinnedView_->horizontalScrollBar(), &QScrollBar::setValue);
+    connect(table_, &QAbstractItemModel::modelReset, this, &MainWindow::pinContextRow);
+    connect(table_, &QAbstractItemModel::rowsInserted, this, &MainWindow::pinContextRow);
+    connect(table_, &QAbstractItemModel::rowsRemoved, this, &MainWindow::pinContextRow);
+    auto* tablePane = new QWidget(this);
+    auto* tableLayout = new QVBoxLayout(tablePane);
+    tableLayout->setContentsMargins(0, 0, 0, 0);
+    tableLayout->setSpacing(0);
+    tableLayout->addWidget(tableView_, 1);
+    tableLayout->addWidget(pinnedView_);
     auto* tableDock = new QDockWidget(tr("Score table"), this);
     tableDock->setObjectName(QStringLiteral("tableDock"));
-    tableDock->setWidget(tableView_);
+    tableDock->setWidget(tablePane);
     addDockWidget(Qt::BottomDockWidgetArea, tableDock);
     splitDockWidget(tableDock, contextDock, Qt::Horizontal);
     resizeDocks({heatDock}, {440}, Qt::Horizontal);
@@ -349,8 +374,22 @@ void MainWindow::onTraceChanged(std::shared_ptr<const Trace> trace)
     transport_->setStepLabels(labels);
     tableView_->resizeColumnsToContents();
     for (int c = 0; c < table_->columnCount(); ++c)  // long vectors: the tooltip has them in full
-        tableView_->setColumnWidth(c, std::min(tableView_->columnWidth(c), 300));
+        tableView_->setColumnWidth(c, std::min(tableView_->columnWidth(c), c == ScoreTableModel::StateColumn ? 220 : 180));
+    pinContextRow();
     updateTitle();
+}
+
+void MainWindow::pinContextRow()
+{
+    const int rows = table_->rowCount(), context = table_->contextRow();
+    for (int r = 0; r < rows; ++r) {
+        tableView_->setRowHidden(r, r == context);
+        pinnedView_->setRowHidden(r, r != context);
+    }
+    pinnedView_->setVisible(context < rows);
+    pinnedView_->verticalHeader()->setFixedWidth(tableView_->verticalHeader()->sizeHint().width());
+    for (int c = 0; c < table_->columnCount(); ++c)
+        pinnedView_->setColumnWidth(c, tableView_->columnWidth(c));
 }
 
 void MainWindow::applyReveal()

@@ -115,6 +115,8 @@ private:
     ScoreTableModel* table_;
     ValueDelegate* delegate_ = nullptr;
     QTableView* tableView_ = nullptr;
+    QTableView* pinnedView_ = nullptr;  // the score table's context row, always in view
+    void pinContextRow();
     ContextView* context_ = nullptr;
     TransportBar* transport_ = nullptr;
     StepView* stepView_ = nullptr;
