@@ -195,6 +195,9 @@ int cmdTrain(const CommandArgs& argv)
         const std::string arch = args.value("--arch");
         if (!isPreset(arch))
             throw UsageError("--arch: expected one of seq2seq, seq2seq_attention, bahdanau, luong, gnmt, found \"" + arch + "\"");
+        if (arch == "transformer")
+            throw UsageError("--arch transformer: training a transformer is not implemented yet; convert a trained PyTorch model "
+                             "with tools/pytorch_transformer_to_attnviz.py");
         o.epochs = static_cast<int>(args.integer("--epochs", 10, 1, 100000));
         o.seed = static_cast<std::uint64_t>(args.integer("--seed", 1, 0, 1LL << 62));
         o.batchSize = static_cast<int>(args.integer("--batch", 32, 1, 100000));

@@ -34,6 +34,9 @@ std::vector<PairIds> encodePairs(const Model& model, const std::vector<TextPair>
 Model newModelForTask(const std::string& architecture, const ModelConfig& config, const TaskData& task, int minCount,
                       std::uint64_t seed)
 {
+    if (architecture == "transformer")
+        throw ShapeError("train: training a transformer is not implemented yet (convert a trained PyTorch model with "
+                         "tools/pytorch_transformer_to_attnviz.py)");
     Model m;
     m.architecture = architecture;
     m.config = config;
@@ -326,6 +329,9 @@ ValidationResult evaluate(const Model& model, const ParamStore& params, const st
 Optimizer::Optimizer(Model& model, const TrainOptions& options)
     : model_(model), options_(options), params_(paramsFromModel(model))
 {
+    if (model.isTransformer())
+        throw ShapeError("train: training a transformer is not implemented yet (convert a trained PyTorch model with "
+                         "tools/pytorch_transformer_to_attnviz.py)");
     if (options.batchSize < 1 || options.epochs < 1 || options.threads < 1)
         throw ShapeError("train: batch size, epochs and threads must be at least 1");
     keepFreedMemory();
