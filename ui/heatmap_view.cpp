@@ -227,8 +227,8 @@ void HeatmapView::rebuild()
     fitTitle(width());
     note_->setVisible(!trace_ || !any);
     note_->setText(!trace_ ? tr("no trace")
-                           : tr("No attention in this model (seq2seq):\nthe decoder sees the whole source only through\n"
-                                "the encoder's final state — the bottleneck\nthat attention removes."));
+                           : tr("No attention (seq2seq):\nthe decoder sees the source\nonly through the encoder's\n"
+                                "final state — the bottleneck\nthat attention removes."));
     scale_->setVisible(!trace_ || any);  // no 0–1 weight scale without weights
     relabelRows();
     fillRows();
@@ -299,7 +299,7 @@ void HeatmapView::fillRows()
             d->setCell(k, v, has ? s->attention->weights(col) : nan);
         }
     }
-    marker_->setVisible(marked_ && current_ >= 0 && n > 0);
+    marker_->setVisible(marked_ && current_ >= 0 && n > 0 && !note_->visible());
     marker_->topLeft->setCoords(-0.5, current_ - 0.5);
     marker_->bottomRight->setCoords(n - 0.5, current_ + 0.5);
     plot_->replot(QCustomPlot::rpQueuedReplot);

@@ -375,6 +375,11 @@ void MainWindow::onTraceChanged(std::shared_ptr<const Trace> trace)
     tableView_->resizeColumnsToContents();
     for (int c = 0; c < table_->columnCount(); ++c)  // long vectors: the tooltip has them in full
         tableView_->setColumnWidth(c, std::min(tableView_->columnWidth(c), c == ScoreTableModel::StateColumn ? 220 : 180));
+    if (table_->contextRow() < table_->rowCount()) {  // the pinned row's label is not among the rows sized above
+        const QString label = table_->data(table_->index(table_->contextRow(), ScoreTableModel::TokenColumn)).toString();
+        const int need = tableView_->fontMetrics().horizontalAdvance(label) + 16;
+        tableView_->setColumnWidth(ScoreTableModel::TokenColumn, std::max(tableView_->columnWidth(ScoreTableModel::TokenColumn), std::min(need, 180)));
+    }
     pinContextRow();
     updateTitle();
 }

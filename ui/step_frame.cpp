@@ -295,7 +295,7 @@ void StepFrame::drawHeader()
     for (int k = 0; k < pos_.step && k < static_cast<int>(tr_.steps.size()); ++k)
         said.push_back(tr_.steps[static_cast<std::size_t>(k)].token);
     if (!said.empty())
-        put(QString::fromStdString(joinPieces(said)) + QLatin1Char(' '), fonts_.normal, pal_.text);
+        put(QString::fromStdString(tokensText(said)) + QLatin1Char(' '), fonts_.normal, pal_.text);
     const bool revealed = stage_ == static_cast<int>(Stage::Feed) && pos_.progress > 0.45;
     const QString cur = st_->token.empty() ? QStringLiteral("y_") + QString::number(pos_.step + 1) : tokenLabel(st_->token);
     put(revealed ? cur : QStringLiteral("?"), fonts_.bold, revealed ? pal_.output : pal_.muted);
