@@ -53,6 +53,10 @@ public:
     bool openFileNow(const QString& path);
     // Installs an example built in memory.
     void setExample(attnviz::Example ex);
+    // Installs a model built in memory (the Train panel's), as if opened from `path` ("" when unsaved).
+    void setModel(std::shared_ptr<const attnviz::Model> model, const QString& path);
+    // Shows a decoding made elsewhere (a training snapshot's probe) in every view; the model stays open.
+    void showDecodeResult(std::shared_ptr<const attnviz::DecodeResult> result);
 
     // Examples: switches the score function and recomputes. On failure (the file lacks the
     // parameters or dimensions) emits recomputeFailed and keeps the current function.
