@@ -217,6 +217,7 @@ void Document::showDecodeResult(std::shared_ptr<const DecodeResult> result)
     baseline_.reset();
     emit whatIfChanged();
     decode_ = std::move(result);
+    lastDecodeWhatIf_ = true;  // the views keep their step and stage, as after a what-if edit
     emit decodeResultChanged(decode_);
     setTrace(std::make_shared<const Trace>(decode_->best));
 }

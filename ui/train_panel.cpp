@@ -116,6 +116,10 @@ void TrainPanel::buildUi()
     fileLayout->addWidget(browse_);
     form->addRow(tr("&File"), fileRow_);
     connect(browse_, &QToolButton::clicked, this, &TrainPanel::chooseFile);
+    // A task picked by the person brings sizes for a short run on it (TrainSettings::suggested).
+    connect(task_, qOverload<int>(&QComboBox::activated), this, [this] {
+        setSettings(TrainSettings::suggested(settings().task, settings()));
+    });
     connect(task_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] { updateControls(); });
 
     arch_ = new QComboBox;
@@ -216,7 +220,12 @@ void TrainPanel::buildUi()
     legendFont.setPointSizeF(std::max(7.0, font().pointSizeF() - 1));
     plot_->legend->setFont(legendFont);
     plot_->legend->setBrush(QColor(255, 255, 255, 210));
-    plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    // the legend in a row of its own above the curves, which it would otherwise hide
+    plot_->plotLayout()->insertRow(0);
+    plot_->plotLayout()->addElement(0, 0, plot_->legend);
+    plot_->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    plot_->legend->setBorderPen(Qt::NoPen);
+    plot_->plotLayout()->setRowStretchFactor(0, 0.001);
     marker_ = new QCPItemStraightLine(plot_);
     marker_->setPen(QPen(QColor(214, 39, 40), 1.2, Qt::DashLine));
     marker_->setVisible(false);
@@ -416,8 +425,12 @@ void TrainPanel::drain()
     if (!u.snapshots.empty()) {
         for (TrainSnapshot& s : u.snapshots)
             snapshots_.push_back(std::move(s));
-        if (!u.finished)
-            showSnapshot(static_cast<int>(snapshots_.size()) - 1, false);  // the latest, live
+        if (!u.finished) {  // the latest, live; the slider (disabled while training) follows
+            const QSignalBlocker block(slider_);
+            slider_->setRange(0, static_cast<int>(snapshots_.size()) - 1);
+            slider_->setValue(slider_->maximum());
+            showSnapshot(slider_->value(), false);
+        }
     }
     if (u.status)
         trainStatus_ = *u.status;
@@ -556,7 +569,7 @@ void TrainPanel::showSnapshot(int index, bool inDocument)
                               .arg(snapshots_.size())
                               .arg(s.batch)
                               .arg(s.epoch, 0, 'f', 2)
-                              .arg(s.trainLoss, 0, 'f', 3));
+                              .arg(s.trainLoss, 0, 'g', 3));
     if (state_ == State::Done) {
         marker_->point1->setCoords(s.epoch, 0);
         marker_->point2->setCoords(s.epoch, 1);

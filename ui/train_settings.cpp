@@ -36,6 +36,34 @@ std::optional<TrainSettings::Task> TrainSettings::taskFromId(const QString& id)
     return std::nullopt;
 }
 
+TrainSettings TrainSettings::suggested(Task task, TrainSettings from)
+{
+    const TrainSettings d = defaults();
+    from.task = task;
+    switch (task) {
+    case Task::Dates:
+    case Task::Reverse:
+        from.hidden = d.hidden;
+        from.embedding = d.embedding;
+        from.epochs = d.epochs;
+        from.trainPairs = d.trainPairs;
+        from.learningRate = d.learningRate;
+        break;
+    case Task::EnEs:
+        from.hidden = 128;
+        from.embedding = 64;
+        from.epochs = 2;
+        from.trainPairs = 10000;
+        from.learningRate = 0.003;
+        break;
+    case Task::File:
+        break;  // unknown data: the sizes stay as they are
+    }
+    if (task != Task::File)
+        from.probe.clear();  // a probe of another task would not fit
+    return from;
+}
+
 TrainSettings TrainSettings::load()
 {
     QSettings q;

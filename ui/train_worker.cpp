@@ -172,7 +172,7 @@ void TrainWorker::run()
         double lossSum = 0.0;
         long long lossTokens = 0;
         std::deque<std::pair<double, long long>> recent;  // (seconds, tokens) of the last batches
-        double trainSeconds = 0.0, validationSeconds = 0.0;
+        double trainSeconds = 0.0, validationSeconds = 0.0, quickSeconds = 0.0;
         int validations = 0;
         auto last = Clock::now();
         TrainStatus status;
@@ -210,12 +210,17 @@ void TrainWorker::run()
                 status.tokensPerSecond = s > 0.0 ? static_cast<double>(tok) / s : 0.0;
                 const double perBatch = recent.empty() ? 0.0 : s / static_cast<double>(recent.size());
                 const double perValidation = validations > 0 ? validationSeconds / validations : 0.0;
-                status.etaSeconds = perBatch * static_cast<double>(total - b.batch) + perValidation * (o.epochs - b.epoch + 1);
+                const double overhead = trainSeconds > 0.0 ? (quickSeconds + recorder.snapshotSeconds()) / trainSeconds : 0.0;
+                status.etaSeconds = perBatch * static_cast<double>(total - b.batch) * (1.0 + overhead) + perValidation * (o.epochs - b.epoch + 1);
                 status.elapsedSeconds = trainSeconds + validationSeconds;
                 status.validating = b.batchInEpoch == b.batchesPerEpoch;
                 queue([&](TrainUpdate& q) { q.status = status; });
-                if (recorder.timeline().snapshots.size() > snapsBefore && !quickValid.empty() && !status.validating) {
+                // within a budget of 5 % of the training time (a large vocabulary makes decoding costly)
+                if (recorder.timeline().snapshots.size() > snapsBefore && !quickValid.empty() && !status.validating
+                    && quickSeconds <= 0.05 * trainSeconds) {
+                    const auto q0 = Clock::now();
                     const ValidationResult v = evaluate(model, *b.params, quickValid, std::max(o.batchSize, 64), o.threads);
+                    quickSeconds += secondsBetween(q0, Clock::now());
                     TrainValidation tv{b.batch, static_cast<double>(b.batch) / std::max(1, b.batchesPerEpoch), v.loss, v.accuracy, false};
                     queue([&](TrainUpdate& q) { q.validations.push_back(tv); });
                 }

@@ -10,6 +10,7 @@
 #include "ui/main_window.h"
 #include "ui/train_panel.h"
 
+#include <QComboBox>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -129,6 +130,22 @@ void TestTrainPanel::menuOpensThePanel()
     QVERIFY(w.trainPanel()->isVisible());
     QVERIFY(w.trainPanel()->startButton()->isEnabled());
     QVERIFY(!w.trainPanel()->stopButton()->isEnabled());
+
+    // picking a task fills in sizes for a short run on it
+    TrainPanel* p = w.trainPanel();
+    auto* task = p->findChild<QComboBox*>();
+    QVERIFY(task);
+    const int enEs = task->findData(QStringLiteral("en-es"));
+    task->setCurrentIndex(enEs);
+    emit task->activated(enEs);
+    QCOMPARE(p->settings().task, TrainSettings::Task::EnEs);
+    QCOMPARE(p->settings().hidden, 128);
+    QCOMPARE(p->settings().epochs, 2);
+    const int dates = task->findData(QStringLiteral("dates"));
+    task->setCurrentIndex(dates);
+    emit task->activated(dates);
+    QCOMPARE(p->settings().hidden, TrainSettings::defaults().hidden);
+    QCOMPARE(p->settings().trainPairs, TrainSettings::defaults().trainPairs);
 }
 
 void TestTrainPanel::tinyRunOpensTheModelAndTheSliderMovesTheDocument()
