@@ -96,10 +96,10 @@ void TrainPanel::buildUi()
     auto* form = new QFormLayout;
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     task_ = new QComboBox;
-    task_->addItem(tr("Dates → ISO (characters)"), TrainSettings::taskId(TrainSettings::Task::Dates));
-    task_->addItem(tr("Reverse a string (characters)"), TrainSettings::taskId(TrainSettings::Task::Reverse));
-    task_->addItem(tr("English → Spanish, everyday corpus"), TrainSettings::taskId(TrainSettings::Task::EnEs));
-    task_->addItem(tr("A file of sentence pairs (TSV)…"), TrainSettings::taskId(TrainSettings::Task::File));
+    task_->addItem(tr("Dates → ISO"), TrainSettings::taskId(TrainSettings::Task::Dates));
+    task_->addItem(tr("Reverse a string"), TrainSettings::taskId(TrainSettings::Task::Reverse));
+    task_->addItem(tr("English → Spanish"), TrainSettings::taskId(TrainSettings::Task::EnEs));
+    task_->addItem(tr("A TSV file…"), TrainSettings::taskId(TrainSettings::Task::File));
     task_->setToolTip(tr("Dates: \"25th of November 2026\" → 2026-11-25 in ten written forms; reverse: 3–20 letters and digits "
                          "backwards; English → Spanish: the everyday corpus with SentencePiece pieces; a file: one "
                          "\"source<TAB>target\" pair a line, words as tokens (.gz is read too)"));

@@ -53,7 +53,7 @@ TrainSettings TrainSettings::suggested(Task task, TrainSettings from)
         from.hidden = 128;
         from.embedding = 64;
         from.epochs = 2;
-        from.trainPairs = 10000;
+        from.trainPairs = 8000;
         from.learningRate = 0.003;
         break;
     case Task::File:

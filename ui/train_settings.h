@@ -25,7 +25,7 @@ struct TrainSettings {
     static TrainSettings defaults() { return {}; }
     // What the panel fills in when the person picks `task` (the other fields unchanged): sizes, epochs and
     // pairs for a 1–3 minute run on 2 cores — dates and reverse as the defaults (about a minute each), the
-    // en-es corpus H 128, E 64, 10,000 pairs, 2 epochs (about 3 minutes; 2,000 SentencePiece pieces a side).
+    // en-es corpus H 128, E 64, 8,000 pairs, 2 epochs (about 3 minutes; 2,000 SentencePiece pieces a side).
     static TrainSettings suggested(Task task, TrainSettings from);
     static TrainSettings load();      // the last settings used (defaults where unset or unreadable)
     void save() const;

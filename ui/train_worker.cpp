@@ -152,13 +152,14 @@ void TrainWorker::run()
 
         {
             TrainPrepared p;
+            const std::string shownTask = task.name.rfind("file:", 0) == 0 ? task.name.substr(task.name.find_last_of('/') + 1) : task.name;
             p.probe = probe;
             p.batchesPerEpoch = perEpoch;
             p.totalBatches = total;
             p.epochs = o.epochs;
             std::ostringstream d;
             d << r.architecture << " (" << cellId(c.cell) << ", H " << c.hiddenSize << ", E " << c.embeddingSize << ", layers "
-              << model.config.layers << ") on " << task.name << ": " << trainIds.size() << " training / " << validIds.size()
+              << model.config.layers << ") on " << shownTask << ": " << trainIds.size() << " training / " << validIds.size()
               << " validation pairs, vocabulary " << model.source.size() << " → " << model.target.size();
             p.description = d.str();
             queue([&](TrainUpdate& q) { q.prepared = std::move(p); });
@@ -249,7 +250,7 @@ void TrainWorker::run()
         Model best = std::move(result.best);
         best.examples = {probe};  // the window opens it on the probe sentence
         if (best.title.empty())
-            best.title = r.architecture + " on " + (task.name.rfind("file:", 0) == 0 ? task.name.substr(5) : task.name) + ", trained in the window";
+            best.title = r.architecture + " on " + (task.name.rfind("file:", 0) == 0 ? task.name.substr(task.name.find_last_of('/') + 1) : task.name) + ", trained in the window";
         fin.model = std::make_shared<const Model>(std::move(best));
         fin.cancelled = result.cancelled;
         fin.bestEpoch = result.bestEpoch;
