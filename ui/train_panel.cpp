@@ -482,7 +482,7 @@ void TrainPanel::updatePlot()
     plot_->graph(1)->setData(vx, vy, true);
     plot_->graph(2)->setData(qx, qy, true);
     plot_->graph(3)->setData(ax, ay, true);
-    const double epochs = prepared_ ? std::max(1, prepared_->epochs) : 1;
+    const double epochs = std::max(1, prepared_ ? prepared_->epochs : epochs_->value());
     plot_->xAxis->setRange(0, epochs);
     double lo = 1e9, hi = 0;
     for (double v : y) {
