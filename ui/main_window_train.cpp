@@ -3,6 +3,9 @@
 
 #include "ui/train_panel.h"
 
+#include <QAction>
+#include <QActionGroup>
+
 namespace attnviz::ui {
 
 void MainWindow::showTrainPanel()
@@ -11,6 +14,9 @@ void MainWindow::showTrainPanel()
         trainPanel_ = new TrainPanel(doc_, this);
         trainPanel_->setSamplesDir(samplesDir_);
         trainPanel_->setColorMap(colorMap_);
+        // View → Colour map reaches the panel's heatmap too (each action's data is the ColorMap)
+        connect(colorMaps_, &QActionGroup::triggered, trainPanel_,
+                [this](QAction* a) { trainPanel_->setColorMap(static_cast<ColorMap>(a->data().toInt())); });
     }
     trainPanel_->show();
     trainPanel_->raise();

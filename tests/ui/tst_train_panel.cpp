@@ -130,6 +130,12 @@ void TestTrainPanel::menuOpensThePanel()
     QVERIFY(w.trainPanel()->isVisible());
     QVERIFY(w.trainPanel()->startButton()->isEnabled());
     QVERIFY(!w.trainPanel()->stopButton()->isEnabled());
+    // View → Colour map reaches the panel's heatmap
+    for (QAction* a : w.findChildren<QAction*>())
+        if (a->text() == QStringLiteral("Magma") || a->text() == QStringLiteral("magma"))
+            a->trigger();
+    QCOMPARE(w.trainPanel()->heatmap()->colorMap(), w.colorMap());
+    QVERIFY(w.colorMap() != ColorMap::Viridis);
 
     // picking a task fills in sizes for a short run on it
     TrainPanel* p = w.trainPanel();
