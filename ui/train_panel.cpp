@@ -124,7 +124,8 @@ void TrainPanel::buildUi()
 
     arch_ = new QComboBox;
     for (const std::string& p : allPresets())
-        arch_->addItem(QString::fromStdString(p), QString::fromStdString(p));
+        if (trainablePreset(p))
+            arch_->addItem(QString::fromStdString(p), QString::fromStdString(p));
     arch_->setToolTip(tr("The presets of SPEC §4: bahdanau (additive attention, bidirectional GRU encoder), luong (general, "
                          "2 layers), seq2seq_attention (dot), seq2seq (no attention), gnmt (8 layers)"));
     form->addRow(tr("&Architecture"), arch_);

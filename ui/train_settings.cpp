@@ -72,7 +72,7 @@ TrainSettings TrainSettings::load()
     s.task = taskFromId(q.value(QStringLiteral("task")).toString()).value_or(s.task);
     s.file = q.value(QStringLiteral("file"), s.file).toString();
     const QString arch = q.value(QStringLiteral("architecture"), s.architecture).toString();
-    if (isPreset(arch.toStdString()))
+    if (trainablePreset(arch.toStdString()))
         s.architecture = arch;
     const auto integer = [&q](const char* key, int fallback, int lo, int hi) {
         bool ok = false;
@@ -104,6 +104,11 @@ void TrainSettings::save() const
     q.setValue(QStringLiteral("trainPairs"), trainPairs);
     q.setValue(QStringLiteral("learningRate"), learningRate);
     q.setValue(QStringLiteral("probe"), probe);
+}
+
+bool trainablePreset(const std::string& preset)
+{
+    return isPreset(preset) && preset != "transformer";
 }
 
 QString enEsCorpus(const QString& samplesDir)
@@ -179,8 +184,8 @@ std::optional<TrainRequest> makeTrainRequest(const TrainSettings& s, const QStri
         break;
     }
     }
-    if (!isPreset(s.architecture.toStdString()))
-        return fail(QObject::tr("Unknown architecture \"%1\".").arg(s.architecture));
+    if (!trainablePreset(s.architecture.toStdString()))
+        return fail(QObject::tr("Architecture \"%1\": expected a preset the trainer can train (seq2seq, seq2seq_attention, bahdanau, luong, gnmt).").arg(s.architecture));
     if (s.epochs < 1 || s.epochs > kMaxEpochs)
         return fail(QObject::tr("Epochs: expected 1 to %1, found %2.").arg(kMaxEpochs).arg(s.epochs));
     if (s.hidden < 1 || s.hidden > kMaxSize || s.embedding < 1 || s.embedding > kMaxSize)

@@ -6,6 +6,7 @@
 #include <QString>
 
 #include <optional>
+#include <string>
 
 namespace attnviz::ui {
 
@@ -33,6 +34,9 @@ struct TrainSettings {
     static QString taskId(Task t);    // "dates", "reverse", "en-es", "file"
     static std::optional<Task> taskFromId(const QString& id);
 };
+
+// Whether core's trainer trains this preset (every preset but a transformer, whose training is not implemented).
+bool trainablePreset(const std::string& preset);
 
 // The en-es everyday corpus in the samples folder.
 QString enEsCorpus(const QString& samplesDir);

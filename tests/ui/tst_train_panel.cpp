@@ -391,6 +391,7 @@ void TestTrainPanel::badSettingsGiveAMessageAndStartNothing_data()
     QTest::newRow("empty side") << fileTask << file(QStringLiteral("half.tsv"), "hello\t\n") << 3 << QStringLiteral("empty side");
     QTest::newRow("empty file") << fileTask << file(QStringLiteral("empty.tsv"), "\n\n") << 3 << QStringLiteral("no sentence pairs");
     QTest::newRow("0 epochs") << dates << QString() << 0 << QStringLiteral("Epochs");
+    QTest::newRow("transformer (not trainable)") << dates << QStringLiteral("transformer") << 3 << QStringLiteral("Architecture");
 }
 
 void TestTrainPanel::badSettingsGiveAMessageAndStartNothing()
@@ -408,6 +409,15 @@ void TestTrainPanel::badSettingsGiveAMessageAndStartNothing()
     s.epochs = epochs;
     p.setSettings(s);
     QCOMPARE(p.settings().epochs, epochs);  // the control holds it
+    QString error;
+    if (path == QStringLiteral("transformer")) {  // the panel does not list it; a request for it is refused
+        s.file.clear();
+        s.architecture = path;
+        QVERIFY(!makeTrainRequest(s, QString(), &error));
+        QVERIFY2(error.contains(expected), qPrintable(error));
+        QVERIFY(p.findChild<QComboBox*>() && !trainablePreset("transformer"));
+        return;
+    }
     QVERIFY(!p.start());
     QVERIFY(!p.isRunning());
     QCOMPARE(p.state(), TrainPanel::State::Idle);
