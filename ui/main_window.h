@@ -36,6 +36,7 @@ class HeatmapView;
 class ArchitectureView;
 class BeamView;
 class StepView;
+class TrainPanel;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -78,6 +79,9 @@ public:
     // step-through (progress dialog, cancellable), the architecture view (at the current step) or the
     // beam tree (needs a model's decode result). Reports failures; returns success.
     enum class ExportKind { Heatmap = 0, StepFrame, Animation, Architecture, BeamTree };  // = ExportDialog::Kind
+    // File → Train a model… (issue 15): shows the Train panel (made on first use; ui/main_window_train.cpp).
+    void showTrainPanel();
+    TrainPanel* trainPanel() const { return trainPanel_; }
     bool exportTo(ExportKind kind, const QString& path, const QSize& size, double dpi = 96, int fps = 4);
 
 protected:
@@ -123,6 +127,7 @@ private:
     HeatmapView* heatmap_ = nullptr;
     ArchitectureView* arch_ = nullptr;
     BeamView* beamView_ = nullptr;
+    TrainPanel* trainPanel_ = nullptr;
 
     QComboBox* score_ = nullptr;
     QLabel* problem_ = nullptr;

@@ -77,6 +77,8 @@ void MainWindow::buildMenus()
     QAction* saveTraceAction = file->addAction(tr("Save &trace…"), this, &MainWindow::saveTrace);
     saveTraceAction->setShortcut(QKeySequence::Save);
     file->addSeparator();
+    file->addAction(tr("Tra&in a model…"), this, &MainWindow::showTrainPanel);
+    file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
 
