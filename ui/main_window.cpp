@@ -279,6 +279,10 @@ void MainWindow::showProblem(const QString& message)
 
 void MainWindow::openFile(const QString& path)
 {
+    if (isTimelineFile(path)) {  // a training timeline opens in the Train panel (issue 15)
+        openTimeline(path);
+        return;
+    }
     doc_->openFile(path);
 }
 

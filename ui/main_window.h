@@ -81,6 +81,11 @@ public:
     enum class ExportKind { Heatmap = 0, StepFrame, Animation, Architecture, BeamTree };  // = ExportDialog::Kind
     // File → Train a model… (issue 15): shows the Train panel (made on first use; ui/main_window_train.cpp).
     void showTrainPanel();
+    // Opens a training timeline in the Train panel (openFile does for attnviz-timeline files); a problem is
+    // shown there and in the toolbar, with everything kept as it was.
+    bool openTimeline(const QString& path);
+    // Whether `path` looks like an attnviz-timeline file (a peek at its start, not a validation).
+    static bool isTimelineFile(const QString& path);
     TrainPanel* trainPanel() const { return trainPanel_; }
     bool exportTo(ExportKind kind, const QString& path, const QSize& size, double dpi = 96, int fps = 4);
 

@@ -191,12 +191,25 @@ void MainWindow::rebuildSamplesMenu()
         const QString path = f.absoluteFilePath();
         samplesMenu_->addAction(f.completeBaseName(), this, [this, path] { openFile(path); });
     }
+    // Recorded training runs (issue 15): they open in the Train panel.
+    const QFileInfoList timelines = samplesDir_.isEmpty()
+                                        ? QFileInfoList()
+                                        : QDir(samplesDir_ + QStringLiteral("/timelines"))
+                                              .entryInfoList({QStringLiteral("*.timeline.cbor"), QStringLiteral("*.timeline.json")}, QDir::Files, QDir::Name);
+    if (!timelines.isEmpty())
+        samplesMenu_->addSection(tr("Training timelines"));
+    for (const QFileInfo& f : timelines) {
+        const QString path = f.absoluteFilePath();
+        QAction* a = samplesMenu_->addAction(tr("%1 (timeline)").arg(f.fileName().section(QLatin1Char('.'), 0, 0)), this, [this, path] { openTimeline(path); });
+        a->setStatusTip(tr("How attention emerged while this model trained, in the Train panel"));
+    }
 }
 
 void MainWindow::chooseFile()
 {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open example, model or trace"), Settings::lastFolder(),
-                                                      tr("AttnViz files (*.json *.cbor *.npz *.safetensors *.pt *.pth);;All files (*)"));
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open example, model, trace or timeline"), Settings::lastFolder(),
+                                                      tr("AttnViz files (*.json *.cbor *.npz *.safetensors *.pt *.pth);;"
+                                                         "Training timelines (*.timeline.cbor *.timeline.json);;All files (*)"));
     if (!path.isEmpty())
         openFile(path);
 }

@@ -1,5 +1,6 @@
 #include "ui/train_panel.h"
 
+#include "core/decoding.h"
 #include "core/error.h"
 #include "core/model.h"
 #include "ui/document.h"
@@ -332,6 +333,8 @@ void TrainPanel::showMessage(const QString& text, bool problem)
 
 QString TrainPanel::baseName() const
 {
+    if (state_ == State::Review)  // "dates_bahdanau.timeline.cbor" → "dates_bahdanau"
+        return QFileInfo(timelinePath_).fileName().section(QLatin1Char('.'), 0, 0);
     const TrainSettings s = settings();
     QString task = TrainSettings::taskId(s.task);
     if (s.task == TrainSettings::Task::File)
@@ -360,6 +363,7 @@ bool TrainPanel::start()
         adjustRequest(*request);
     lastRequest_ = *request;
 
+    timelinePath_.clear();
     prepared_.reset();
     loss_.clear();
     snapshots_.clear();
@@ -386,6 +390,85 @@ bool TrainPanel::start()
     timer_->start();
     updateControls();
     emit started();
+    return true;
+}
+
+bool TrainPanel::openTimeline(const QString& path)
+{
+    if (worker_) {
+        showMessage(tr("%1: a model is training; stop it before opening a timeline.").arg(QDir::toNativeSeparators(path)), true);
+        return false;
+    }
+    std::shared_ptr<const Timeline> timeline;
+    try {
+        timeline = std::make_shared<const Timeline>(loadTimeline(path.toStdString()));
+    } catch (const std::bad_alloc&) {
+        showMessage(tr("%1: out of memory (the file is too large)").arg(QDir::toNativeSeparators(path)), true);
+        return false;
+    } catch (const std::exception& e) {
+        showMessage(QString::fromStdString(e.what()), true);
+        return false;
+    }
+    // Everything is built before anything of the panel changes.
+    std::vector<TrainLossPoint> loss;
+    std::vector<TrainValidation> validations;
+    std::vector<TrainSnapshot> snapshots;
+    for (const TimelineSnapshot& t : timeline->snapshots) {
+        loss.push_back(TrainLossPoint{t.batch, t.epoch, t.trainLoss});
+        if (t.validLoss || t.validAccuracy)
+            validations.push_back(TrainValidation{t.batch, t.epoch, t.validLoss.value_or(0.0), t.validAccuracy.value_or(0.0), true});
+        TrainSnapshot s;
+        s.batch = t.batch;
+        s.epoch = t.epoch;
+        s.trainLoss = t.trainLoss;
+        if (!t.traces.empty()) {  // the first probe, as a one-hypothesis decoding (no beam tree)
+            auto r = std::make_shared<DecodeResult>();
+            r->best = t.traces.front();
+            r->hypotheses.push_back(r->best);
+            r->scores.push_back(0.0);
+            r->finishedCount = 1;
+            s.probe = std::move(r);
+        }
+        snapshots.push_back(std::move(s));
+    }
+    TrainPrepared prepared;
+    prepared.probe = timeline->probes.empty() ? std::string() : timeline->probes.front();
+    prepared.epochs = std::max(1, static_cast<int>(std::ceil(timeline->snapshots.back().epoch - 1e-9)));
+    prepared.totalBatches = timeline->snapshots.back().batch;
+    prepared.description = timeline->architecture;
+
+    timelinePath_ = path;
+    prepared_ = prepared;
+    loss_ = std::move(loss);
+    validations_ = std::move(validations);
+    snapshots_ = std::move(snapshots);
+    trainStatus_ = TrainStatus{};
+    model_.reset();
+    timeline_ = timeline;
+    finished_ = TrainFinished{};
+    state_ = State::Review;
+
+    QString hidden;
+    if (timeline->config.is_object() && timeline->config.contains("hidden_size") && timeline->config["hidden_size"].is_number_integer())
+        hidden = tr(", H %1").arg(timeline->config["hidden_size"].get<long long>());
+    described_->setText(tr("Timeline %1: %2%3, %Ln snapshot(s) over %4 epoch(s)", nullptr, static_cast<int>(snapshots_.size()))
+                            .arg(QFileInfo(path).fileName(), QString::fromStdString(timeline->architecture), hidden)
+                            .arg(timeline->snapshots.back().epoch, 0, 'g', 3)
+                        + QStringLiteral("\n") + tr("Probe: %1").arg(QString::fromStdString(prepared.probe)));
+    status_->setText(tr("review · %L1 batches · final loss %2").arg(timeline->snapshots.back().batch).arg(timeline->snapshots.back().trainLoss, 0, 'f', 4));
+    progress_->setRange(0, 1);
+    progress_->setValue(1);
+    showMessage(tr("A recorded training run, not a model: move the snapshot slider to see the probe's decoding at each "
+                   "snapshot in the main window."),
+                false);
+    {
+        const QSignalBlocker block(slider_);
+        slider_->setRange(0, std::max(0, static_cast<int>(snapshots_.size()) - 1));
+        slider_->setValue(slider_->maximum());
+    }
+    updatePlot();
+    updateControls();
+    showSnapshot(slider_->value(), true);
     return true;
 }
 
@@ -571,13 +654,13 @@ void TrainPanel::showSnapshot(int index, bool inDocument)
                               .arg(s.batch)
                               .arg(s.epoch, 0, 'f', 2)
                               .arg(s.trainLoss, 0, 'g', 3));
-    if (state_ == State::Done) {
+    if (state_ == State::Done || state_ == State::Review) {
         marker_->point1->setCoords(s.epoch, 0);
         marker_->point2->setCoords(s.epoch, 1);
         marker_->setVisible(true);
         plot_->replot(QCustomPlot::rpQueuedReplot);
     }
-    if (inDocument && doc_ && state_ == State::Done && s.probe)
+    if (inDocument && doc_ && (state_ == State::Done || state_ == State::Review) && s.probe)
         doc_->showDecodeResult(s.probe);
 }
 
@@ -589,17 +672,18 @@ void TrainPanel::updateControls()
     if (auto* form = qobject_cast<QFormLayout*>(fileRow_->parentWidget() ? fileRow_->parentWidget()->layout() : nullptr))
         if (QWidget* label = form->labelForField(fileRow_))
             label->setVisible(isFile);
+    const bool review = state_ == State::Review;  // the settings are not the recorded run's: greyed out
     for (QWidget* w : std::initializer_list<QWidget*>{task_, file_, browse_, arch_, hidden_, embedding_, epochs_, pairs_, lr_, probe_})
-        w->setEnabled(!running);
-    start_->setEnabled(!running);
+        w->setEnabled(!running && !review);
+    start_->setEnabled(!running && !review);
     pause_->setEnabled(running && state_ == State::Running);
     pause_->setText(isPaused() ? tr("Res&ume") : tr("Pa&use"));
     stop_->setEnabled(running && state_ == State::Running);
     const bool done = state_ == State::Done && model_;
-    slider_->setEnabled(done && snapshots_.size() > 1);
+    slider_->setEnabled((done || review) && snapshots_.size() > 1);
     saveModel_->setEnabled(done);
-    saveTimeline_->setEnabled(done && timeline_);
-    export_->setEnabled(done && timeline_);
+    saveTimeline_->setEnabled((done || review) && timeline_);
+    export_->setEnabled((done || review) && timeline_);
 }
 
 void TrainPanel::closeEvent(QCloseEvent* e)

@@ -42,7 +42,8 @@ public:
     explicit TrainPanel(Document* doc, QWidget* parent = nullptr);
     ~TrainPanel() override;  // stops and joins a run in progress
 
-    enum class State { Idle, Running, Stopping, Done };
+    // Review: a timeline file opened (openTimeline) — its curves and snapshots, no live run and no model.
+    enum class State { Idle, Running, Stopping, Done, Review };
     State state() const { return state_; }
     bool isRunning() const { return worker_ != nullptr; }
     bool isPaused() const;
@@ -61,6 +62,12 @@ public:
     bool start();
     void setPaused(bool paused);
     void stop();                               // keeps the best model so far
+    // Opens a training timeline (attnviz-timeline, core loadTimeline) for review: its loss curve, validation
+    // points and snapshots fill the panel, the slider moves every view of the main window to each snapshot's
+    // first probe decoding (the last one is shown first). No model: Start and Save model are disabled; Export
+    // works. On a problem (unreadable, invalid, a run in progress) shows the message and keeps the panel as it was.
+    bool openTimeline(const QString& path);
+    QString timelinePath() const { return timelinePath_; }
     // The worker's request of the current or last run (sizes, snapshots), for tests.
     TrainRequest lastRequest() const { return lastRequest_; }
     // Test hook: the request made from the settings is passed through this before starting.
@@ -112,6 +119,7 @@ private:
     State state_ = State::Idle;
     QTimer* timer_;
     QString samplesDir_, autosaveDir_;
+    QString timelinePath_;  // the file under review (State::Review)
     TrainRequest lastRequest_;
 
     std::optional<TrainPrepared> prepared_;

@@ -89,10 +89,14 @@ private slots:
     void badSettingsGiveAMessageAndStartNothing_data();
     void badSettingsGiveAMessageAndStartNothing();
     void aBadFileFoundByTheWorkerStartsNothing();
+    void openingATimelineFillsTheSliderAndMovesTheDocument();
+    void aBadTimelineGivesAMessageAndKeepsThePanel();
 
 private:
     QString file(const QString& name, const QByteArray& content);
+    QString tinyTimeline();
     QTemporaryDir dir_;
+    QString tinyTimeline_;
 };
 
 void TestTrainPanel::initTestCase()
@@ -454,6 +458,124 @@ void TestTrainPanel::aBadFileFoundByTheWorkerStartsNothing()
     QVERIFY(!p.trainedModel());
     QCOMPARE(doc.kind(), Document::Kind::None);
     QVERIFY(!QDir(dir_.filePath(QStringLiteral("late"))).exists() || QDir(dir_.filePath(QStringLiteral("late"))).isEmpty());
+}
+
+// A tiny dates run's timeline (1 epoch of 640 pairs), saved as CBOR; "" on failure.
+QString TestTrainPanel::tinyTimeline()
+{
+    if (!tinyTimeline_.isEmpty())
+        return tinyTimeline_;
+    TrainPanel p(nullptr);
+    p.setAutosaveDir(QString());
+    p.adjustRequest = smallValidation;
+    TrainSettings s = tinyRun();
+    s.epochs = 1;
+    s.trainPairs = 640;
+    p.setSettings(s);
+    if (!p.start())
+        return {};
+    QElapsedTimer clock;
+    clock.start();
+    while (p.state() != TrainPanel::State::Done && clock.elapsed() < 60000)
+        QTest::qWait(50);
+    const QString path = dir_.filePath(QStringLiteral("tiny.timeline.cbor"));
+    if (p.state() != TrainPanel::State::Done || !p.saveTimelineTo(path))
+        return {};
+    return tinyTimeline_ = path;
+}
+
+// Opening a timeline file shows the recorded run: the curve, the snapshots on the slider, no model (Start and
+// Save model disabled, Export enabled), and the slider moves the Document to each snapshot's probe decoding.
+void TestTrainPanel::openingATimelineFillsTheSliderAndMovesTheDocument()
+{
+    const QString path = tinyTimeline();
+    QVERIFY(!path.isEmpty());
+    const Timeline tl = loadTimeline(path.toStdString());
+    QVERIFY(tl.snapshots.size() >= 3);
+
+    MainWindow w;
+    w.showTrainPanel();
+    TrainPanel* p = w.trainPanel();
+    Document* doc = w.document();
+    QVERIFY(p->openTimeline(path));
+    QCOMPARE(p->state(), TrainPanel::State::Review);
+    QCOMPARE(p->timelinePath(), path);
+    QVERIFY(!p->isRunning());
+    QVERIFY(!p->trainedModel());
+    QCOMPARE(p->snapshots().size(), tl.snapshots.size());
+    QCOMPARE(p->lossPoints().size(), tl.snapshots.size());
+    QCOMPARE(p->validations().size(), std::size_t(1));  // the epoch end
+    QSlider* slider = p->snapshotSlider();
+    QVERIFY(slider->isEnabled());
+    QCOMPARE(slider->maximum(), static_cast<int>(tl.snapshots.size()) - 1);
+    QCOMPARE(slider->value(), slider->maximum());
+    QVERIFY(!p->startButton()->isEnabled());
+    for (QPushButton* b : p->findChildren<QPushButton*>()) {
+        const QString t = b->text().remove(QLatin1Char('&'));
+        if (t == QStringLiteral("Save model…"))
+            QVERIFY(!b->isEnabled());
+        if (t == QStringLiteral("Export GIF/PNG…"))
+            QVERIFY(b->isEnabled());
+    }
+    // the last snapshot is in the main views at once
+    QVERIFY(doc->trace());
+    QCOMPARE(weightsDistance(*doc->trace(), tl.snapshots.back().traces.front()), 0.0);
+    QCOMPARE(w.heatmapView()->trace(), doc->trace());
+
+    // the slider moves the Document and the panel's heatmap
+    slider->setValue(0);
+    QCOMPARE(weightsDistance(*doc->trace(), tl.snapshots.front().traces.front()), 0.0);
+    QCOMPARE(doc->decodeResult(), p->snapshots().front().probe);
+    QCOMPARE(doc->decodeResult()->hypotheses.size(), std::size_t(1));
+    QVERIFY(doc->lastDecodeWasWhatIf());
+    QCOMPARE(w.heatmapView()->trace(), doc->trace());
+    QCOMPARE(weightsDistance(*p->heatmap()->trace(), tl.snapshots.front().traces.front()), 0.0);
+    const std::shared_ptr<const Trace> first = doc->trace();
+    const int mid = slider->maximum() / 2;
+    slider->setValue(mid);
+    QVERIFY(doc->trace() != first);
+    QCOMPARE(weightsDistance(*doc->trace(), tl.snapshots[static_cast<std::size_t>(mid)].traces.front()), 0.0);
+
+    // Export works without a model
+    QVERIFY(p->exportTimelineTo(dir_.filePath(QStringLiteral("review.png"))));
+    QVERIFY(QFileInfo(dir_.filePath(QStringLiteral("review.png"))).size() > 1000);
+}
+
+// A truncated or garbage file (or any other format) gives a message and changes nothing.
+void TestTrainPanel::aBadTimelineGivesAMessageAndKeepsThePanel()
+{
+    const QString path = tinyTimeline();
+    QVERIFY(!path.isEmpty());
+    QFile good(path);
+    QVERIFY(good.open(QIODevice::ReadOnly));
+    const QByteArray bytes = good.readAll();
+    const QString truncated = file(QStringLiteral("truncated.timeline.cbor"), bytes.left(bytes.size() / 2));
+    const QString garbage = file(QStringLiteral("garbage.timeline.cbor"), QByteArray("\xff\x00not cbor at all", 19));
+    const QString notATimeline = file(QStringLiteral("trace.json"), QByteArray(R"({"format": "attnviz-trace", "version": 1})"));
+
+    Document doc;
+    TrainPanel p(&doc);
+    // from nothing: stays idle
+    QVERIFY(!p.openTimeline(garbage));
+    QVERIFY(!p.message().isEmpty());
+    QCOMPARE(p.state(), TrainPanel::State::Idle);
+    QVERIFY(p.snapshots().empty());
+    QVERIFY(p.startButton()->isEnabled());
+    // from a timeline under review: it stays
+    QVERIFY(p.openTimeline(path));
+    const std::size_t n = p.snapshots().size();
+    p.snapshotSlider()->setValue(1);
+    const std::shared_ptr<const Trace> shown = doc.trace();
+    for (const QString& bad : {truncated, garbage, notATimeline, dir_.filePath(QStringLiteral("no-such.timeline.cbor"))}) {
+        QVERIFY2(!p.openTimeline(bad), qPrintable(bad));
+        QVERIFY2(!p.message().isEmpty(), qPrintable(bad));
+        QCOMPARE(p.state(), TrainPanel::State::Review);
+        QCOMPARE(p.timelinePath(), path);
+        QCOMPARE(p.snapshots().size(), n);
+        QCOMPARE(p.snapshotSlider()->value(), 1);
+        QCOMPARE(doc.trace(), shown);
+    }
+    QVERIFY(p.message().contains(QStringLiteral("no-such")));
 }
 
 QTEST_MAIN(TestTrainPanel)
