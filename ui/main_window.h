@@ -4,6 +4,7 @@
 #include "ui/colormap.h"
 #include "ui/step_state.h"
 
+#include <QFileInfo>
 #include <QMainWindow>
 
 #include <functional>
@@ -107,6 +108,7 @@ private:
     void rebuildCompareMenu();
     void rebuildRecentMenu();
     void rebuildSamplesMenu();
+    QFileInfoList sampleFiles(const QString& folder, const QStringList& patterns) const;  // samplesDir/folder, by name
     void chooseFile();
     void showAbout();
     void exportWith(int kind);  // ExportDialog::Kind

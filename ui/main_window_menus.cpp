@@ -171,6 +171,11 @@ void MainWindow::setSamplesDir(const QString& dir)
     samplesDir_ = dir;
 }
 
+QFileInfoList MainWindow::sampleFiles(const QString& folder, const QStringList& patterns) const
+{
+    return samplesDir_.isEmpty() ? QFileInfoList() : QDir(samplesDir_ + QLatin1Char('/') + folder).entryInfoList(patterns, QDir::Files, QDir::Name);
+}
+
 void MainWindow::rebuildSamplesMenu()
 {
     samplesMenu_->clear();
@@ -181,10 +186,7 @@ void MainWindow::rebuildSamplesMenu()
         const QString path = f.filePath();
         samplesMenu_->addAction(f.completeBaseName(), this, [this, path] { openFile(path); });
     }
-    const QFileInfoList models = samplesDir_.isEmpty()
-                                     ? QFileInfoList()
-                                     : QDir(samplesDir_ + QStringLiteral("/models"))
-                                           .entryInfoList({QStringLiteral("*.json"), QStringLiteral("*.cbor")}, QDir::Files, QDir::Name);
+    const QFileInfoList models = sampleFiles(QStringLiteral("models"), {QStringLiteral("*.json"), QStringLiteral("*.cbor")});
     if (!models.isEmpty())
         samplesMenu_->addSection(tr("Models"));
     for (const QFileInfo& f : models) {
@@ -192,10 +194,7 @@ void MainWindow::rebuildSamplesMenu()
         samplesMenu_->addAction(f.completeBaseName(), this, [this, path] { openFile(path); });
     }
     // Recorded training runs (issue 15): they open in the Train panel.
-    const QFileInfoList timelines = samplesDir_.isEmpty()
-                                        ? QFileInfoList()
-                                        : QDir(samplesDir_ + QStringLiteral("/timelines"))
-                                              .entryInfoList({QStringLiteral("*.timeline.cbor"), QStringLiteral("*.timeline.json")}, QDir::Files, QDir::Name);
+    const QFileInfoList timelines = sampleFiles(QStringLiteral("timelines"), {QStringLiteral("*.timeline.cbor"), QStringLiteral("*.timeline.json")});
     if (!timelines.isEmpty())
         samplesMenu_->addSection(tr("Training timelines"));
     for (const QFileInfo& f : timelines) {
