@@ -34,9 +34,6 @@ std::vector<PairIds> encodePairs(const Model& model, const std::vector<TextPair>
 Model newModelForTask(const std::string& architecture, const ModelConfig& config, const TaskData& task, int minCount,
                       std::uint64_t seed)
 {
-    if (architecture == "transformer")
-        throw ShapeError("train: training a transformer is not implemented yet (convert a trained PyTorch model with "
-                         "tools/pytorch_transformer_to_attnviz.py)");
     Model m;
     m.architecture = architecture;
     m.config = config;
@@ -226,7 +223,7 @@ bool adamStep(ParamStore& params, Gradient& grad, Moments& st, const TrainOption
     ++st.step;
     const double c1 = 1.0 - std::pow(o.beta1, static_cast<double>(st.step));
     const double c2 = 1.0 - std::pow(o.beta2, static_cast<double>(st.step));
-    const double b1 = o.beta1, b2 = o.beta2, lr = o.learningRate, eps = o.epsilon;
+    const double b1 = o.beta1, b2 = o.beta2, lr = scheduledLearningRate(o, st.step), eps = o.epsilon;
     struct Job {
         double *p, *m, *v;
         const double* g;  // the gradient in double, or
@@ -285,6 +282,14 @@ bool adamStep(ParamStore& params, Gradient& grad, Moments& st, const TrainOption
 
 } // namespace
 
+double scheduledLearningRate(const TrainOptions& o, long long step)
+{
+    if (o.warmupSteps <= 0)
+        return o.learningRate;
+    const double s = static_cast<double>(std::max<long long>(1, step)), w = o.warmupSteps;
+    return o.learningRate * std::min(s / w, std::sqrt(w / s));  // linear warm-up, then ∝ 1/√s
+}
+
 ValidationResult evaluate(const Model& model, const ParamStore& params, const std::vector<PairIds>& data, int batchSize,
                           int threads)
 {
@@ -329,9 +334,6 @@ ValidationResult evaluate(const Model& model, const ParamStore& params, const st
 Optimizer::Optimizer(Model& model, const TrainOptions& options)
     : model_(model), options_(options), params_(paramsFromModel(model))
 {
-    if (model.isTransformer())
-        throw ShapeError("train: training a transformer is not implemented yet (convert a trained PyTorch model with "
-                         "tools/pytorch_transformer_to_attnviz.py)");
     if (options.batchSize < 1 || options.epochs < 1 || options.threads < 1)
         throw ShapeError("train: batch size, epochs and threads must be at least 1");
     keepFreedMemory();
