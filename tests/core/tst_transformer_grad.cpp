@@ -94,6 +94,7 @@ private slots:
     void everyWeightGroup();
     void lossEqualsInference();
     void paddingChangesNothing();
+    void float32ProductsAgree();
     void greedyEqualsTranslate();
     void tooLong();
 };
@@ -234,6 +235,32 @@ void TestTransformerGrad::paddingChangesNothing()
         worst = std::max(worst, (g - one.at(name) - two.at(name)).cwiseAbs().maxCoeff());
     qInfo("batch of 2 vs one by one: loss difference %.3g, largest gradient difference %.3g", std::abs(lb - l1 - l2), worst);
     QVERIFY(worst < 1e-12);
+}
+
+// Training multiplies in single precision (Tape::setFloat32Products; ad::linear and ad::linearRows have a float
+// path of their own): the same loss and gradients to float32 rounding.
+void TestTransformerGrad::float32ProductsAgree()
+{
+    Model m = tinyTransformer();
+    const ParamStore params = paramsFromModel(m);
+    const Batch batch = makeBatch(twoPairs(), 0, 2, ids(m));
+    auto run = [&](bool f32, ParamStore& grads) {
+        Tape t;
+        t.setFloat32Products(f32);
+        Var l = lossOf(t, params, m, batch);
+        t.backward(l);
+        t.accumulateParamGrads(grads);
+        return t.value(l)(0, 0);
+    };
+    ParamStore g64, g32;
+    const double l64 = run(false, g64), l32 = run(true, g32);
+    double worst = 0.0;
+    for (const auto& [name, g] : g64)
+        worst = std::max(worst, (g - g32.at(name)).cwiseAbs().maxCoeff() / std::max(1e-3, g.cwiseAbs().maxCoeff()));
+    qInfo("float32 products: loss %.9f vs %.9f, largest gradient difference %.3g of the tensor's largest entry", l32, l64, worst);
+    QCOMPARE(g32.size(), g64.size());
+    QVERIFY(std::abs(l32 - l64) < 1e-5 * l64);
+    QVERIFY(worst < 1e-4);
 }
 
 void TestTransformerGrad::greedyEqualsTranslate()
