@@ -244,8 +244,6 @@ int cmdTrain(const CommandArgs& argv)
         } else {
             c = presetConfig(arch, static_cast<int>(args.integer("--hidden", 128, 1, 4096)),
                              static_cast<int>(args.integer("--embedding", 64, 1, 4096)));
-        }
-        if (!transformer) {
             c.layers = static_cast<int>(args.integer("--layers", c.layers, 1, 64));
             c.attentionSize = static_cast<int>(args.integer("--attention-size", c.hiddenSize, 1, 4096));
         }
@@ -349,8 +347,7 @@ int cmdTrain(const CommandArgs& argv)
     else
         std::cerr << "training " << arch << " (" << cellId(c.cell) << ", H " << c.hiddenSize << ", E " << c.embeddingSize
                   << ", layers " << c.layers << ", score " << (c.score ? scoreId(*c.score) : "none") << ") on " << task.name << ": ";
-    std::cerr
-              << trainIds.size() << " training / " << validIds.size() << " validation pairs, vocab " << model.source.size()
+    std::cerr << trainIds.size() << " training / " << validIds.size() << " validation pairs, vocab " << model.source.size()
               << " → " << model.target.size() << ", " << o.threads << " thread(s)\n";
 
     double timelineWriteSeconds = 0.0;
