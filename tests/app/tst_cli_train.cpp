@@ -172,7 +172,8 @@ void TestCliTrain::transformerResumesAndRecords()
 
 // A small transformer (d_model 48, 4 heads, 2 + 2 layers, ff 96; 66 k parameters) learns the dates task in well
 // under a minute on this machine's 2 cores: 96.4% exact match on 500 held-out dates after 3 epochs of 10,000
-// (34 s wall with the machine shared, 12 s of CPU). Training is reproducible for a seed and thread count.
+// (34 s wall with the machine shared, 12 s of CPU; its speed is measured in bench/, not here). Training is
+// reproducible for a seed and thread count.
 void TestCliTrain::transformerLearnsDates()
 {
     QTemporaryDir dir;
@@ -190,7 +191,6 @@ void TestCliTrain::transformerLearnsDates()
     const double accuracy = fields[2].mid(15).chopped(1).toDouble();
     qInfo("transformer on dates: %.1f%% exact match after %.1f s", accuracy, seconds);
     QVERIFY2(accuracy >= 95.0, qPrintable(r.out + r.err));
-    QVERIFY2(seconds < 60.0, qPrintable(QString::number(seconds)));
     const Run t = attnviz({"translate", "d.cbor", "25 November 2026"}, dir.path());
     QVERIFY2(t.status == 0, qPrintable(t.err));
     qInfo("25 November 2026 → %s", qPrintable(t.out.trimmed()));
