@@ -11,14 +11,14 @@ AttentionResult multiHeadView(const MultiHeadStep& mh, const Vec& weights, const
 {
     AttentionResult a;
     a.weights = weights;
-    Vec own = Vec::Zero(weights.size());
-    if (!mh.scores.empty() && !mh.scores.back().empty()) {
+    if (!mh.scores.empty() && !mh.scores.back().empty()) {  // precomputed heads may come without scores
+        Vec own = Vec::Zero(weights.size());
         for (const Vec& e : mh.scores.back())
             if (e.size() == own.size())
                 own += softmax(e);
         own /= static_cast<double>(mh.scores.back().size());
+        a.scores = own.unaryExpr([](double w) { return std::log(std::max(w, 1e-300)); });
     }
-    a.scores = own.unaryExpr([](double w) { return std::log(std::max(w, 1e-300)); });
     if (values.rows() == weights.size() && values.rows() > 0) {
         a.alignment = values.array().colwise() * weights.array();
         a.context = a.alignment.colwise().sum().transpose();
@@ -69,12 +69,14 @@ std::vector<std::vector<Vec>> readNested(const JsonReader& r, const json& j, con
     return out;
 }
 
-// A probability distribution: every entry ≥ 0 and the sum 1 within 1e-6.
-void checkDistribution(const JsonReader& r, const Vec& a, const std::string& ptr)
+// A probability distribution: every entry ≥ 0 and the sum 1 within `tolerance` (1e-6 for what AttnViz computed;
+// precomputed weights from other tools, often float16/float32, get kPrecomputedTolerance).
+constexpr double kPrecomputedTolerance = 1e-3;
+void checkDistribution(const JsonReader& r, const Vec& a, const std::string& ptr, double tolerance = 1e-6)
 {
     if (a.size() > 0 && a.minCoeff() < 0.0)
         r.fail(ptr, "expected attention weights ≥ 0, found " + std::to_string(a.minCoeff()));
-    if (std::fabs(a.sum() - 1.0) > 1e-6)
+    if (std::fabs(a.sum() - 1.0) > tolerance)
         r.fail(ptr, "expected attention weights that sum to 1, found the sum " + std::to_string(a.sum()));
 }
 
@@ -110,21 +112,27 @@ json traceToJson(const Trace& trace)
         json j{{"t", s.t}};
         if (s.multiHead) {  // SPEC §4: query, scores, context per decoder layer and head; weights averaged
             const MultiHeadStep& mh = *s.multiHead;
-            j["query"] = nestedJson(mh.query);
-            j["scores"] = nestedJson(mh.scores);
+            if (!mh.query.empty())
+                j["query"] = nestedJson(mh.query);
+            if (!mh.scores.empty())
+                j["scores"] = nestedJson(mh.scores);
             if (s.attention)
                 j["weights"] = toJson(s.attention->weights);
-            j["context"] = nestedJson(mh.context);
+            if (!mh.context.empty())
+                j["context"] = nestedJson(mh.context);
             j["heads"] = nestedJson(mh.heads);
             if (!mh.selfAttention.empty())
                 j["self_attention"] = nestedJson(mh.selfAttention);
         } else if (s.query.size() != 0)
             j["query"] = toJson(s.query);
-        if (s.attention && !s.multiHead) {
-            j["scores"] = toJson(s.attention->scores);
+        if (s.attention && !s.multiHead) {  // precomputed attention may hold only the weights (issue 13)
+            if (s.attention->scores.size() != 0)
+                j["scores"] = toJson(s.attention->scores);
             j["weights"] = toJson(s.attention->weights);
-            j["alignment"] = toJson(s.attention->alignment);
-            j["context"] = toJson(s.attention->context);
+            if (s.attention->alignment.size() != 0)
+                j["alignment"] = toJson(s.attention->alignment);
+            if (s.attention->context.size() != 0)
+                j["context"] = toJson(s.attention->context);
         }
         if (!s.decoderStates.empty()) {
             json layers = json::array();
@@ -190,7 +198,8 @@ Trace traceFromJson(const json& doc, const std::string& file)
                     r.fail(hp, "expected an " + std::to_string(n) + " × " + std::to_string(n) + " matrix (source tokens × source tokens), found "
                                    + std::to_string(a.rows()) + " × " + std::to_string(a.cols()));
                 for (Eigen::Index q = 0; q < n; ++q)
-                    checkDistribution(r, a.row(q).transpose(), childPointer(hp, static_cast<std::size_t>(q)));
+                    checkDistribution(r, a.row(q).transpose(), childPointer(hp, static_cast<std::size_t>(q)),
+                                      t.architecture.empty() ? kPrecomputedTolerance : 1e-6);
                 heads.push_back(std::move(a));
             }
             t.encoderSelfAttention.push_back(std::move(heads));
@@ -211,30 +220,36 @@ Trace traceFromJson(const json& doc, const std::string& file)
             const std::size_t L = hj->size(), H = (*hj)[0].size();
             MultiHeadStep mh;
             Eigen::Index len = n;
+            // Precomputed attention (issue 13: e.g. generate(output_attentions=True)) may hold only the heads; the
+            // scores, queries and head outputs come together or not at all.
+            const bool numbers = js.contains("scores") || js.contains("query") || js.contains("context");
             mh.heads = readNested(r, *hj, hp, L, H, &len, "cross-attention weights");
             for (std::size_t l = 0; l < L; ++l)
                 for (std::size_t i = 0; i < H; ++i)
-                    checkDistribution(r, mh.heads[l][i], childPointer(childPointer(hp, l), i));
-            mh.scores = readNested(r, r.require(js, p, "scores"), childPointer(p, "scores"), L, H, &len, "scores");
+                    checkDistribution(r, mh.heads[l][i], childPointer(childPointer(hp, l), i), numbers ? 1e-6 : kPrecomputedTolerance);
             Eigen::Index dk = -1;
-            mh.query = readNested(r, r.require(js, p, "query"), childPointer(p, "query"), L, H, &dk, "the query");
-            mh.context = readNested(r, r.require(js, p, "context"), childPointer(p, "context"), L, H, &dk, "the head output");
+            if (numbers) {
+                mh.scores = readNested(r, r.require(js, p, "scores"), childPointer(p, "scores"), L, H, &len, "scores");
+                mh.query = readNested(r, r.require(js, p, "query"), childPointer(p, "query"), L, H, &dk, "the query");
+                mh.context = readNested(r, r.require(js, p, "context"), childPointer(p, "context"), L, H, &dk, "the head output");
+            }
             if (const json* sa = r.optional(js, "self_attention")) {
                 const std::string sp = childPointer(p, "self_attention");
                 Eigen::Index tlen = t.mergedWords ? -1 : s.t;
                 mh.selfAttention = readNested(r, *sa, sp, L, H, &tlen, "self-attention weights over the positions so far");
                 for (std::size_t l = 0; l < L; ++l)
                     for (std::size_t i = 0; i < H; ++i)
-                        checkDistribution(r, mh.selfAttention[l][i], childPointer(childPointer(sp, l), i));
-            } else if (!t.mergedWords) {
+                        checkDistribution(r, mh.selfAttention[l][i], childPointer(childPointer(sp, l), i), numbers ? 1e-6 : kPrecomputedTolerance);
+            } else if (!t.mergedWords && numbers) {
                 r.require(js, p, "self_attention");
             }
             const std::string wp = childPointer(p, "weights");
-            const Vec weights = r.vector(r.require(js, p, "weights"), wp);
             Vec mean = Vec::Zero(n);
             for (const Vec& a : mh.heads[L - 1])
                 mean += a / static_cast<double>(H);
-            if (weights.size() != n || (weights - mean).cwiseAbs().maxCoeff() > 1e-6)
+            const json* wj = r.optional(js, "weights");  // optional with precomputed heads: the last layer's mean
+            const Vec weights = wj ? r.vector(*wj, wp) : mean;
+            if (weights.size() != n || (weights - mean).cwiseAbs().maxCoeff() > (numbers ? 1e-6 : kPrecomputedTolerance))
                 r.fail(wp, "expected the last decoder layer's cross-attention averaged over its " + std::to_string(H) + " heads ("
                                + std::to_string(n) + " weights), found " + (weights.size() != n ? std::to_string(weights.size()) + " weights"
                                                                                                  : std::string("other numbers")));
@@ -242,26 +257,40 @@ Trace traceFromJson(const json& doc, const std::string& file)
                 r.fail(childPointer(p, "alignment"), "expected no alignment in a transformer step (it follows from weights and "
                                                      "encoder_states), found one");
             s.attention = multiHeadView(mh, weights, t.encoderStates);
-            s.query.resize(static_cast<Eigen::Index>(H) * dk);
-            for (std::size_t i = 0; i < H; ++i)
-                s.query.segment(static_cast<Eigen::Index>(i) * dk, dk) = mh.query[L - 1][i];
+            if (numbers) {
+                s.query.resize(static_cast<Eigen::Index>(H) * dk);
+                for (std::size_t i = 0; i < H; ++i)
+                    s.query.segment(static_cast<Eigen::Index>(i) * dk, dk) = mh.query[L - 1][i];
+            }
             s.multiHead = std::move(mh);
         } else if (const json* v = r.optional(js, "query")) {
             s.query = r.vector(*v, childPointer(p, "query"));
         }
         if (!s.multiHead && (js.contains("scores") || js.contains("weights") || js.contains("context"))) {
+            // Precomputed attention (issue 13) may hold only the weights; scores and context are then shown as absent.
             AttentionResult a;
-            a.scores = r.vector(r.require(js, p, "scores"), childPointer(p, "scores"));
-            a.weights = r.vector(r.require(js, p, "weights"), childPointer(p, "weights"));
-            a.context = r.vector(r.require(js, p, "context"), childPointer(p, "context"));
-            if (a.weights.size() != a.scores.size())
-                r.fail(childPointer(p, "weights"), "expected " + std::to_string(a.scores.size()) + " weights (one per score), found "
-                                                       + std::to_string(a.weights.size()));
+            const std::string wp = childPointer(p, "weights");
+            a.weights = r.vector(r.require(js, p, "weights"), wp);
+            // one per source token (or encoder state; traces of unnamed states have no tokens)
+            const Eigen::Index want = n > 0 ? n : t.encoderStates.rows();
+            if (want > 0 && a.weights.size() != want && !t.mergedWords)
+                r.fail(wp, "expected " + std::to_string(want) + " weights (one per " + (n > 0 ? "source token" : "encoder state")
+                               + "), found " + std::to_string(a.weights.size()));
+            if (!js.contains("scores") && !js.contains("context"))
+                checkDistribution(r, a.weights, wp, kPrecomputedTolerance);
+            if (const json* v = r.optional(js, "scores")) {
+                a.scores = r.vector(*v, childPointer(p, "scores"));
+                if (a.weights.size() != a.scores.size())
+                    r.fail(wp, "expected " + std::to_string(a.scores.size()) + " weights (one per score), found "
+                                   + std::to_string(a.weights.size()));
+            }
+            if (const json* v = r.optional(js, "context"))
+                a.context = r.vector(*v, childPointer(p, "context"));
             if (const json* v = r.optional(js, "alignment")) {
                 a.alignment = r.matrix(*v, childPointer(p, "alignment"));
-                if (a.alignment.rows() != a.scores.size() || a.alignment.cols() != a.context.size())
-                    r.fail(childPointer(p, "alignment"), "expected " + std::to_string(a.scores.size()) + " vectors of size "
-                                                             + std::to_string(a.context.size()) + " (one per score, sized like the context), found "
+                if (a.alignment.rows() != a.weights.size() || a.alignment.cols() != a.context.size())
+                    r.fail(childPointer(p, "alignment"), "expected " + std::to_string(a.weights.size()) + " vectors of size "
+                                                             + std::to_string(a.context.size()) + " (one per weight, sized like the context), found "
                                                              + std::to_string(a.alignment.rows()) + " × " + std::to_string(a.alignment.cols()));
             }
             s.attention = std::move(a);

@@ -5,6 +5,7 @@
 #include "core/score_functions.h"
 #include "ui/context_view.h"
 #include "ui/heatmap_view.h"
+#include "ui/heads_view.h"
 #include "ui/architecture_view.h"
 #include "ui/beam_view.h"
 #include "ui/document.h"
@@ -139,6 +140,7 @@ void MainWindow::buildViews()
     beamDock->setWidget(beamView_);
     addDockWidget(Qt::RightDockWidgetArea, beamDock);
     tabifyDockWidget(archDock, beamDock);
+    buildHeadsDock(beamDock);
     heatDock->raise();
     connect(doc_, &Document::decodeResultChanged, beamView_, &BeamView::setResult);
     // A new translation starts at step 1, stage 0 (issue 12), as a new document does.
@@ -244,6 +246,8 @@ void MainWindow::buildInputBar()
     connect(translate_, &QPushButton::clicked, this, go);
     connect(sentence_, &QLineEdit::returnPressed, this, go);
 
+    buildHeadInputs(bar);
+
     problem_ = new QLabel(bar);
     problem_->setStyleSheet(QStringLiteral("QLabel { color: #b00020; padding-left: 12px; }"));
     problem_->setWordWrap(false);
@@ -347,8 +351,16 @@ void MainWindow::onDocumentChanged()
 
 void MainWindow::onTraceChanged(std::shared_ptr<const Trace> trace)
 {
-    trace_ = trace;
+    docTrace_ = trace;
     problem_->clear();
+    headsView_->setTrace(trace);
+    updateHeadInputs();
+    showTrace(trace && !isDefaultSelection(heads_, headShape(*trace)) ? std::make_shared<const Trace>(selectHeads(*trace, heads_)) : trace);
+}
+
+void MainWindow::showTrace(std::shared_ptr<const Trace> trace)
+{
+    trace_ = trace;
     const int steps = trace ? static_cast<int>(trace->steps.size()) : 0;
     if (doc_->kind() == Document::Kind::Model && sentence_->text().isEmpty())
         sentence_->setText(doc_->lastSentence());
@@ -361,10 +373,17 @@ void MainWindow::onTraceChanged(std::shared_ptr<const Trace> trace)
     QStringList labels;
     for (int i = 0; i < steps; ++i)
         labels << tokenLabel(trace->steps[static_cast<std::size_t>(i)].token);
-    bool attention = steps == 0;
-    for (int i = 0; i < steps && !attention; ++i)
-        attention = trace->steps[static_cast<std::size_t>(i)].attention.has_value();
-    ctl_->setAttentionStages(attention);  // seq2seq: prepare → feed (issue 12)
+    // The stages the numbers allow: seq2seq has none of score…context (issue 12); precomputed attention may
+    // hold only weights, or no alignment rows (one head of a transformer), or no context (issue 13).
+    std::array<bool, kStageCount> stages{true, steps == 0, steps == 0, steps == 0, steps == 0, true};
+    for (int i = 0; i < steps; ++i)
+        if (const auto& a = trace->steps[static_cast<std::size_t>(i)].attention) {
+            stages[static_cast<std::size_t>(Stage::Score)] = stages[static_cast<std::size_t>(Stage::Score)] || a->scores.size() > 0;
+            stages[static_cast<std::size_t>(Stage::Softmax)] = true;
+            stages[static_cast<std::size_t>(Stage::Align)] = stages[static_cast<std::size_t>(Stage::Align)] || a->alignment.rows() > 0;
+            stages[static_cast<std::size_t>(Stage::Context)] = stages[static_cast<std::size_t>(Stage::Context)] || a->context.size() > 0;
+        }
+    ctl_->setStages(stages);
     ctl_->setStepCount(steps);  // emits positionChanged: every view follows
     if (restartPosition_ && steps > 0) {
         restartPosition_ = false;
@@ -408,6 +427,7 @@ void MainWindow::applyReveal()
     table_->setReveal(r);
     context_->setReveal(r);
     heatmap_->setReveal(r);
+    headsView_->setReveal(r);
     transport_->setReveal(r);
 }
 
@@ -421,6 +441,7 @@ void MainWindow::onPosition(const StepPosition& pos)
     context_->setPosition(pos);
     stepView_->setPosition(pos);
     heatmap_->setPosition(pos);
+    headsView_->setPosition(pos);
     arch_->setPosition(pos);
     const int steps = ctl_->stepCount();
     QString text = steps == 0 ? tr("No steps")
@@ -448,6 +469,7 @@ void MainWindow::setColorMap(ColorMap map)
     context_->setColorMap(map);
     stepView_->setColorMap(map);
     heatmap_->setColorMap(map);
+    headsView_->setColorMap(map);
     if (colorMaps_)
         for (QAction* a : colorMaps_->actions())
             a->setChecked(a->data().toInt() == static_cast<int>(map));

@@ -1,6 +1,7 @@
 #pragma once
 // The main window: wires the document, the step controller and the views. Holds no attention logic
 // and no drawing: the document calls core, the views paint, the controller moves.
+#include "core/heads.h"
 #include "ui/colormap.h"
 #include "ui/step_state.h"
 
@@ -38,6 +39,7 @@ class ArchitectureView;
 class BeamView;
 class StepView;
 class TrainPanel;
+class HeadsView;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -73,6 +75,13 @@ public:
     HeatmapView* heatmapView() const { return heatmap_; }
     ArchitectureView* architectureView() const { return arch_; }
     BeamView* beamView() const { return beamView_; }
+    HeadsView* headsView() const { return headsView_; }
+    // Issues 13 and 16: which layer and head every view shows for a trace with per-head attention (transformer
+    // models, precomputed heads); the default is the last layer's mean, what the trace's weights are.
+    void setHeadSelection(attnviz::HeadSelection sel);
+    attnviz::HeadSelection headSelection() const { return heads_; }
+    // The trace the views show: the document's, or its selectHeads view.
+    std::shared_ptr<const attnviz::Trace> shownTrace() const { return trace_; }
     ColorMap colorMap() const { return colorMap_; }
     void setColorMap(ColorMap map);
 
@@ -114,6 +123,14 @@ private:
     void exportWith(int kind);  // ExportDialog::Kind
 
     void onTraceChanged(std::shared_ptr<const attnviz::Trace> trace);
+    void showTrace(std::shared_ptr<const attnviz::Trace> trace);  // to every view, position kept
+    // main_window_heads.cpp
+    void buildHeadInputs(class QToolBar* bar);
+    void buildHeadsDock(class QDockWidget* tabWith);
+    void buildHeadActions(QMenu* view);
+    void updateHeadInputs();
+    void stepHead(int delta);   // H and Shift+H: mean, max, head 1 … h of the layer
+    void stepLayer(int delta);  // L and Shift+L
     void onDocumentChanged();
     void onPosition(const StepPosition& pos);
     void onScorePicked(int index);
@@ -164,7 +181,13 @@ private:
     bool autoplaying_ = false;  // the first step is playing by itself
     QMenu* compareMenu_ = nullptr;
     QWidget* compare_ = nullptr;  // the open side-by-side window (CompareWindow), deleted on close
-    std::shared_ptr<const attnviz::Trace> trace_;
+    std::shared_ptr<const attnviz::Trace> trace_;     // shown (the head selection applied)
+    std::shared_ptr<const attnviz::Trace> docTrace_;  // the document's
+    attnviz::HeadSelection heads_;
+    HeadsView* headsView_ = nullptr;
+    QComboBox* layerBox_ = nullptr;
+    QComboBox* headBox_ = nullptr;
+    QList<QAction*> headInputs_;
     bool restartPosition_ = true;
 };
 

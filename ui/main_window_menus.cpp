@@ -106,6 +106,7 @@ void MainWindow::buildMenus()
         Settings::setRevealEverything(on);
         applyReveal();
     });
+    buildHeadActions(view);
     view->addSeparator();
     for (QDockWidget* dock : findChildren<QDockWidget*>())
         view->addAction(dock->toggleViewAction());

@@ -64,8 +64,10 @@ void MainWindow::updateWhatIf()
 {
     const bool model = doc_->kind() == Document::Kind::Model && doc_->model();
     const bool pieces = !doc_->mergesWords();
-    stepView_->setWhatIfEnabled(model && pieces);
-    stepView_->setGhost(pieces ? doc_->baseline() : nullptr);
+    // Dragged weights replace every head of the last layer (SPEC §4), so they are set on that view only.
+    const bool defaultHeads = !docTrace_ || isDefaultSelection(heads_, headShape(*docTrace_));
+    stepView_->setWhatIfEnabled(model && pieces && defaultHeads);
+    stepView_->setGhost(pieces && defaultHeads ? doc_->baseline() : nullptr);
     undoWhatIf_->setEnabled(doc_->canUndoWhatIf());
     redoWhatIf_->setEnabled(doc_->canRedoWhatIf());
     const Document::WhatIf& w = doc_->whatIf();

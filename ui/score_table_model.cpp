@@ -40,6 +40,7 @@ ScoreTableModel::ScoreTableModel(QObject* parent) : QAbstractTableModel(parent) 
 void ScoreTableModel::setTrace(std::shared_ptr<const Trace> trace)
 {
     const bool sameShape = trace && trace_ && trace->encoderStates.rows() == trace_->encoderStates.rows()
+                           && trace->sourceTokens.size() == trace_->sourceTokens.size()
                            && trace->steps.size() == trace_->steps.size();
     if (sameShape) {
         trace_ = std::move(trace);
@@ -104,7 +105,8 @@ void ScoreTableModel::setEditable(bool editable)
 
 int ScoreTableModel::encoderCount() const
 {
-    return trace_ ? static_cast<int>(trace_->encoderStates.rows()) : 0;
+    // Precomputed attention may come without encoder states (issue 13): one row per source token then.
+    return trace_ ? static_cast<int>(std::max<Eigen::Index>(trace_->encoderStates.rows(), static_cast<Eigen::Index>(trace_->sourceTokens.size()))) : 0;
 }
 
 const StepTrace* ScoreTableModel::current() const
@@ -152,9 +154,10 @@ QString ScoreTableModel::displayText(int row, int column) const
     case TokenColumn:
         return j < static_cast<int>(trace_->sourceTokens.size()) ? tokenLabel(trace_->sourceTokens[static_cast<std::size_t>(j)])
                                                                  : QStringLiteral("h%1").arg(j + 1);
-    case StateColumn: return vectorText(trace_->encoderStates.row(j).transpose());
-    case ScoreColumn: return att ? qs(formatNumber(att->scores(j))) : QString();
-    case WeightColumn: return att ? qs(formatNumber(att->weights(j))) : QString();
+    case StateColumn: return j < trace_->encoderStates.rows() ? vectorText(trace_->encoderStates.row(j).transpose()) : QString();
+    // Precomputed attention may come without scores (issue 13): the cell stays empty.
+    case ScoreColumn: return att && j < att->scores.size() ? qs(formatNumber(att->scores(j))) : QString();
+    case WeightColumn: return att && j < att->weights.size() ? qs(formatNumber(att->weights(j))) : QString();
     case AlignmentColumn: return att && att->alignment.rows() > j ? vectorText(att->alignment.row(j).transpose()) : QString();
     default: return {};
     }
@@ -167,9 +170,9 @@ QVariant ScoreTableModel::shade(int row, int column) const
         return {};
     const AttentionResult& att = *st->attention;
     const int j = row - 1;
-    if (column == WeightColumn || column == AlignmentColumn)
-        return att.weights(j);
-    if (column == ScoreColumn) {
+    if ((column == WeightColumn || column == AlignmentColumn) && j < att.weights.size())
+        return std::min(1.0, att.weights(j));
+    if (column == ScoreColumn && j < att.scores.size()) {
         const double lo = att.scores.minCoeff(), hi = att.scores.maxCoeff();
         return hi > lo ? (att.scores(j) - lo) / (hi - lo) : 0.5;
     }
@@ -199,10 +202,10 @@ QVariant ScoreTableModel::data(const QModelIndex& index, int role) const
             return {};
         if (column == StateColumn && row == queryRow())
             return QStringLiteral("decoder query s%1 = %2").arg(st->t).arg(vectorText(st->query, 6, 64));
-        if (column == StateColumn && row != contextRow())
+        if (column == StateColumn && row != contextRow() && row - 1 < trace_->encoderStates.rows())
             return QStringLiteral("h%1 = %2%3").arg(row).arg(vectorText(trace_->encoderStates.row(row - 1).transpose(), 6, 64),
                                                              editable_ ? QStringLiteral("\nDouble-click to edit (what-if)") : QString());
-        if (column == AlignmentColumn && st->attention) {
+        if (column == AlignmentColumn && st->attention && (row == contextRow() || row - 1 < st->attention->alignment.rows())) {
             const Vec v = row == contextRow() ? st->attention->context : Vec(st->attention->alignment.row(row - 1).transpose());
             return vectorText(v, 6, 64);
         }

@@ -36,15 +36,21 @@ void StepController::setStepCount(int steps)
 
 void StepController::setAttentionStages(bool present)
 {
-    attentionStages_ = present;
-    if (!present && pos_.stage != Stage::Prepare && pos_.stage != Stage::Feed)
+    setStages({true, present, present, present, present, true});
+}
+
+void StepController::setStages(const std::array<bool, kStageCount>& present)
+{
+    stages_ = present;
+    stages_[static_cast<std::size_t>(Stage::Prepare)] = stages_[static_cast<std::size_t>(Stage::Feed)] = true;
+    if (!hasStage(pos_.stage))
         seek(pos_.step * kStageCount + static_cast<int>(Stage::Feed));
 }
 
 int StepController::nextIndex(int index) const
 {
     ++index;
-    while (!attentionStages_ && index % kStageCount != static_cast<int>(Stage::Prepare) && index % kStageCount != static_cast<int>(Stage::Feed))
+    while (!stages_[static_cast<std::size_t>(index % kStageCount)])
         ++index;
     return std::min(index, lastIndex());
 }
@@ -52,8 +58,7 @@ int StepController::nextIndex(int index) const
 int StepController::previousIndex(int index) const
 {
     --index;
-    while (!attentionStages_ && index > 0 && index % kStageCount != static_cast<int>(Stage::Prepare)
-           && index % kStageCount != static_cast<int>(Stage::Feed))
+    while (index > 0 && !stages_[static_cast<std::size_t>(index % kStageCount)])
         --index;
     return std::max(index, 0);
 }
@@ -179,7 +184,7 @@ void StepController::seek(int index, double progress)
 void StepController::seekStep(int step)
 {
     Stage stage = pos_.stage;
-    if (!attentionStages_ && stage != Stage::Prepare)
+    if (!hasStage(stage))
         stage = Stage::Feed;
     seek(std::clamp(step, 0, std::max(0, steps_ - 1)) * kStageCount + static_cast<int>(stage));
 }

@@ -4,6 +4,8 @@
 // positionChanged. The `progress` of the current stage is animated 0 → 1 with an ease-in-out curve.
 #include "ui/step_state.h"
 
+#include <array>
+
 #include <QObject>
 
 class QVariantAnimation;
@@ -30,7 +32,11 @@ public:
     // Issue 12: a model without attention (seq2seq) has no score, softmax, align or context stage; with false,
     // playing and stepping go from stage 0 (prepare) straight to stage 5 (feed) and on to the next step.
     void setAttentionStages(bool present);
-    bool hasAttentionStages() const { return attentionStages_; }
+    bool hasAttentionStages() const { return stages_[1]; }
+    // Issue 13: precomputed attention shows only the stages its numbers allow (e.g. weights alone: prepare,
+    // softmax, feed). Prepare and feed always exist; `present` is indexed by Stage.
+    void setStages(const std::array<bool, kStageCount>& present);
+    bool hasStage(Stage s) const { return stages_[static_cast<std::size_t>(s)]; }
     int nextIndex(int index) const;      // the next position index that exists
     int previousIndex(int index) const;  // the previous one
     int stageDuration() const { return stageMs_; }
@@ -61,7 +67,7 @@ private:
     void onAnimationFinished();
 
     int steps_ = 0;
-    bool attentionStages_ = true;
+    std::array<bool, kStageCount> stages_{true, true, true, true, true, true};
     StepPosition pos_;
     bool playing_ = false;
     double speed_ = 1.0;

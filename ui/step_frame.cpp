@@ -424,6 +424,12 @@ void StepFrame::drawScores()
     const AttentionResult& at = *st_->attention;
     const int n = std::min(L_.n, static_cast<int>(at.scores.size()));
     const QFontMetricsF fn(fonts_.bold), fs(fonts_.small);
+    if (at.scores.size() == 0 && L_.n > 0 && !L_.scoreRects.empty()) {  // precomputed weights (issue 13)
+        const QRectF band = L_.scoreRects.front().united(L_.scoreRects[static_cast<std::size_t>(L_.n - 1)]);
+        drawCentered(QRectF(band.left(), band.top(), band.width(), fn.height()),
+                     QString::fromUtf8("scores eⱼ not in this file — the weights below were computed elsewhere"), fonts_.small, pal_.muted, 1.0);
+        return;
+    }
     const double dim = 1.0 - 0.35 * shown(Stage::Softmax);
     double smin = at.scores.size() ? at.scores.minCoeff() : 0, smax = at.scores.size() ? at.scores.maxCoeff() : 1;
     if (!(smax - smin > 1e-12)) smin -= 0.5, smax += 0.5;
@@ -536,6 +542,14 @@ void StepFrame::drawAlignment()
     p_.setFont(fonts_.small);
     p_.setPen(pal_.muted);
     p_.setOpacity(shown(Stage::Align));
+    if (at.alignment.rows() == 0) {
+        // One transformer head (its value vectors Vⱼ are not in a trace), or precomputed weights alone (issue 13).
+        p_.drawText(L_.alignLabelBand, Qt::AlignLeft | Qt::AlignVCenter,
+                    at.context.size() > 0 ? QString::fromUtf8("this head's value vectors Vⱼ are not in the trace: its output Σ aⱼVⱼ is the context")
+                                          : QString::fromUtf8("no alignment vectors: the file holds the weights only"));
+        p_.setOpacity(1.0);
+        return;
+    }
     p_.drawText(L_.alignLabelBand, Qt::AlignLeft | Qt::AlignVCenter, QString::fromUtf8("alignment vectors vⱼ = aⱼ · hⱼ"));
     p_.setOpacity(1.0);
     const double gather = stage_ == static_cast<int>(Stage::Context) ? shown(Stage::Context) : 0.0;
@@ -575,7 +589,8 @@ void StepFrame::drawContext()
         p_.setBrush(Qt::NoBrush);
         p_.drawRect(L_.contextRect);
     }
-    drawCentered(lab, a > 0 ? QString::fromUtf8("context c = Σ vⱼ") : QStringLiteral("context c"), fonts_.bold, mix(pal_.muted, pal_.context, a));
+    const QString sum = at.alignment.rows() > 0 ? QString::fromUtf8("context c = Σ vⱼ") : QString::fromUtf8("context c = Σ aⱼVⱼ");
+    drawCentered(lab, a > 0 ? sum : QStringLiteral("context c"), fonts_.bold, mix(pal_.muted, pal_.context, a));
     if (a <= 0) return;
     drawVector(L_.contextRect, at.context, [this](double v) { return valueColor(v); }, L_.numbersInCells && at.context.size() == L_.dk, a, pal_.context, 2);
 }

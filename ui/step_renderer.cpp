@@ -39,7 +39,7 @@ StepLayoutInput layoutInput(const QRectF& area, const Trace& trace, int step, co
     const Mat& H = trace.encoderStates;
     in.n = static_cast<int>(H.rows() > 0 ? H.rows() : static_cast<Eigen::Index>(trace.sourceTokens.size()));
     if (st && st->attention && in.n == 0)
-        in.n = static_cast<int>(st->attention->scores.size());
+        in.n = static_cast<int>(st->attention->weights.size());
     in.dk = static_cast<int>(H.cols());
     in.hasAttention = st && st->attention.has_value();
     const Vec* q = st ? stepQuery(*st) : nullptr;
