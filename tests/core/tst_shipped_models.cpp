@@ -51,6 +51,7 @@ void TestShippedModels::examplesTranslate_data()
     QTest::newRow("dates_bahdanau") << QStringLiteral("dates_bahdanau");
     QTest::newRow("dates_luong") << QStringLiteral("dates_luong");
     QTest::newRow("dates_seq2seq") << QStringLiteral("dates_seq2seq");
+    QTest::newRow("dates_transformer") << QStringLiteral("dates_transformer");
     QTest::newRow("reverse_bahdanau") << QStringLiteral("reverse_bahdanau");
 }
 
@@ -149,6 +150,7 @@ void TestShippedModels::heldOutQuality_data()
     QTest::addColumn<double>("minimum");
     QTest::newRow("dates_bahdanau") << QStringLiteral("dates_bahdanau") << 0.98;
     QTest::newRow("dates_luong") << QStringLiteral("dates_luong") << 0.98;
+    QTest::newRow("dates_transformer") << QStringLiteral("dates_transformer") << 0.98;
     QTest::newRow("reverse_bahdanau") << QStringLiteral("reverse_bahdanau") << 0.97;
 }
 
