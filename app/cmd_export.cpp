@@ -6,6 +6,7 @@
 // --beam default 3) need a model and --input. A training timeline (attnviz-timeline) gives its heatmaps across
 // training beside the loss curve (ui/timeline_export.h): a still, or a .gif with one frame per snapshot.
 #include "app/args.h"
+#include "core/heads.h"
 #include "app/commands.h"
 
 #include "core/array_file.h"
@@ -36,7 +37,7 @@ namespace {
 
 const char* const kUsage =
     "attnviz export EXAMPLE|MODEL|TRACE|TIMELINE [--input \"sentence\"] -o FILE.{png,jpg,svg,pdf,gif} [--width W --height H --dpi D] "
-    "[--score ID] [--beam K] [--view heatmap|step|architecture|beam --step T --stage 0-5 --progress 0-1] [--fps N --frames-per-stage F] [--colormap viridis|magma|blues|greys|rdbu] [--merge-words] [--compare MODEL_B] [--prefix \"target text\"] [--attention-override OVERRIDE.json]";
+    "[--score ID] [--beam K] [--view heatmap|step|architecture|beam --step T --stage 0-5 --progress 0-1] [--fps N --frames-per-stage F] [--colormap viridis|magma|blues|greys|rdbu] [--merge-words] [--heads mean|max|H|L:H|L:mean|L:max] [--compare MODEL_B] [--prefix \"target text\"] [--attention-override OVERRIDE.json]";
 
 // What is exported: the trace, and for a model also the model and the whole decode result.
 struct Loaded {
@@ -221,7 +222,7 @@ int exportComparisonFile(const std::string& fileA, const json& docA, const Args&
 int cmdExport(const CommandArgs& argv)
 {
     ArgSpec spec;
-    spec.valueOptions = {"-o", "--input", "--compare", "--prefix", "--attention-override", "--width", "--height", "--dpi", "--score", "--beam", "--view", "--step", "--stage", "--progress", "--fps", "--frames-per-stage", "--colormap"};
+    spec.valueOptions = {"-o", "--input", "--heads", "--compare", "--prefix", "--attention-override", "--width", "--height", "--dpi", "--score", "--beam", "--view", "--step", "--stage", "--progress", "--fps", "--frames-per-stage", "--colormap"};
     spec.flags = {"--merge-words"};
     spec.minPositional = spec.maxPositional = 1;
     spec.usage = kUsage;
@@ -269,6 +270,21 @@ int cmdExport(const CommandArgs& argv)
         if (graphView)
             throw UsageError("--merge-words applies to the heatmap, step and animation exports");
         loaded.trace = mergeWords(loaded.trace);  // SentencePiece pieces → words (unchanged for word models)
+    }
+    if (args.has("--heads")) {  // issues 13 and 16: one head, or the mean or max over a layer's heads
+        const std::string text = args.value("--heads");
+        const std::optional<HeadSelection> sel = parseHeadSelection(text);
+        if (!sel)
+            throw UsageError("--heads: expected mean, max, a head number, or LAYER:HEAD, LAYER:mean, LAYER:max (counted from 1), found "" + text + """);
+        const HeadShape shape = headShape(loaded.trace);
+        if (shape.empty())
+            throw UsageError("--heads: " + file + " has no per-head attention (a transformer model, or a trace with \"heads\")");
+        if (sel->layer >= shape.layers || (sel->mode == HeadMode::One && sel->head >= shape.heads))
+            throw UsageError("--heads " + text + ": " + file + " has " + std::to_string(shape.layers) + " decoder layers of "
+                             + std::to_string(shape.heads) + " heads");
+        loaded.trace = selectHeads(loaded.trace, *sel);
+        const std::string label = describeSelection(*sel, shape);
+        loaded.trace.title = loaded.trace.title.empty() ? label : loaded.trace.title + " · " + label;
     }
     const Trace& trace = loaded.trace;
     if (graphView && !loaded.model)

@@ -47,6 +47,33 @@ std::string describeSelection(HeadSelection sel, HeadShape shape)
     return layer + " · head " + std::to_string(sel.head + 1) + " of " + h;
 }
 
+std::optional<HeadSelection> parseHeadSelection(const std::string& text)
+{
+    auto number = [](const std::string& s) -> int {
+        if (s.empty() || s.size() > 6 || s.find_first_not_of("0123456789") != std::string::npos)
+            return -1;
+        const int v = std::stoi(s);
+        return v >= 1 ? v - 1 : -1;
+    };
+    HeadSelection sel;
+    std::string head = text;
+    if (const auto colon = text.find(':'); colon != std::string::npos) {
+        sel.layer = number(text.substr(0, colon));
+        if (sel.layer < 0)
+            return std::nullopt;
+        head = text.substr(colon + 1);
+    }
+    if (head == "mean")
+        sel.mode = HeadMode::Mean;
+    else if (head == "max")
+        sel.mode = HeadMode::Max;
+    else if ((sel.head = number(head)) >= 0)
+        sel.mode = HeadMode::One;
+    else
+        return std::nullopt;
+    return sel;
+}
+
 namespace {
 
 Vec logOf(const Vec& w)

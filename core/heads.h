@@ -4,6 +4,7 @@
 // multiples draw. Pure functions of a Trace: the window picks, the engine computes.
 #include "core/trace.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,10 @@ bool isDefaultSelection(HeadSelection sel, HeadShape shape);
 
 // "layer 3 · mean of 4 heads", "layer 1 · head 2 of 4", "layer 2 · max over 4 heads".
 std::string describeSelection(HeadSelection sel, HeadShape shape);
+
+// "mean", "max", "3" (head 3 of the last layer), "2:3", "2:mean", "2:max" — layers and heads counted from 1, as
+// `attnviz export --heads` takes them. Empty when the text is none of these (ranges are checked by the caller).
+std::optional<HeadSelection> parseHeadSelection(const std::string& text);
 
 // One step's attention as the views show it for `sel` (`values`: the encoder output, n × d, or empty):
 // - One: that head's weights; its scaled scores q·k/√(d/h) as the scores and its output a V as the context, when

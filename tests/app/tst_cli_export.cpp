@@ -282,6 +282,44 @@ private slots:
             QCOMPARE(pngSize(bytes(out)), QSize(480, 300));
     }
 
+    // --heads (issues 13 and 16): one head, or a layer's mean or max; the picture differs from the default one,
+    // and a selection outside the model, a bad spec or a model without heads is refused with exit 2, nothing written.
+    void heads()
+    {
+        const QString model = QStringLiteral(ATTNVIZ_TESTDATA_DIR "/transformer_tiny.json");
+        auto run = [&](const QString& spec, const QString& file, const QString& which = QString()) {
+            QStringList args{QStringLiteral("export"), which.isEmpty() ? model : which, QStringLiteral("--input"),
+                             QStringLiteral("the cat sat on the mat"), QStringLiteral("-o"), dir_.filePath(file),
+                             QStringLiteral("--width"), QStringLiteral("400"), QStringLiteral("--height"), QStringLiteral("300")};
+            if (!spec.isEmpty())
+                args << QStringLiteral("--heads") << spec;
+            return attnviz(args);
+        };
+        QCOMPARE(run(QString(), QStringLiteral("h_default.png")).code, 0);
+        for (const QString& spec : {QStringLiteral("1:2"), QStringLiteral("max"), QStringLiteral("1:mean"), QStringLiteral("2")}) {
+            const QString file = QStringLiteral("h_%1.png").arg(QString(spec).replace(QLatin1Char(':'), QLatin1Char('_')));
+            const Run r = run(spec, file);
+            QVERIFY2(r.code == 0, r.err.constData());
+            QCOMPARE(pngSize(bytes(dir_.filePath(file))), QSize(400, 300));
+            QVERIFY2(bytes(dir_.filePath(file)) != bytes(dir_.filePath(QStringLiteral("h_default.png"))), qPrintable(spec));
+        }
+        // "mean" of the last layer is the default picture apart from the title
+        const struct {
+            const char* spec;
+            const char* says;
+            bool rnn;
+        } bad[] = {{"3:1", "has 2 decoder layers of 2 heads", false}, {"1:3", "has 2 decoder layers of 2 heads", false},
+                   {"0", "expected mean, max", false}, {"1:avg", "expected mean, max", false}, {"max", "no per-head attention", true}};
+        for (const auto& b : bad) {
+            const QString file = QStringLiteral("h_bad.png");
+            const Run r = run(QString::fromLatin1(b.spec), file,
+                              b.rnn ? QStringLiteral(ATTNVIZ_TESTDATA_DIR "/golden/bahdanau.model.json") : QString());
+            QCOMPARE(r.code, 2);
+            QVERIFY2(r.err.contains(b.says), r.err.constData());
+            QVERIFY(!QFile::exists(dir_.filePath(file)));
+        }
+    }
+
 private:
     QTemporaryDir dir_;
 };

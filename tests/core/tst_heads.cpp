@@ -50,6 +50,7 @@ class TestHeads : public QObject {
     Q_OBJECT
 private slots:
     void shapeAndDefault();
+    void parsesHeadSpecs();
     void oneHeadIsThatHeadsNumbers();
     void meanIsADistributionAndMaxIsNot();
     void matricesForTheSmallMultiples();
@@ -80,6 +81,21 @@ void TestHeads::shapeAndDefault()
     Trace plain;
     plain.sourceTokens = {"a"};
     QVERIFY(headShape(plain).empty());
+}
+
+void TestHeads::parsesHeadSpecs()
+{
+    auto is = [](const char* text, int layer, HeadMode mode, int head) {
+        const auto s = parseHeadSelection(text);
+        return s && s->layer == layer && s->mode == mode && (mode != HeadMode::One || s->head == head);
+    };
+    QVERIFY(is("mean", -1, HeadMode::Mean, 0));
+    QVERIFY(is("max", -1, HeadMode::Max, 0));
+    QVERIFY(is("3", -1, HeadMode::One, 2));
+    QVERIFY(is("2:3", 1, HeadMode::One, 2));
+    QVERIFY(is("1:max", 0, HeadMode::Max, 0));
+    for (const char* bad : {"", "0", "1:0", ":1", "1:", "a", "1:avg", "-1", "1:2:3", "9999999"})
+        QVERIFY2(!parseHeadSelection(bad), bad);
 }
 
 void TestHeads::oneHeadIsThatHeadsNumbers()
