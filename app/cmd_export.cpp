@@ -246,6 +246,8 @@ int cmdExport(const CommandArgs& argv)
                                                                 : ui::ExportWhat::Heatmap;
     const QSize def = graphView ? QSize(1400, 800) : ui::defaultExportSize(what);
     options.size = QSize(static_cast<int>(args.integer("--width", def.width(), 16, 16384)), static_cast<int>(args.integer("--height", def.height(), 16, 16384)));
+    if (graphView && !args.has("--width") && !args.has("--height"))
+        options.size = QSize();  // cropped to the content (ui/view_export.h)
     options.dpi = args.number("--dpi", 96, 10, 2400);
     options.fps = static_cast<int>(args.integer("--fps", 20, 1, 50));
     options.framesPerStage = static_cast<int>(args.integer("--frames-per-stage", 10, 1, 60));

@@ -96,6 +96,12 @@ HeatmapView::HeatmapView(QWidget* parent) : QWidget(parent)
     marker_->setBrush(Qt::NoBrush);
     marker_->setClipToAxisRect(true);
     marker_->setVisible(false);
+    column_ = new QCPItemRect(plot_);
+    column_->setPen(QPen(QColor(0xe8, 0x59, 0x0c), 1.5, Qt::DashLine));
+    column_->setBrush(Qt::NoBrush);
+    column_->setClipToAxisRect(true);
+    column_->setVisible(false);
+    plot_->installEventFilter(this);
     note_ = new QCPItemText(plot_);
     note_->position->setType(QCPItemPosition::ptAxisRectRatio);
     note_->position->setCoords(0.5, 0.5);
@@ -116,6 +122,9 @@ void HeatmapView::setTrace(std::shared_ptr<const Trace> trace)
     trace_ = std::move(trace);
     current_ = trace_ && !trace_->steps.empty() ? std::clamp(current_, 0, static_cast<int>(trace_->steps.size()) - 1) : -1;
     rebuild();
+    const int j = highlight_;
+    highlight_ = -2;
+    setHighlightedSource(j < columns() ? j : -1);  // re-placed for the new row and column counts
 }
 
 void HeatmapView::setPosition(const StepPosition& pos)
@@ -355,9 +364,35 @@ QString HeatmapView::valueTextAt(const QPointF& pos) const
     return targetLabel(*trace_, row) + QString::fromUtf8(" ← ") + sourceLabel(*trace_, col) + QStringLiteral(": ") + displayNumber(v, 4);
 }
 
+void HeatmapView::setHighlightedSource(int j)
+{
+    if (j == highlight_)
+        return;
+    highlight_ = j;
+    const int n = columns(), T = rows();
+    column_->setVisible(j >= 0 && j < n && T > 0);
+    column_->topLeft->setCoords(j - 0.5, -0.5);
+    column_->bottomRight->setCoords(j + 0.5, T - 0.5);
+    plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+bool HeatmapView::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == plot_ && event->type() == QEvent::Leave && hovered_ >= 0) {
+        hovered_ = -1;
+        emit sourceHovered(-1);
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
 void HeatmapView::onMouseMove(QMouseEvent* event)
 {
     const QPointF pos = plot_->mapTo(this, event->position().toPoint());
+    const int j = stepAt(pos) >= 0 || sourceAt(pos) >= 0 ? sourceAt(pos) : -1;
+    if (j != hovered_) {
+        hovered_ = j;
+        emit sourceHovered(j);
+    }
     const QString text = valueTextAt(pos);
     if (text.isEmpty())
         QToolTip::hideText();

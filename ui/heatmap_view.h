@@ -39,6 +39,9 @@ public:
     // The values the colour scale spans and its label (default 0–1, "attention weight"); e.g. −1–1 for a
     // difference of two models' weights.
     void setValueRange(double lo, double hi, const QString& label);
+    // Issue 12: the source position hovered in any view, its column outlined (−1 none; never in exports).
+    void setHighlightedSource(int j);
+    int highlightedSource() const { return highlight_; }
 
     std::shared_ptr<const Trace> trace() const { return trace_; }
     ColorMap colorMap() const { return colorMap_; }
@@ -69,9 +72,12 @@ signals:
     void stepClicked(int step);
     // Right button on a row or its label: step (0-based) and where, for the what-if menu.
     void stepMenuRequested(int step, const QPoint& globalPos);
+    // The mouse is over source column j (−1 when it left the map).
+    void sourceHovered(int j);
 
 protected:
     void resizeEvent(QResizeEvent* event) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;  // the mouse leaving the plot
 
 private:
     void rebuild();
@@ -87,6 +93,9 @@ private:
     QCPColorMap* map_ = nullptr;
     QCPColorScale* scale_ = nullptr;
     QCPItemRect* marker_ = nullptr;
+    QCPItemRect* column_ = nullptr;  // the hovered source column
+    int highlight_ = -1;
+    int hovered_ = -1;
     QCPItemText* note_ = nullptr;
     QCPTextElement* title_ = nullptr;
     QString fullTitle_;

@@ -142,6 +142,8 @@ void MainWindow::buildViews()
     tabifyDockWidget(archDock, beamDock);
     buildHeadsDock(beamDock);
     heatDock->raise();
+    connect(heatmap_, &HeatmapView::sourceHovered, this, &MainWindow::setHighlightedSource);
+    connect(stepView_, &StepView::sourceHovered, this, &MainWindow::setHighlightedSource);
     connect(doc_, &Document::decodeResultChanged, beamView_, &BeamView::setResult);
     // A new translation starts at step 1, stage 0 (issue 12), as a new document does.
     // A what-if edit keeps the step and stage where the person made it (issue 14).
@@ -191,6 +193,12 @@ void MainWindow::buildViews()
     connect(table_, &QAbstractItemModel::modelReset, this, &MainWindow::pinContextRow);
     connect(table_, &QAbstractItemModel::rowsInserted, this, &MainWindow::pinContextRow);
     connect(table_, &QAbstractItemModel::rowsRemoved, this, &MainWindow::pinContextRow);
+    tableView_->setMouseTracking(true);  // entered(): hovering a token row outlines it in every view
+    connect(tableView_, &QTableView::entered, this, [this](const QModelIndex& i) {
+        const int j = i.row() - 1;
+        setHighlightedSource(j >= 0 && j < table_->encoderCount() ? j : -1);
+    });
+    tableView_->viewport()->installEventFilter(this);
     auto* tablePane = new QWidget(this);
     auto* tableLayout = new QVBoxLayout(tablePane);
     tableLayout->setContentsMargins(0, 0, 0, 0);
@@ -405,6 +413,20 @@ void MainWindow::showTrace(std::shared_ptr<const Trace> trace)
     }
     pinContextRow();
     updateTitle();
+}
+
+void MainWindow::setHighlightedSource(int j)
+{
+    heatmap_->setHighlightedSource(j);
+    stepView_->setHighlightedSource(j);
+    table_->setHighlightedSource(j);
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == tableView_->viewport() && event->type() == QEvent::Leave)
+        setHighlightedSource(-1);
+    return QMainWindow::eventFilter(watched, event);
 }
 
 void MainWindow::pinContextRow()

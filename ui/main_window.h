@@ -103,6 +103,7 @@ protected:
     void closeEvent(QCloseEvent* e) override;
     void dragEnterEvent(QDragEnterEvent* e) override;
     void dropEvent(QDropEvent* e) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;  // the mouse leaving the score table
 
 private:
     void buildViews();
@@ -124,6 +125,7 @@ private:
 
     void onTraceChanged(std::shared_ptr<const attnviz::Trace> trace);
     void showTrace(std::shared_ptr<const attnviz::Trace> trace);  // to every view, position kept
+    void setHighlightedSource(int j);  // issue 12: hovering a source position in one view outlines it in all
     // main_window_heads.cpp
     void buildHeadInputs(class QToolBar* bar);
     void buildHeadsDock(class QDockWidget* tabWith);

@@ -263,7 +263,10 @@ void MainWindow::exportWith(int kindValue)
                                                                       : QStringLiteral("_steps.gif");
     ExportDialog dialog(kind, QDir(Settings::lastExportFolder()).filePath(base + suffix), this);
     const bool graphView = kind == ExportDialog::Kind::Architecture || kind == ExportDialog::Kind::BeamTree;
-    dialog.setPixelSize(graphView ? QSize(1400, 800)  // ui/view_export.h
+    const QSize graphSize = kind == ExportDialog::Kind::Architecture && arch_->graph() ? architectureExportSize(*arch_->graph())
+                            : kind == ExportDialog::Kind::BeamTree && doc_->decodeResult() ? beamExportSize(*doc_->decodeResult())
+                                                                                          : QSize(1400, 800);
+    dialog.setPixelSize(graphView ? graphSize  // cropped to the content (ui/view_export.h)
                                   : defaultExportSize(kind == ExportDialog::Kind::Heatmap     ? ExportWhat::Heatmap
                                                       : kind == ExportDialog::Kind::StepFrame ? ExportWhat::StepFrame
                                                                                               : ExportWhat::Animation));

@@ -1,4 +1,6 @@
 #include "ui/score_table_model.h"
+
+#include <QColor>
 #include "ui/token_label.h"
 
 #include "core/format.h"
@@ -103,6 +105,17 @@ void ScoreTableModel::setEditable(bool editable)
         emit dataChanged(index(0, StateColumn), index(rowCount() - 1, StateColumn));
 }
 
+void ScoreTableModel::setHighlightedSource(int j)
+{
+    if (j == highlight_)
+        return;
+    const int before = highlight_;
+    highlight_ = j;
+    for (int r : {before, j})
+        if (r >= 0 && encoderRow(r) < rowCount())
+            emit dataChanged(index(encoderRow(r), TokenColumn), index(encoderRow(r), TokenColumn), {Qt::BackgroundRole});
+}
+
 int ScoreTableModel::encoderCount() const
 {
     // Precomputed attention may come without encoder states (issue 13): one row per source token then.
@@ -184,6 +197,8 @@ QVariant ScoreTableModel::data(const QModelIndex& index, int role) const
     if (!index.isValid() || index.row() >= rowCount() || index.column() >= ColumnCount)
         return {};
     const int row = index.row(), column = index.column();
+    if (role == Qt::BackgroundRole && column == TokenColumn && highlight_ >= 0 && row == encoderRow(highlight_))
+        return QColor(0xfd, 0xe3, 0xcf);  // the hovered source position (light orange)
     if (!revealed(row, column) && role != Qt::TextAlignmentRole && role != Qt::EditRole)
         return {};  // not computed yet at this stage
     switch (role) {

@@ -34,6 +34,9 @@ public:
     bool revealed(int row, int column) const;
     // State cells become editable (examples only).
     void setEditable(bool editable);
+    // Issue 12: the source position hovered in any view; its token cell is shaded (−1 none).
+    void setHighlightedSource(int j);
+    int highlightedSource() const { return highlight_; }
 
     // Row layout: query first, then the n encoder states, then the context.
     int queryRow() const { return 0; }
@@ -69,6 +72,7 @@ private:
     Stage stage_ = Stage::Feed;
     Reveal reveal_;
     bool editable_ = false;
+    int highlight_ = -1;
 };
 
 } // namespace attnviz::ui

@@ -148,6 +148,7 @@ void StepFrame::paint()
     drawHeader();
     drawLegend();
     drawRowLabels();
+    drawHighlight();
     if (st_->attention)
         drawAttentionLines();  // under everything: the numbers stay readable on top
     drawEncoder();
@@ -162,6 +163,21 @@ void StepFrame::paint()
     }
     drawDecoder();
     p_.restore();
+}
+
+void StepFrame::drawHighlight()
+{
+    const int j = opt_.highlightSource;
+    if (j < 0 || j >= static_cast<int>(L_.tokenRects.size()))
+        return;
+    const auto u = static_cast<std::size_t>(j);
+    QRectF r = L_.tokenRects[u];
+    for (const std::vector<QRectF>* band : {&L_.stateRects, &L_.scoreRects, &L_.weightRects, &L_.alignRects})
+        if (u < band->size())
+            r = r.united((*band)[u]);
+    p_.setPen(QPen(pal_.query, 1.5, Qt::DashLine));
+    p_.setBrush(mix(pal_.bg, pal_.query, 0.08));
+    p_.drawRoundedRect(r.adjusted(-3, -2, 3, 2), 4, 4);
 }
 
 void StepFrame::drawCentered(const QRectF& r, const QString& text, const QFont& font, const QColor& color, double alpha)

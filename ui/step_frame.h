@@ -54,6 +54,7 @@ private:
     void drawAttentionLines();
     void drawWeights();
     void drawAlignment();
+    void drawHighlight();  // the hovered source column (issue 12)
     void drawContext();
     void drawBottleneck();
     void drawDecoder();

@@ -23,6 +23,8 @@ struct StepRenderOptions {
     // What-if (issue 14): the run before the edits. Where the same step of the ghost differs, its weights are
     // drawn as dashed outlines behind the bars and its output beside the new one ("before: …").
     const Trace* ghost = nullptr;
+    // Issue 12: the source position hovered in any view (−1 none): its column is outlined from token to v_j.
+    int highlightSource = -1;
 };
 
 // The font used by headless exports and tests: DejaVu Sans 10 pt (installed with fonts-dejavu-core).

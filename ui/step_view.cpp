@@ -276,11 +276,36 @@ void StepView::mouseMoveEvent(QMouseEvent* event)
         dragTo(event->position(), false);
         return;
     }
-    if (whatIf_ && static_cast<int>(pos_.stage) >= static_cast<int>(Stage::Softmax) && hitTest(layout(), event->position()).part == StepPart::Weight)
+    const StepHit hit = hitTest(layout(), event->position());
+    if (whatIf_ && static_cast<int>(pos_.stage) >= static_cast<int>(Stage::Softmax) && hit.part == StepPart::Weight)
         setCursor(Qt::SizeVerCursor);
     else
         unsetCursor();
+    const bool column = hit.part == StepPart::EncoderCell || hit.part == StepPart::AlignCell || hit.part == StepPart::Score
+                        || hit.part == StepPart::Weight || hit.part == StepPart::Token;
+    const int j = column ? hit.index : -1;
+    if (j != hovered_) {
+        hovered_ = j;
+        emit sourceHovered(j);
+    }
     QWidget::mouseMoveEvent(event);
+}
+
+void StepView::leaveEvent(QEvent* event)
+{
+    if (hovered_ >= 0) {
+        hovered_ = -1;
+        emit sourceHovered(-1);
+    }
+    QWidget::leaveEvent(event);
+}
+
+void StepView::setHighlightedSource(int j)
+{
+    if (j == opt_.highlightSource)
+        return;
+    opt_.highlightSource = j;
+    update();
 }
 
 void StepView::mouseReleaseEvent(QMouseEvent* event)

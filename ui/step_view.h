@@ -31,6 +31,9 @@ public:
     void setWhatIfEnabled(bool enabled);
     void setGhost(std::shared_ptr<const Trace> ghost);
     bool isWhatIfEnabled() const { return whatIf_; }
+    // Issue 12: the source position hovered in any view, outlined here (−1 none).
+    void setHighlightedSource(int j);
+    int highlightedSource() const { return opt_.highlightSource; }
     // The weights after dragging bar j to height `value` (0–1): a_j = value, the others scaled to share the rest
     // (evenly when they were all 0). Empty when n < 2.
     static Vec draggedWeights(const Vec& weights, int j, double value);
@@ -58,6 +61,8 @@ signals:
     void weightsEdited(int step, const attnviz::Vec& weights, bool final);
     // What-if: the person asked for other words at step `step` (1-based), at `globalPos`.
     void outputMenuRequested(int step, const QPoint& globalPos);
+    // The mouse is over source position j's column (token, state, score, weight or v_j); −1 when it left.
+    void sourceHovered(int j);
 
 protected:
     void paintEvent(QPaintEvent* event) override;
@@ -67,6 +72,7 @@ protected:
     void mousePressEvent(QMouseEvent* event) override;
     void mouseMoveEvent(QMouseEvent* event) override;
     void mouseReleaseEvent(QMouseEvent* event) override;
+    void leaveEvent(QEvent* event) override;
     void contextMenuEvent(QContextMenuEvent* event) override;
     bool eventFilter(QObject* watched, QEvent* event) override;  // Escape / focus loss close the editor
 
@@ -89,6 +95,7 @@ private:
     Vec dragBase_;              // the weights when the drag began
     qint64 lastDragEmit_ = 0;   // ms, to keep live recomputation at about 30 a second
     int currentStep() const;    // 0-based, clamped; -1 without steps
+    int hovered_ = -1;          // the source column under the mouse (emitted as sourceHovered)
     bool dragTo(const QPointF& pos, bool final);
 };
 

@@ -10,10 +10,17 @@
 
 namespace attnviz::ui {
 
-// Default size 1400 × 800. `trace` may be null.
+// Issue 12: without a size (options.size invalid) the picture is cropped to its content: the scene at the scale
+// that fits it in 1400 × 800, plus the header, and no wider blank margins than the header needs. `trace` may be null.
 bool exportArchitecture(const ArchitectureGraph& graph, const Trace* trace, const StepPosition& pos, const ExportOptions& options,
                         QString* error);
-// Default size 1400 × 800. `selected` as in BeamView (-1: none).
+// `selected` as in BeamView (-1: none). Default size as above.
 bool exportBeamTree(const DecodeResult& result, int selected, const ExportOptions& options, QString* error);
+// The content-fitted default sizes (what the export dialog offers).
+QSize architectureExportSize(const ArchitectureGraph& graph);
+QSize beamExportSize(const DecodeResult& result);
+// The scene (scene coordinates) scaled to fit `box` minus `chrome` (at most 4×), plus the chrome, at least
+// `minWidth` wide: the canvas that holds it without blank bands. Plain maths, tested without a display.
+QSize fittedCanvas(const QRectF& scene, const QMarginsF& chrome, QSize box, int minWidth);
 
 } // namespace attnviz::ui

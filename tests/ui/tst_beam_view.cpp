@@ -216,7 +216,21 @@ private slots:
             QVERIFY2(exportBeamTree(r, 0, o, &err), qPrintable(err));
             QVERIFY(QFileInfo(o.path).size() > 500);
         }
-        QCOMPARE(QImage(dir.filePath(QStringLiteral("beam.png"))).size(), QSize(1400, 800));
+        // Issue 12: cropped to its content by default — the tree and its caption reach every side.
+        const QImage png(dir.filePath(QStringLiteral("beam.png")));
+        QCOMPARE(png.size(), beamExportSize(r));
+        QVERIFY(png.width() <= 1400 && png.height() <= 800);
+        QRect ink;
+        for (int y = 0; y < png.height(); ++y)
+            for (int x = 0; x < png.width(); ++x)
+                if (qGray(png.pixel(x, y)) < 235)
+                    ink = ink.united(QRect(x, y, 1, 1));
+        QVERIFY2(ink.width() > 0.85 * png.width() && ink.height() > 0.85 * png.height(),
+                 qPrintable(QStringLiteral("ink %1×%2 of %3×%4").arg(ink.width()).arg(ink.height()).arg(png.width()).arg(png.height())));
+        // fittedCanvas: a tall scene gets a narrow canvas (down to the minimum width), a wide one a low canvas
+        QCOMPARE(fittedCanvas(QRectF(0, 0, 100, 400), QMarginsF(4, 24, 4, 4), QSize(1400, 800), 300), QSize(300, 800));
+        QCOMPARE(fittedCanvas(QRectF(0, 0, 1392, 100), QMarginsF(4, 24, 4, 4), QSize(1400, 800), 300), QSize(1400, 128));
+        QCOMPARE(fittedCanvas(QRectF(0, 0, 10, 10), QMarginsF(0, 0, 0, 0), QSize(1400, 800), 16), QSize(40, 40));  // at most 4×
         ExportOptions bad;
         bad.path = dir.filePath(QStringLiteral("beam.png"));
         bad.dpi = 5;

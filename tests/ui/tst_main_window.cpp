@@ -62,6 +62,7 @@ private slots:
     void exportsArchitectureAndBeamTree();
     void samplesMenuOpensTheEnglishSpanishModels();
     void draggingAWeightBarOverridesTheStep();
+    void hoveringASourceTokenOutlinesItEverywhere();
     void autoplaysTheFirstStepOnce();
     void openingATimelineOpensTheTrainPanel();
 
@@ -438,6 +439,41 @@ void TestMainWindow::autoplaysTheFirstStepOnce()
     QCOMPARE(w.controller()->position().step, 0);
     QCOMPARE(w.controller()->position().stage, Stage::Feed);
     QVERIFY(errors_.isEmpty());
+}
+
+// Issue 12: hovering a source token's column in the step view (or a heatmap column, or a score-table row)
+// outlines that source position in every view; leaving clears it.
+void TestMainWindow::hoveringASourceTokenOutlinesItEverywhere()
+{
+    MainWindow w;
+    w.resize(1280, 800);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    openTwoSteps(w);
+    w.controller()->seek(static_cast<int>(Stage::Feed));
+    StepView* sv = w.stepView();
+    const QRectF token = sv->layout().tokenRects.at(2);
+    QTest::mouseMove(sv, token.center().toPoint());
+    QTRY_COMPARE(w.heatmapView()->highlightedSource(), 2);
+    QCOMPARE(sv->highlightedSource(), 2);
+    QCOMPARE(w.scoreTable()->highlightedSource(), 2);
+    QVERIFY(w.scoreTable()->data(w.scoreTable()->index(w.scoreTable()->encoderRow(2), ScoreTableModel::TokenColumn), Qt::BackgroundRole).isValid());
+    QVERIFY(!w.scoreTable()->data(w.scoreTable()->index(w.scoreTable()->encoderRow(1), ScoreTableModel::TokenColumn), Qt::BackgroundRole).isValid());
+    // the outline is drawn: the frame differs from the one without it
+    const QImage with = sv->grab().toImage();
+    emit w.heatmapView()->sourceHovered(-1);
+    QCOMPARE(sv->highlightedSource(), -1);
+    QVERIFY(sv->grab().toImage() != with);
+    // from the heatmap
+    emit w.heatmapView()->sourceHovered(3);
+    QCOMPARE(sv->highlightedSource(), 3);
+    QCOMPARE(w.scoreTable()->highlightedSource(), 3);
+    // the mouse leaving the step view clears it
+    QTest::mouseMove(sv, sv->layout().tokenRects.at(1).center().toPoint());
+    QTRY_COMPARE(sv->highlightedSource(), 1);
+    QEvent leave(QEvent::Leave);
+    QCoreApplication::sendEvent(sv, &leave);
+    QCOMPARE(w.heatmapView()->highlightedSource(), -1);
 }
 
 QTEST_MAIN(TestMainWindow)
