@@ -30,15 +30,19 @@ constexpr int kArchitectureMinWidth = 760, kBeamMinWidth = 980;
 
 } // namespace
 
-QSize fittedCanvas(const QRectF& scene, const QMarginsF& chrome, QSize box, int minWidth)
+QSize fittedCanvas(const QRectF& scene, const QMarginsF& chrome, QSize box, int minWidth, double minScale, QSize maxBox)
 {
     if (scene.width() <= 0 || scene.height() <= 0)
         return box;
-    const double room_w = box.width() - chrome.left() - chrome.right(), room_h = box.height() - chrome.top() - chrome.bottom();
-    const double s = std::min({room_w / scene.width(), room_h / scene.height(), 4.0});
-    const int w = static_cast<int>(std::ceil(scene.width() * s + chrome.left() + chrome.right()));
-    const int h = static_cast<int>(std::ceil(scene.height() * s + chrome.top() + chrome.bottom()));
-    return {std::clamp(std::max(w, minWidth), 16, box.width() > minWidth ? box.width() : minWidth), std::clamp(h, 16, box.height())};
+    if (!maxBox.isValid())
+        maxBox = box;
+    const double cw = chrome.left() + chrome.right(), ch = chrome.top() + chrome.bottom();
+    double s = std::min({(box.width() - cw) / scene.width(), (box.height() - ch) / scene.height(), 4.0});
+    if (s < minScale)  // readable text wins over the default box, within maxBox
+        s = std::min({minScale, (maxBox.width() - cw) / scene.width(), (maxBox.height() - ch) / scene.height()});
+    const int w = static_cast<int>(std::ceil(scene.width() * s + cw));
+    const int h = static_cast<int>(std::ceil(scene.height() * s + ch));
+    return {std::clamp(std::max(w, minWidth), 16, std::max(maxBox.width(), minWidth)), std::clamp(h, 16, maxBox.height())};
 }
 
 QSize architectureExportSize(const ArchitectureGraph& graph)
@@ -48,7 +52,8 @@ QSize architectureExportSize(const ArchitectureGraph& graph)
 
 QSize beamExportSize(const DecodeResult& result)
 {
-    return fittedCanvas(layoutBeamTree(result.tree).bounds, kBeamChrome, kDefaultSize, kBeamMinWidth);
+    // Scale at least 1 (node labels about 10 px; at the 1400 × 800 fit a deep tree had 5 px text), up to 2400 a side.
+    return fittedCanvas(layoutBeamTree(result.tree).bounds, kBeamChrome, kDefaultSize, kBeamMinWidth, 1.0, QSize(2400, 2400));
 }
 
 bool exportArchitecture(const ArchitectureGraph& graph, const Trace* trace, const StepPosition& pos, const ExportOptions& options,

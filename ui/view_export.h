@@ -19,8 +19,9 @@ bool exportBeamTree(const DecodeResult& result, int selected, const ExportOption
 // The content-fitted default sizes (what the export dialog offers).
 QSize architectureExportSize(const ArchitectureGraph& graph);
 QSize beamExportSize(const DecodeResult& result);
-// The scene (scene coordinates) scaled to fit `box` minus `chrome` (at most 4×), plus the chrome, at least
-// `minWidth` wide: the canvas that holds it without blank bands. Plain maths, tested without a display.
-QSize fittedCanvas(const QRectF& scene, const QMarginsF& chrome, QSize box, int minWidth);
+// The scene (scene coordinates) scaled to fit `box` minus `chrome` (at most 4×, at least `minScale` so its text
+// stays readable — the canvas may then grow up to `maxBox`), plus the chrome, at least `minWidth` wide: the canvas
+// that holds it without blank bands. Plain maths, tested without a display.
+QSize fittedCanvas(const QRectF& scene, const QMarginsF& chrome, QSize box, int minWidth, double minScale = 0, QSize maxBox = QSize());
 
 } // namespace attnviz::ui

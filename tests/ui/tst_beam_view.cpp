@@ -219,7 +219,7 @@ private slots:
         // Issue 12: cropped to its content by default — the tree and its caption reach every side.
         const QImage png(dir.filePath(QStringLiteral("beam.png")));
         QCOMPARE(png.size(), beamExportSize(r));
-        QVERIFY(png.width() <= 1400 && png.height() <= 800);
+        QVERIFY(png.width() <= 2400 && png.height() <= 2400);
         QRect ink;
         for (int y = 0; y < png.height(); ++y)
             for (int x = 0; x < png.width(); ++x)
@@ -231,6 +231,9 @@ private slots:
         QCOMPARE(fittedCanvas(QRectF(0, 0, 100, 400), QMarginsF(4, 24, 4, 4), QSize(1400, 800), 300), QSize(300, 800));
         QCOMPARE(fittedCanvas(QRectF(0, 0, 1392, 100), QMarginsF(4, 24, 4, 4), QSize(1400, 800), 300), QSize(1400, 128));
         QCOMPARE(fittedCanvas(QRectF(0, 0, 10, 10), QMarginsF(0, 0, 0, 0), QSize(1400, 800), 16), QSize(40, 40));  // at most 4×
+        // a minimum scale grows the canvas past the default box, up to maxBox
+        QCOMPARE(fittedCanvas(QRectF(0, 0, 500, 1000), QMarginsF(0, 0, 0, 0), QSize(1400, 800), 16, 1.5, QSize(2400, 2400)), QSize(750, 1500));
+        QCOMPARE(fittedCanvas(QRectF(0, 0, 500, 4000), QMarginsF(0, 0, 0, 0), QSize(1400, 800), 16, 1.5, QSize(2400, 2400)), QSize(300, 2400));
         ExportOptions bad;
         bad.path = dir.filePath(QStringLiteral("beam.png"));
         bad.dpi = 5;
