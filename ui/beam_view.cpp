@@ -128,6 +128,11 @@ void BeamView::setResult(std::shared_ptr<const attnviz::DecodeResult> result)
     const BeamLayout layout = result_ ? layoutBeamTree(result_->tree) : BeamLayout{};
     bounds_ = layout.bounds;
     root_ = layout.nodes.empty() ? QRectF() : layout.nodes.front();
+    bestPath_.clear();
+    if (result_ && result_->tree.best >= 0)
+        for (int id : beamPath(result_->tree, result_->tree.best))
+            if (id >= 0 && id < static_cast<int>(layout.nodes.size()))
+                bestPath_.push_back(layout.nodes[static_cast<std::size_t>(id)]);
     selected_ = result_ && !result_->hypotheses.empty() ? 0 : -1;
     fitOnNextPaint();
     update();
@@ -139,6 +144,35 @@ void BeamView::setSelectedHypothesis(int index)
         return;
     selected_ = index;
     update();
+}
+
+QPointF BeamView::focusPoint() const
+{
+    if (!root_.isValid())
+        return bounds_.center();
+    const double halfW = sceneViewport().width() / 2 / readableZoom();
+    const double room = sceneViewport().height() / readableZoom() - 40;  // scene units the view shows, less a margin
+    const double x = bounds_.left() - 12 + halfW, right = x + halfW;
+    // The run of consecutive chosen-path nodes (within the view's width) that fits its height with the most nodes,
+    // the earliest of equals: the root and its first steps when they fit, else where the path goes.
+    std::size_t visible = 0;
+    while (visible < bestPath_.size() && bestPath_[visible].right() <= right)
+        ++visible;
+    double bestLo = root_.top(), bestHi = root_.bottom();
+    std::size_t bestCount = 0;
+    for (std::size_t a = 0; a < visible; ++a) {
+        double lo = bestPath_[a].top(), hi = bestPath_[a].bottom();
+        std::size_t b = a + 1;
+        for (; b < visible; ++b) {
+            const double nlo = std::min(lo, bestPath_[b].top()), nhi = std::max(hi, bestPath_[b].bottom());
+            if (nhi - nlo > room)
+                break;
+            lo = nlo, hi = nhi;
+        }
+        if (b - a > bestCount)
+            bestCount = b - a, bestLo = lo, bestHi = hi;
+    }
+    return {x, (bestLo + bestHi) / 2};
 }
 
 QRectF BeamView::sceneBounds() const { return bounds_; }

@@ -41,8 +41,10 @@ protected:
     QRectF sceneViewport() const override;
     // Opens readable (9 pt text at 0.9 or more) at the root, where the search starts.
     double readableZoom() const override { return 0.9; }
-    // The root, at the left edge of the view: the search reads from there (the tree's middle may be empty there).
-    QPointF focusPoint() const override { return root_.isValid() ? QPointF(bounds_.left() - 12 + sceneViewport().width() / 2 / readableZoom(), root_.center().y()) : bounds_.center(); }
+
+    // Opens at a readable zoom with the root at the left edge, vertically on the chosen path as far as it shows
+    // (a deep tree's best path climbs away from the root; issue 12).
+    QPointF focusPoint() const override;
     void paintEvent(QPaintEvent* e) override;
     void clicked(const QPointF& device) override;
     bool event(QEvent* e) override;
@@ -51,6 +53,7 @@ private:
     std::shared_ptr<const attnviz::DecodeResult> result_;
     QRectF bounds_;
     QRectF root_;  // the root node's rectangle (scene coordinates)
+    std::vector<QRectF> bestPath_;  // the winning hypothesis's nodes, root first (scene coordinates)
     int selected_ = -1;
 };
 

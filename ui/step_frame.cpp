@@ -666,7 +666,10 @@ void StepFrame::drawDecoder()
     const bool forced = st_->forcedAgainstModel();
     line(forced ? QStringLiteral("output (forced)") : QStringLiteral("output"), fonts_.small, forced ? pal_.output : pal_.muted, fs.height());
     const QString tok = st_->token.empty() ? QStringLiteral("?") : tokenLabel(st_->token);
-    line(r > 0 ? tok : QStringLiteral("·"), fonts_.big, r > 0 ? pal_.output : pal_.frame, fg.height(), r > 0 ? r : 1.0);
+    QFont big = fonts_.big;  // issue 12: the output word is never elided; a long one gets a smaller size
+    for (int i = 0; i < 12 && QFontMetricsF(big).horizontalAdvance(tok) > in.width() && big.pointSizeF() > fonts_.small.pointSizeF(); ++i)
+        big.setPointSizeF(big.pointSizeF() * 0.9);
+    line(r > 0 ? tok : QStringLiteral("·"), big, r > 0 ? pal_.output : pal_.frame, fg.height(), r > 0 ? r : 1.0);
     if (st_->prob && r > 0)
         line(QStringLiteral("p = ") + displayNumber(*st_->prob, 3), fonts_.small, pal_.text, fs.height(), r);
     if (const StepTrace* g = ghostStep(); g && r > 0 && (g->token != st_->token || st_->overridden || forced))
@@ -676,9 +679,12 @@ void StepFrame::drawDecoder()
         y += 4;
         const double rowH = fs.height() + 2;
         p_.setFont(fonts_.small);
+        double labels = 0;  // the token column fits the longest label (the layout gave the box room for it)
+        for (std::size_t k = 0; k < st_->topK.size() && k < 5; ++k)
+            labels = std::max(labels, fs.horizontalAdvance(tokenLabel(st_->topK[k].token)));
+        const double tw = std::clamp(labels + 6, in.width() * 0.3, std::max(in.width() * 0.3, in.width() - 64));
         for (std::size_t k = 0; k < st_->topK.size() && y + rowH <= in.bottom(); ++k) {
             const TokenProb& tp = st_->topK[k];
-            const double tw = in.width() * 0.38;
             p_.setOpacity(r);
             p_.setPen(pal_.text);
             p_.drawText(QRectF(in.left(), y, tw - 4, rowH), Qt::AlignRight | Qt::AlignVCenter,

@@ -78,7 +78,10 @@ StepLayout computeStepLayout(const StepLayoutInput& in)
     // 1. Zones: band labels | encoder columns | query, context and decoder.
     const QRectF& c = L.content;
     const double labelsW = c.width() > 600 ? 44 : 30;
-    const double rightW = c.width() > 600 ? clampd(c.width() * 0.30, 200, 400) : c.width() * 0.34;
+    // The right zone holds the query and context columns (about 24 + 40 + 48 px) and the decoder box, which gets
+    // the room its widest output word needs (issue 12: output tokens never elided), up to 42% of the width.
+    const double rightBase = c.width() > 600 ? clampd(c.width() * 0.30, 200, 400) : c.width() * 0.34;
+    const double rightW = std::max(rightBase, std::min(c.width() * 0.42, 24 + std::max(40.0, in.numberWidth + 10) + 48 + in.decoderWidth));
     const double zoneGap = c.width() > 600 ? 24 : 10;
     L.rowLabels = QRectF(c.left(), c.top(), labelsW, c.height());
     L.rightZone = QRectF(c.right() - rightW, c.top(), rightW, c.height());

@@ -24,6 +24,7 @@ struct StepLayoutInput {
     double weightNumberWidth = 40;  // widest softmax weight label ("0.998")
     double tokenWidth = 40;       // widest source token (normal font)
     double decoderHeight = 200;   // what the decoder box needs (title, input, output token, top-k)
+    double decoderWidth = 0;      // what it needs across: the widest output token (big font) or top-k row, any step
     double arithmeticWidth = 0;   // widest score arithmetic ("10×0 + 5×1 + 10×1 = 15", small font); 0: none
 };
 

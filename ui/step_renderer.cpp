@@ -1,4 +1,5 @@
 #include "ui/step_renderer.h"
+#include "ui/token_label.h"
 
 #include "ui/step_frame.h"
 #include "ui/step_text.h"
@@ -61,6 +62,16 @@ StepLayoutInput layoutInput(const QRectF& area, const Trace& trace, int step, co
     for (int j = 0; j < in.n; ++j)
         tw = std::max(tw, fm.horizontalAdvance(sourceLabel(trace, j)));
     in.tokenWidth = tw;
+    // The decoder box's width: the widest output token in the big font, or top-k row (label, bar, "0.92"), over
+    // every step so the layout does not jump from step to step.
+    const QFontMetricsF fg(fonts.big);
+    double dw = fg.horizontalAdvance(QStringLiteral("output (forced)"));
+    for (const StepTrace& s : trace.steps) {
+        dw = std::max(dw, fg.horizontalAdvance(tokenLabel(s.token)));
+        for (std::size_t k = 0; k < s.topK.size() && k < 5; ++k)
+            dw = std::max(dw, fs.horizontalAdvance(tokenLabel(s.topK[k].token)) + 6 + 64);  // label, bar, number
+    }
+    in.decoderWidth = dw + 24 + 8;  // the box's inner padding and border
     if (st) {
         const double topK = static_cast<double>(std::min<std::size_t>(st->topK.size(), 5));
         in.decoderHeight = 16 + QFontMetricsF(fonts.bold).height() + 3 * fs.height() + 14 + QFontMetricsF(fonts.big).height()

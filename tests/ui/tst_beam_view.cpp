@@ -102,6 +102,33 @@ private slots:
                 QCOMPARE(hypothesisThrough(r, static_cast<int>(k)), -1);
     }
 
+    // Issue 12: the tab opens readable with the root's column at the left edge and as much of the chosen path in
+    // view as its height allows (on a deep tree the best path climbs away from the root).
+    void opensOnTheChosenPath()
+    {
+        const Model m = loadModel(ATTNVIZ_SAMPLES_DIR "/models/en_es_bahdanau.cbor");
+        DecodeOptions o;
+        o.beam = 3;
+        const DecodeResult r = translate(m, "we will buy a new red car tomorrow .", o);
+        BeamView view;
+        view.resize(440, 480);  // the dock at 1280 × 800
+        view.setResult(std::make_shared<const DecodeResult>(r));
+        (void)view.grab();
+        const BeamLayout L = layoutBeamTree(r.tree);
+        const QRectF shown = QRectF(view.rect());
+        int inView = 0, leftOfEdge = 0;
+        for (int id : beamPath(r.tree, r.tree.best)) {
+            const QPointF at = view.viewTransform().map(L.nodes[static_cast<std::size_t>(id)].center());
+            if (at.x() < shown.right()) {
+                ++leftOfEdge;
+                inView += shown.contains(at) ? 1 : 0;
+            }
+        }
+        QVERIFY2(inView >= 2, qPrintable(QStringLiteral("%1 of %2").arg(inView).arg(leftOfEdge)));  // centred on the root alone: 1
+        // the root column is at the left edge (the search reads from there)
+        QVERIFY(std::fabs(view.viewTransform().map(L.nodes.front().topLeft()).x() - 16) < 12);
+    }
+
     void selectionEmitsHypothesis()
     {
         const DecodeResult r = beamCase("luong");

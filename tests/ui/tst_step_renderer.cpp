@@ -136,6 +136,36 @@ private slots:
         QVERIFY2(w.isEmpty(), qPrintable(w.join(QLatin1Char('\n'))));
     }
 
+    // Issue 12: "compraremos" and its top-k neighbours are never elided: the decoder box gets the room the widest
+    // output word needs in the big font (1.9× bold) at the step view's size in a 1280×800 window; at 1024×700 the
+    // word is drawn smaller to fit.
+    void longOutputWordsFitTheDecoderBox()
+    {
+        Trace t = synthetic(9, 128, 3, true, "bahdanau");
+        t.steps[0].token = "compraremos";
+        t.steps[0].topK = {{"compraremos", 3, 0.92}, {"preferiremos", 4, 0.04}, {"seguiremos", 5, 0.02}};
+        QFont big = defaultStepFont();
+        big.setPointSizeF(big.pointSizeF() * 1.9);
+        big.setBold(true);
+        const double word = QFontMetricsF(big).horizontalAdvance(QStringLiteral("compraremos"));
+        StepPosition pos;
+        pos.stage = Stage::Feed;
+        StepRenderOptions opt;
+        opt.font = defaultStepFont();
+        QFont small = defaultStepFont();
+        small.setPointSizeF(small.pointSizeF() * 0.86);
+        small.setBold(true);
+        const double smallWord = QFontMetricsF(small).horizontalAdvance(QStringLiteral("compraremos"));
+        for (const QSize size : {QSize(820, 470), QSize(600, 380)}) {
+            const StepLayout L = layoutStepView(QRectF(QPointF(0, 0), QSizeF(size)), t, pos, opt);
+            // full size at 1280×800; in the narrow window the word shrinks (down to the small font), never elided
+            QVERIFY2(L.decoderRect.width() - 24 >= (size.width() >= 800 ? word : smallWord),
+                     qPrintable(QStringLiteral("%1 px box for a %2 px word at %3×%4").arg(L.decoderRect.width()).arg(word).arg(size.width()).arg(size.height())));
+            QVERIFY(L.decoderRect.right() <= size.width());
+            QVERIFY(L.encoderZone.width() > size.width() * 0.45);  // the encoder columns keep most of the width
+        }
+    }
+
     void everyStageOfEveryTrace_data()
     {
         QTest::addColumn<QString>("name");
