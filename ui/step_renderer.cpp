@@ -64,14 +64,30 @@ StepLayoutInput layoutInput(const QRectF& area, const Trace& trace, int step, co
     in.tokenWidth = tw;
     // The decoder box's width: the widest output token in the big font, or top-k row (label, bar, "0.92"), over
     // every step so the layout does not jump from step to step.
-    const QFontMetricsF fg(fonts.big);
-    double dw = fg.horizontalAdvance(QStringLiteral("output (forced)"));
-    for (const StepTrace& s : trace.steps) {
-        dw = std::max(dw, fg.horizontalAdvance(tokenLabel(s.token)));
-        for (std::size_t k = 0; k < s.topK.size() && k < 5; ++k)
-            dw = std::max(dw, fs.horizontalAdvance(tokenLabel(s.topK[k].token)) + 6 + 64);  // label, bar, number
+    // Measured once per trace and font (a frame is painted 60 times a second): keyed by the trace's address, its
+    // step count and token lengths (a new trace at a freed address is told apart by its tokens).
+    struct WidthMemo {
+        const Trace* trace = nullptr;
+        std::size_t signature = 0;
+        QString font;
+        double width = 0;
+    };
+    thread_local WidthMemo memo;
+    std::size_t signature = trace.steps.size();
+    for (const StepTrace& s : trace.steps)
+        signature = signature * 31 + s.token.size() * 7 + s.topK.size();
+    const QString fontKey = fonts.big.key() + fonts.small.key();
+    if (memo.trace != &trace || memo.signature != signature || memo.font != fontKey) {
+        const QFontMetricsF fg(fonts.big);
+        double dw = fg.horizontalAdvance(QStringLiteral("output (forced)"));
+        for (const StepTrace& s : trace.steps) {
+            dw = std::max(dw, fg.horizontalAdvance(tokenLabel(s.token)));
+            for (std::size_t k = 0; k < s.topK.size() && k < 5; ++k)
+                dw = std::max(dw, fs.horizontalAdvance(tokenLabel(s.topK[k].token)) + 6 + 64);  // label, bar, number
+        }
+        memo = {&trace, signature, fontKey, dw + 24 + 8};  // the box's inner padding and border
     }
-    in.decoderWidth = dw + 24 + 8;  // the box's inner padding and border
+    in.decoderWidth = memo.width;
     if (st) {
         const double topK = static_cast<double>(std::min<std::size_t>(st->topK.size(), 5));
         in.decoderHeight = 16 + QFontMetricsF(fonts.bold).height() + 3 * fs.height() + 14 + QFontMetricsF(fonts.big).height()
