@@ -91,6 +91,15 @@ HeatmapView::HeatmapView(QWidget* parent) : QWidget(parent)
     plot_->yAxis->setLabel(tr("output (decoder step)"));
     plot_->yAxis->setRangeReversed(true);
 
+    // The title's room is known after the layout (the y-axis labels' width): elide again then, if it changed.
+    connect(plot_, &QCustomPlot::afterLayout, this, [this] {
+        if (renderingExport_)
+            return;
+        const QString before = title_->text();
+        fitTitle(width());
+        if (title_->text() != before)
+            plot_->replot(QCustomPlot::rpQueuedReplot);
+    });
     marker_ = new QCPItemRect(plot_);
     marker_->setPen(QPen(QColor(0xe8, 0x59, 0x0c), 2.5));
     marker_->setBrush(Qt::NoBrush);
@@ -252,8 +261,11 @@ void HeatmapView::fitTitle(int width)
 {
     // The title sits in the axis rect's column: the colour scale's column (≈ 80 px before the first
     // layout) and the text element's margins are not room for it.
+    // Once laid out, the axis rect's outer width (plot plus tick labels) is that column: in a narrow dock at
+    // 1024 × 700 the estimate let a centred title overflow both edges.
     const int scaleWidth = scale_->outerRect().width() > 0 ? scale_->outerRect().width() : 80;
-    const int room = std::max(40, width - scaleWidth - 16);
+    const int column = plot_->axisRect()->outerRect().width();
+    const int room = std::max(40, column > 0 && width == plot_->width() ? column - 8 : width - scaleWidth - 16);
     title_->setText(QFontMetrics(title_->font()).elidedText(fullTitle_, Qt::ElideRight, room));
 }
 
@@ -506,7 +518,9 @@ void HeatmapView::renderTo(QPaintDevice& device, const QSize& logicalSize, doubl
         label->setFont(plot_->xAxis->labelFont());
         legend.push_back(label);
     }
+    renderingExport_ = true;
     plot_->toPainter(&painter, logicalSize.width(), logicalSize.height());
+    renderingExport_ = false;
     for (QCPItemRect* rect : cells)
         plot_->removeItem(rect);
     for (QCPAbstractItem* item : legend)

@@ -95,6 +95,7 @@ private:
     QCPItemRect* marker_ = nullptr;
     QCPItemRect* column_ = nullptr;  // the hovered source column
     int highlight_ = -1;
+    bool renderingExport_ = false;  // renderTo lays the plot out for an export's size: the title is fitted there
     int hovered_ = -1;
     QCPItemText* note_ = nullptr;
     QCPTextElement* title_ = nullptr;

@@ -186,6 +186,23 @@ private slots:
         QCOMPARE(view.shownTitle(), view.fullTitle());
         view.resize(440, 400);
         QVERIFY(view.shownTitle() != view.fullTitle());
+        // A narrow dock (1024 × 700 window) with long row labels: the title fits the plot's column once laid out,
+        // instead of overflowing both edges.
+        auto wide = std::make_shared<Trace>(*t);
+        for (std::string& tok : wide->targetTokens)
+            tok = "compraremos";
+        for (StepTrace& st : wide->steps)
+            st.token = "compraremos";
+        view.setTrace(wide);
+        view.setPosition(StepPosition{1, Stage::Feed, 1.0});
+        view.resize(260, 400);
+        view.plot()->replot();  // lays out; the title is fitted to the new column and replotted
+        QCoreApplication::processEvents();
+        view.plot()->replot();
+        const QFont titleFont(view.font().family(), view.font().pointSize() + 1, QFont::Bold);
+        const int column = view.plot()->axisRect()->outerRect().width();
+        QVERIFY2(QFontMetrics(titleFont).horizontalAdvance(view.shownTitle()) <= column,
+                 qPrintable(QStringLiteral("%1 px title in a %2 px column").arg(QFontMetrics(titleFont).horizontalAdvance(view.shownTitle())).arg(column)));
     }
 };
 
