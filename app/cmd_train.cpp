@@ -72,6 +72,7 @@ const char* kUsage =
     "attnviz train --task dates|reverse|file:PATH --arch PRESET -o MODEL[.json|.cbor] [--epochs N] [--seed S] "
     "[--hidden H] [--embedding E] [--layers L] [--cell gru|lstm] [--score ID] [--attention-size A] [--no-input-feeding] "
     "[--max-len N] [--batch B] [--lr X] [--clip C] [--threads T] [--train-size N] [--valid-size N] [--min-count K] "
+    "[--d-model D] [--heads N] [--encoder-layers N] [--decoder-layers N] [--ff-size F] [--warmup W] "
     "[--lowercase] [--tokenizer whitespace|sentencepiece] [--pieces N] [--source-pieces N] [--target-pieces N] [--bpe] "
     "[--checkpoint-minutes M] [--timeline FILE [--probe \"sentence\"]... [--snapshot-every N]] [--quiet]\n"
     "       attnviz train --resume MODEL [--epochs N] [--threads T] [--checkpoint-minutes M] [--timeline FILE [--snapshot-every N]] [--quiet]";
@@ -88,7 +89,12 @@ const char* kHelp =
     "end (with the validation loss and accuracy) and at the end, each with the training loss since the previous\n"
     "snapshot and the greedy trace of every --probe sentence (default: the first validation sentence). It is\n"
     "written with every checkpoint and at the end; with --resume, --timeline FILE continues the timeline in FILE\n"
-    "(same probes). attnviz export FILE -o emerging.gif animates it.";
+    "(same probes). attnviz export FILE -o emerging.gif animates it.\n\n"
+    "--arch transformer (SPEC §4, post-norm nn.Transformer, dropout off) takes --d-model (default 64), --heads\n"
+    "(default 4), --encoder-layers and --decoder-layers (default 2 each) and --ff-size (default 4·d_model) instead\n"
+    "of --hidden/--embedding/--layers/--cell/--score; its learning rate warms up linearly over --warmup updates\n"
+    "(default 400) to --lr (default 0.001) and then decays as 1/√step; Adam β2 = 0.98 (Vaswani et al. 2017 §5.3).\n"
+    "Pairs whose source, or target with <eos>, is longer than --max-len are left out.";
 
 // The model without its weights and labels: what must agree between a model file and its checkpoint.
 json skeleton(const Model& m)
@@ -99,12 +105,19 @@ json skeleton(const Model& m)
     return j;
 }
 
-// The training pairs as ids for `model`; location attention scores at most max_len source positions.
+// The training pairs as ids for `model`; location attention scores at most max_len source positions, and a
+// transformer has positions for max_len source tokens and max_len decoder steps (the target and <eos>).
 void encodeTask(const Model& model, const TaskData& task, std::vector<PairIds>& trainIds, std::vector<PairIds>& validIds)
 {
     trainIds = encodePairs(model, task.train);
     validIds = encodePairs(model, task.valid);
-    if (model.config.score == ScoreKind::Location) {
+    if (model.isTransformer()) {
+        auto tooLong = [&](const PairIds& p) {
+            return static_cast<int>(p.src.size()) > model.config.maxLen || static_cast<int>(p.tgt.size()) + 1 > model.config.maxLen;
+        };
+        trainIds.erase(std::remove_if(trainIds.begin(), trainIds.end(), tooLong), trainIds.end());
+        validIds.erase(std::remove_if(validIds.begin(), validIds.end(), tooLong), validIds.end());
+    } else if (model.config.score == ScoreKind::Location) {
         auto tooLong = [&](const PairIds& p) { return static_cast<int>(p.src.size()) > model.config.maxLen; };
         trainIds.erase(std::remove_if(trainIds.begin(), trainIds.end(), tooLong), trainIds.end());
         validIds.erase(std::remove_if(validIds.begin(), validIds.end(), tooLong), validIds.end());
@@ -119,7 +132,8 @@ int cmdTrain(const CommandArgs& argv)
     spec.valueOptions = {"--task", "--arch", "-o", "--epochs", "--seed", "--hidden", "--embedding", "--layers", "--cell",
                          "--score", "--attention-size", "--max-len", "--batch", "--lr", "--clip", "--threads",
                          "--train-size", "--valid-size", "--min-count", "--resume", "--checkpoint-minutes", "--tokenizer",
-                         "--pieces", "--source-pieces", "--target-pieces", "--timeline", "--probe", "--snapshot-every"};
+                         "--pieces", "--source-pieces", "--target-pieces", "--timeline", "--probe", "--snapshot-every",
+                         "--d-model", "--heads", "--encoder-layers", "--decoder-layers", "--ff-size", "--warmup"};
     spec.repeatable = {"--probe"};
     spec.flags = {"--no-input-feeding", "--lowercase", "--quiet", "--help", "--bpe"};
     spec.usage = kUsage;
@@ -133,7 +147,8 @@ int cmdTrain(const CommandArgs& argv)
         for (const char* fixed : {"--task", "--arch", "-o", "--seed", "--hidden", "--embedding", "--layers", "--cell",
                                   "--score", "--attention-size", "--max-len", "--batch", "--lr", "--clip", "--train-size",
                                   "--valid-size", "--min-count", "--no-input-feeding", "--lowercase", "--tokenizer", "--pieces",
-                                  "--source-pieces", "--target-pieces", "--bpe"})
+                                  "--source-pieces", "--target-pieces", "--bpe", "--d-model", "--heads", "--encoder-layers",
+                                  "--decoder-layers", "--ff-size", "--warmup"})
             if (args.has(fixed))
                 throw UsageError(std::string("--resume continues with the saved options; ") + fixed
                                  + " cannot change them (only --epochs, --threads, --checkpoint-minutes, --timeline, --snapshot-every, --quiet)\nusage: " + kUsage);
@@ -194,7 +209,15 @@ int cmdTrain(const CommandArgs& argv)
     } else {
         const std::string arch = args.value("--arch");
         if (!isPreset(arch))
-            throw UsageError("--arch: expected one of seq2seq, seq2seq_attention, bahdanau, luong, gnmt, found \"" + arch + "\"");
+            throw UsageError("--arch: expected one of seq2seq, seq2seq_attention, bahdanau, luong, gnmt, transformer, found \"" + arch + "\"");
+        const bool transformer = arch == "transformer";
+        for (const char* only : {"--d-model", "--heads", "--encoder-layers", "--decoder-layers", "--ff-size", "--warmup"})
+            if (!transformer && args.has(only))
+                throw UsageError(std::string(only) + " goes with --arch transformer\nusage: " + kUsage);
+        for (const char* recurrent : {"--hidden", "--embedding", "--layers", "--cell", "--score", "--attention-size", "--no-input-feeding"})
+            if (transformer && args.has(recurrent))
+                throw UsageError(std::string(recurrent) + " is for the recurrent presets; a transformer takes --d-model, --heads, "
+                                 "--encoder-layers, --decoder-layers and --ff-size\nusage: " + kUsage);
         o.epochs = static_cast<int>(args.integer("--epochs", 10, 1, 100000));
         o.seed = static_cast<std::uint64_t>(args.integer("--seed", 1, 0, 1LL << 62));
         o.batchSize = static_cast<int>(args.integer("--batch", 32, 1, 100000));
@@ -202,10 +225,28 @@ int cmdTrain(const CommandArgs& argv)
         o.clipNorm = args.number("--clip", 5.0, 0.0, 1e9);
         o.threads = static_cast<int>(args.integer("--threads", 2, 1, 64));
 
-        ModelConfig c = presetConfig(arch, static_cast<int>(args.integer("--hidden", 128, 1, 4096)),
-                                     static_cast<int>(args.integer("--embedding", 64, 1, 4096)));
-        c.layers = static_cast<int>(args.integer("--layers", c.layers, 1, 64));
-        c.attentionSize = static_cast<int>(args.integer("--attention-size", c.hiddenSize, 1, 4096));
+        ModelConfig c;
+        if (transformer) {
+            // Adam as Vaswani et al. 2017 §5.3 (β2 0.98, ε 1e-9), linear warm-up then 1/√step
+            o.beta2 = 0.98;
+            o.epsilon = 1e-9;
+            o.warmupSteps = static_cast<int>(args.integer("--warmup", 400, 1, 1'000'000'000));
+            const int dModel = static_cast<int>(args.integer("--d-model", 64, 1, 8192));
+            c = presetConfig(arch, dModel, dModel);
+            c.heads = static_cast<int>(args.integer("--heads", 4, 1, 1024));
+            if (dModel % c.heads != 0)
+                throw UsageError("--heads: expected a number that divides --d-model " + std::to_string(dModel) + ", found "
+                                 + std::to_string(c.heads));
+            c.encoderLayers = static_cast<int>(args.integer("--encoder-layers", 2, 1, 64));
+            c.decoderLayers = static_cast<int>(args.integer("--decoder-layers", 2, 1, 64));
+            c.layers = c.decoderLayers;
+            c.ffSize = static_cast<int>(args.integer("--ff-size", 4LL * dModel, 1, 1'000'000));
+        } else {
+            c = presetConfig(arch, static_cast<int>(args.integer("--hidden", 128, 1, 4096)),
+                             static_cast<int>(args.integer("--embedding", 64, 1, 4096)));
+            c.layers = static_cast<int>(args.integer("--layers", c.layers, 1, 64));
+            c.attentionSize = static_cast<int>(args.integer("--attention-size", c.hiddenSize, 1, 4096));
+        }
         c.maxLen = static_cast<int>(args.integer("--max-len", c.maxLen, 1, 10000));
         c.lowercase = args.has("--lowercase");
         if (args.has("--no-input-feeding"))
@@ -299,9 +340,14 @@ int cmdTrain(const CommandArgs& argv)
             throw UsageError(e.what());
         }
     }
-    std::cerr << "training " << arch << " (" << cellId(c.cell) << ", H " << c.hiddenSize << ", E " << c.embeddingSize
-              << ", layers " << c.layers << ", score " << (c.score ? scoreId(*c.score) : "none") << ") on " << task.name << ": "
-              << trainIds.size() << " training / " << validIds.size() << " validation pairs, vocab " << model.source.size()
+    if (model.isTransformer())
+        std::cerr << "training transformer (d_model " << c.hiddenSize << ", heads " << c.heads << ", layers " << c.encoderLayers
+                  << " + " << c.decoderLayers << ", ff " << c.ffSize << ", warm-up " << o.warmupSteps << " to lr " << o.learningRate
+                  << ") on " << task.name << ": ";
+    else
+        std::cerr << "training " << arch << " (" << cellId(c.cell) << ", H " << c.hiddenSize << ", E " << c.embeddingSize
+                  << ", layers " << c.layers << ", score " << (c.score ? scoreId(*c.score) : "none") << ") on " << task.name << ": ";
+    std::cerr << trainIds.size() << " training / " << validIds.size() << " validation pairs, vocab " << model.source.size()
               << " → " << model.target.size() << ", " << o.threads << " thread(s)\n";
 
     double timelineWriteSeconds = 0.0;

@@ -19,6 +19,7 @@ int main(int argc, char** argv)
     QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
     attnviz::ui::MainWindow window;
     window.setSamplesDir(QStringLiteral(ATTNVIZ_SAMPLES_DIR));
+    window.setAutoplayOnOpen(true);
     window.openBuiltInExample();
     const QStringList args = QApplication::arguments();
     if (args.size() > 1)

@@ -79,6 +79,9 @@ std::vector<int> ArchitectureGraph::keyCells(int position) const
 ArchitectureGraph buildArchitectureGraph(const std::string& preset, const ModelConfig& config, const Topology& topo,
                                          int n, int T)
 {
+    if (preset == "transformer")  // its stacks of attention layers are not this graph of recurrent cells
+        throw ShapeError("architecture graph: the transformer's encoder and decoder stacks are not drawn yet "
+                         "(the heatmap, step and beam views show it)");
     if (n < 1 || T < 0 || config.layers < 1)
         throw ShapeError("architecture graph: expected n ≥ 1, T ≥ 0 and layers ≥ 1, found n = " + std::to_string(n) +
                          ", T = " + std::to_string(T) + ", layers = " + std::to_string(config.layers));

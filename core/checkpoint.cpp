@@ -166,6 +166,8 @@ void saveCheckpoint(const std::string& file, const Checkpoint& c)
     json options{{"epochs", o.epochs}, {"batch", o.batchSize}, {"lr", o.learningRate}, {"clip", o.clipNorm},
                  {"seed", o.seed}, {"threads", o.threads}, {"float32_output", o.float32Output}, {"beta1", o.beta1},
                  {"beta2", o.beta2}, {"epsilon", o.epsilon}};
+    if (o.warmupSteps > 0)
+        options["warmup"] = o.warmupSteps;
     json progress{{"epoch", s.epoch}, {"batch", s.batch}, {"epoch_loss_sum", s.epochLossSum},
                   {"epoch_tokens", s.epochTokens}, {"best_accuracy", s.bestAccuracy}, {"best_epoch", s.bestEpoch},
                   {"skipped_batches", s.skippedBatches}, {"rng", s.rng}, {"history", historyToJson(s.history)}};
@@ -261,6 +263,7 @@ Checkpoint loadCheckpoint(const std::string& file)
     o.beta1 = num("beta1");
     o.beta2 = num("beta2");
     o.epsilon = num("epsilon");
+    o.warmupSteps = opt.contains("warmup") ? static_cast<int>(integer("warmup", 1, 1'000'000'000)) : 0;
 
     const json& pr = r.require(doc, "", "progress");
     auto pint = [&](const char* key, long long lo, long long hi) {

@@ -23,34 +23,144 @@ std::vector<int> topIndices(const Eigen::Ref<const Vec>& p, int k)
 
 namespace {
 
-// One expanded hypothesis: the state after the step and the step's numbers (shared by its children).
-struct Expansion {
+// The decoder state between steps, whatever the architecture: a recurrent DecoderState or a transformer's
+// key/value cache. Beam search keeps one per live hypothesis (copied when a hypothesis is extended).
+struct SearchState {
+    virtual ~SearchState() = default;
+};
+
+// "One decoder step from a state": what greedy and beam search, the forced prefix and the attention override
+// need from an architecture. The search, the beam tree and the traces are the same for all.
+class Stepper {
+public:
+    virtual ~Stepper() = default;
+    virtual std::shared_ptr<const SearchState> initial() = 0;
+    // Step t from `from` with input prevToken (y_{t−1}); fills st's query, attention, decoder states (and
+    // multi-head numbers) and the logits; returns the state after the step. overrideWeights: not normalised.
+    virtual std::shared_ptr<const SearchState> step(const SearchState& from, int prevToken, int t, const Vec* overrideWeights,
+                                                    StepTrace& st, Vec& logits) = 0;
+    // What every trace of this sentence carries besides the steps: encoder states, score id, …
+    virtual void describe(Trace& tr) const = 0;
+};
+
+struct RecurrentState : SearchState {
     DecoderState state;
+};
+
+class RecurrentStepper : public Stepper {
+public:
+    RecurrentStepper(const Model& m, const std::vector<int>& sourceIds) : m_(m), enc_(encode(m, sourceIds)) {}
+    std::shared_ptr<const SearchState> initial() override
+    {
+        auto s = std::make_shared<RecurrentState>();
+        s->state = initialState(m_, enc_);
+        return s;
+    }
+    std::shared_ptr<const SearchState> step(const SearchState& from, int prevToken, int, const Vec* overrideWeights, StepTrace& st,
+                                            Vec& logits) override
+    {
+        auto next = std::make_shared<RecurrentState>();
+        decoderStep(m_, enc_, prevToken, static_cast<const RecurrentState&>(from).state, next->state, sr_, ws_, overrideWeights);
+        st.query = sr_.query;
+        st.attention = sr_.attention;
+        st.decoderStates.reserve(next->state.layers.size());
+        for (const CellState& c : next->state.layers)
+            st.decoderStates.push_back(c.h);
+        logits = sr_.logits;
+        return next;
+    }
+    void describe(Trace& tr) const override
+    {
+        tr.encoderStates = enc_.keys;
+        tr.score = m_.config.score ? scoreId(*m_.config.score) : std::string();
+    }
+
+private:
+    const Model& m_;
+    Encoding enc_;
+    StepWorkspace ws_;
+    StepResult sr_;
+};
+
+struct TransformerState : SearchState {
+    TransformerDecoderCache cache;
+};
+
+class TransformerStepper : public Stepper {
+public:
+    TransformerStepper(const Model& m, const std::vector<int>& sourceIds)
+        : m_(m), c_(m.transformerConfig()), enc_(transformerEncode(c_, m.weights.transformer, sourceIds))
+    {
+    }
+    std::shared_ptr<const SearchState> initial() override
+    {
+        auto s = std::make_shared<TransformerState>();
+        s->cache = transformerStartDecoding(c_, m_.weights.transformer, enc_);
+        return s;
+    }
+    std::shared_ptr<const SearchState> step(const SearchState& from, int prevToken, int, const Vec* overrideWeights, StepTrace& st,
+                                            Vec& logits) override
+    {
+        auto next = std::make_shared<TransformerState>(static_cast<const TransformerState&>(from));  // a copy per hypothesis
+        Vec normalised;
+        if (overrideWeights)
+            normalised = *overrideWeights / overrideWeights->sum();
+        transformerDecodeStep(c_, m_.weights.transformer, enc_, next->cache, prevToken, ts_, overrideWeights ? &normalised : nullptr);
+        const std::size_t last = ts_.query.size() - 1;
+        const Eigen::Index dh = c_.headSize();
+        st.query.resize(c_.dModel);
+        for (std::size_t i = 0; i < ts_.query[last].size(); ++i)
+            st.query.segment(static_cast<Eigen::Index>(i) * dh, dh) = ts_.query[last][i];
+        st.decoderStates = ts_.layerOutputs;
+        MultiHeadStep mh;
+        mh.heads = ts_.crossAttention;
+        mh.selfAttention = ts_.selfAttention;
+        mh.query = ts_.query;
+        mh.scores = ts_.scores;
+        mh.context = ts_.context;
+        st.attention = multiHeadView(mh, ts_.weights, enc_.memory);
+        st.multiHead = std::move(mh);
+        logits = ts_.logits;
+        return next;
+    }
+    void describe(Trace& tr) const override
+    {
+        tr.encoderStates = enc_.memory;
+        tr.encoderSelfAttention = enc_.selfAttention;
+        tr.score = "multi_head";
+    }
+
+private:
+    const Model& m_;
+    TransformerConfig c_;
+    TransformerEncoding enc_;
+    TransformerStep ts_;
+};
+
+// One expanded hypothesis: the step's numbers (shared by its children in the beam tree and the traces).
+struct Expansion {
     StepTrace step;       // query, attention, decoder states, top-k; token/prob are set per child
     Vec logProbs;         // log softmax of the logits (V_t)
 };
 
 struct Live {
-    int node;                           // tree node of the last token
-    std::shared_ptr<const Expansion> from;  // the step that produced that token (null for the root)
+    int node;                                   // tree node of the last token
+    std::shared_ptr<const Expansion> from;      // the step that produced that token (null for the root)
+    std::shared_ptr<const SearchState> state;   // the decoder state after that token
 };
 
-// Runs one decoder step from `state` with input `prevToken`; fills the expansion.
-std::shared_ptr<Expansion> expand(const Model& m, const Encoding& enc, int prevToken, const DecoderState& state, int t, int topK,
-                                  StepWorkspace& ws, StepResult& sr, const Vec* overrideWeights)
+// Runs one decoder step from `state` with input `prevToken`; fills the expansion and the state after it.
+std::shared_ptr<Expansion> expand(const Model& m, Stepper& stepper, int prevToken, const SearchState& state, int t, int topK,
+                                  const Vec* overrideWeights, std::shared_ptr<const SearchState>& after)
 {
     auto e = std::make_shared<Expansion>();
-    decoderStep(m, enc, prevToken, state, e->state, sr, ws, overrideWeights);
     StepTrace& st = e->step;
+    Vec logits;
+    after = stepper.step(state, prevToken, t, overrideWeights, st, logits);
     st.t = t;
     st.overridden = overrideWeights != nullptr;
-    st.query = sr.query;
-    st.attention = sr.attention;
-    st.decoderStates.reserve(e->state.layers.size());
-    for (const CellState& c : e->state.layers)
-        st.decoderStates.push_back(c.h);
-    const Vec probs = softmax(sr.logits);
-    e->logProbs = logSoftmax(sr.logits);
+    const Vec probs = softmax(logits);
+    e->logProbs = logSoftmax(logits);
     for (int id : topIndices(probs, topK))
         st.topK.push_back(TokenProb{m.target.token(id), id, probs(id)});
     return e;
@@ -142,10 +252,19 @@ DecodeResult translateTokens(const Model& m, const Tokens& source, const DecodeO
                                              + std::to_string(source.size()) + " (translate one sentence at a time)");
     if (options.beam < 1)
         throw ShapeError("beam width: expected at least 1, found " + std::to_string(options.beam));
-    const int maxLen = options.maxLen > 0 ? options.maxLen : m.config.maxLen;
+    const bool transformer = m.isTransformer();
+    if (transformer && source.size() > static_cast<std::size_t>(m.config.maxLen))
+        throw InputError("", "sentence", "expected at most " + std::to_string(m.config.maxLen) + " source tokens (this transformer's max_len), found "
+                                             + std::to_string(source.size()));
+    // A transformer has positions for max_len decoder steps and no more.
+    const int maxLen = transformer ? std::min(options.maxLen > 0 ? options.maxLen : m.config.maxLen, m.config.maxLen)
+                                   : (options.maxLen > 0 ? options.maxLen : m.config.maxLen);
     const int k = options.beam;
-    const long long perHypothesis = static_cast<long long>(maxLen) * static_cast<long long>(source.size())
-                                    * std::max(1, m.dims.keySize);
+    long long perStep = static_cast<long long>(source.size()) * std::max(1, m.dims.keySize);
+    if (transformer)  // + heads, scores, self-attention, query and head output per layer and head
+        perStep += static_cast<long long>(m.config.decoderLayers)
+                   * (2LL * m.config.heads * static_cast<long long>(source.size()) + static_cast<long long>(m.config.heads) * maxLen + 2LL * m.config.hiddenSize);
+    const long long perHypothesis = static_cast<long long>(maxLen) * perStep;
     if (static_cast<long long>(k) * perHypothesis > kMaxTraceNumbers)
         throw InputError("", "beam", "expected a beam width of at most " + std::to_string(std::max(1LL, kMaxTraceNumbers / perHypothesis))
                                          + " for a sentence of " + std::to_string(source.size()) + " tokens with this model, found "
@@ -160,9 +279,11 @@ DecodeResult translateTokens(const Model& m, const Tokens& source, const DecodeO
         return nullptr;
     };
 
-    const Encoding enc = encode(m, m.source.ids(source));
-    StepWorkspace ws;
-    StepResult sr;
+    std::unique_ptr<Stepper> stepper;
+    if (transformer)
+        stepper = std::make_unique<TransformerStepper>(m, m.source.ids(source));
+    else
+        stepper = std::make_unique<RecurrentStepper>(m, m.source.ids(source));
 
     DecodeResult result;
     BeamTree& tree = result.tree;
@@ -171,9 +292,7 @@ DecodeResult translateTokens(const Model& m, const Tokens& source, const DecodeO
     root.text = m.target.token(root.token);
     tree.nodes.push_back(root);
 
-    auto rootState = std::make_shared<Expansion>();
-    rootState->state = initialState(m, enc);
-    std::vector<Live> live{{0, nullptr}};
+    std::vector<Live> live{{0, nullptr, stepper->initial()}};
     std::vector<int> finished;  // node ids
     std::vector<std::shared_ptr<const Expansion>> nodeFrom(1);  // per node: the expansion that produced it
 
@@ -185,10 +304,11 @@ DecodeResult translateTokens(const Model& m, const Tokens& source, const DecodeO
         };
         std::vector<Candidate> cands;
         std::vector<std::shared_ptr<Expansion>> expansions;
+        std::vector<std::shared_ptr<const SearchState>> states;
         for (std::size_t b = 0; b < live.size(); ++b) {
             const BeamNode& parent = tree.nodes[static_cast<std::size_t>(live[b].node)];
-            const DecoderState& state = live[b].from ? live[b].from->state : rootState->state;
-            expansions.push_back(expand(m, enc, parent.token, state, t, options.topK, ws, sr, overrideAt(t)));
+            states.emplace_back();
+            expansions.push_back(expand(m, *stepper, parent.token, *live[b].state, t, options.topK, overrideAt(t), states.back()));
             const Vec& lp = expansions.back()->logProbs;
             if (t <= prefixLength) {  // forced: the given token, with the probability the model gave it
                 const int id = options.prefix[static_cast<std::size_t>(t - 1)];
@@ -223,7 +343,7 @@ DecodeResult translateTokens(const Model& m, const Tokens& source, const DecodeO
             if (node.finished)
                 finished.push_back(node.id);
             else
-                next.push_back({node.id, expansions[slot]});
+                next.push_back({node.id, expansions[slot], states[slot]});
         }
         live = std::move(next);
     }
@@ -243,9 +363,8 @@ DecodeResult translateTokens(const Model& m, const Tokens& source, const DecodeO
     for (int leaf : ends) {
         Trace tr;
         tr.sourceTokens = source;
-        tr.encoderStates = enc.keys;
+        stepper->describe(tr);
         tr.architecture = m.architecture;
-        tr.score = m.config.score ? scoreId(*m.config.score) : std::string();
         std::vector<int> path;
         for (int n = leaf; n > 0; n = tree.nodes[static_cast<std::size_t>(n)].parent)
             path.push_back(n);

@@ -28,6 +28,8 @@ Mat runLayer(CellKind cell, const RnnWeights& w, const Mat& X, bool reverse, Cel
 
 Encoding encode(const Model& m, const std::vector<int>& ids)
 {
+    if (m.isTransformer())
+        throw ShapeError("encode: a transformer is not recurrent; use transformerEncode (core/transformer.h) or translateTokens");
     const Dims& d = m.dims;
     const ModelWeights& w = m.weights;
     const Eigen::Index n = static_cast<Eigen::Index>(ids.size());

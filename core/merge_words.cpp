@@ -1,6 +1,7 @@
 #include "core/merge_words.h"
 
 #include "core/pieces.h"
+#include "core/softmax.h"
 
 #include <cmath>
 
@@ -140,6 +141,45 @@ Trace mergeWords(const Trace& in)
         return m;
     };
 
+    // transformer: per-head weights merged like the weights (summed over a word's pieces); the encoder
+    // self-attention has source words on both sides (rows averaged over the query word's pieces, columns summed)
+    auto mergeHeads = [&](const std::vector<std::vector<Vec>>& in) {
+        std::vector<std::vector<Vec>> out(in.size());
+        for (std::size_t l = 0; l < in.size(); ++l)
+            for (const Vec& a : in[l]) {
+                Vec m = Vec::Zero(nw);
+                for (Eigen::Index w = 0; w < nw; ++w)
+                    for (int j : src[static_cast<std::size_t>(w)])
+                        if (j < a.size()) m(w) += a(j);
+                out[l].push_back(std::move(m));
+            }
+        return out;
+    };
+    for (const std::vector<Mat>& layer : in.encoderSelfAttention) {
+        std::vector<Mat> merged;
+        for (const Mat& a : layer) {
+            if (a.rows() != n || a.cols() != n) {
+                merged.clear();
+                break;
+            }
+            Mat m = Mat::Zero(nw, nw);
+            for (Eigen::Index w = 0; w < nw; ++w) {
+                const auto& gw = src[static_cast<std::size_t>(w)];
+                for (int i : gw)
+                    for (Eigen::Index v = 0; v < nw; ++v)
+                        for (int j : src[static_cast<std::size_t>(v)])
+                            m(w, v) += a(i, j);
+                m.row(w) /= static_cast<double>(gw.size());
+            }
+            merged.push_back(std::move(m));
+        }
+        if (merged.empty()) {
+            out.encoderSelfAttention.clear();
+            break;
+        }
+        out.encoderSelfAttention.push_back(std::move(merged));
+    }
+
     // target words: groups of steps
     const std::vector<std::vector<int>> tgt = wordGroups(targetPieces);
     for (const auto& g : tgt) {
@@ -170,12 +210,56 @@ Trace mergeWords(const Trace& in)
                 }
             }
         }
+        // transformer: heads, the model's own head weights (softmax of the scores) and head outputs averaged over
+        // the word's steps like the weights; scores = log of the merged own weights; query of the first step.
+        // The decoder self-attention is dropped: its positions are target pieces, and a merged word would
+        // attend to pieces of itself.
+        if (first.multiHead) {
+            MultiHeadStep mh;
+            mh.query = first.multiHead->query;
+            std::vector<std::vector<Vec>> own;
+            int merged = 0;
+            for (int i : g) {
+                const StepTrace& s = in.steps[static_cast<std::size_t>(i)];
+                if (!s.multiHead) continue;
+                std::vector<std::vector<Vec>> softmaxed = s.multiHead->scores;
+                for (auto& layer : softmaxed)
+                    for (Vec& e : layer) e = softmax(e);
+                std::vector<std::vector<Vec>> heads = mergeHeads(s.multiHead->heads), ownHeads = mergeHeads(softmaxed);
+                if (merged++ == 0) {
+                    mh.heads = std::move(heads);
+                    own = std::move(ownHeads);
+                    mh.context = s.multiHead->context;
+                    continue;
+                }
+                for (std::size_t l = 0; l < mh.heads.size() && l < heads.size(); ++l)
+                    for (std::size_t h = 0; h < mh.heads[l].size() && h < heads[l].size(); ++h) {
+                        mh.heads[l][h] += heads[l][h];
+                        if (l < own.size() && h < own[l].size() && l < ownHeads.size() && h < ownHeads[l].size())
+                            own[l][h] += ownHeads[l][h];
+                        if (l < s.multiHead->context.size() && h < s.multiHead->context[l].size()
+                            && mh.context[l][h].size() == s.multiHead->context[l][h].size())
+                            mh.context[l][h] += s.multiHead->context[l][h];
+                    }
+            }
+            const double k = static_cast<double>(std::max(merged, 1));
+            for (auto& layer : mh.heads)
+                for (Vec& a : layer) a /= k;
+            for (auto& layer : mh.context)
+                for (Vec& c : layer) c /= k;
+            mh.scores = own;
+            for (auto& layer : mh.scores)
+                for (Vec& e : layer) e = (e / k).unaryExpr([](double w) { return std::log(std::max(w, 1e-300)); });
+            st.multiHead = std::move(mh);
+        }
         if (sum) {
             const double k = static_cast<double>(g.size());
             sum->weights /= k;
             sum->alignment /= k;
             sum->context /= k;
             sum->scores = sum->weights.unaryExpr([](double w) { return std::log(std::max(w, 1e-300)); });
+            if (st.multiHead)  // a transformer's flat view: the merged weights applied to the merged encoder states
+                sum = multiHeadView(*st.multiHead, sum->weights, out.encoderStates);
             st.attention = std::move(sum);
         }
         st.token = isSpecialToken(ps.front()) ? ps.front() : joinPieces(ps);

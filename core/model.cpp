@@ -6,7 +6,7 @@ namespace attnviz {
 
 const std::vector<std::string>& allPresets()
 {
-    static const std::vector<std::string> ids{"seq2seq", "seq2seq_attention", "bahdanau", "luong", "gnmt"};
+    static const std::vector<std::string> ids{"seq2seq", "seq2seq_attention", "bahdanau", "luong", "gnmt", "transformer"};
     return ids;
 }
 
@@ -51,6 +51,17 @@ ModelConfig presetConfig(const std::string& preset, int hidden, int embedding)
     } else if (preset == "gnmt") {
         c.layers = 8;
         c.score = ScoreKind::Additive;
+    } else if (preset == "transformer") {
+        c.embeddingSize = hidden;
+        c.score = ScoreKind::ScaledDot;  // each head: q·k/√(d/h)
+        c.heads = 1;
+        for (int h : {8, 4, 2})
+            if (hidden % h == 0 && hidden / h >= 4) {
+                c.heads = h;
+                break;
+            }
+        c.encoderLayers = c.decoderLayers = c.layers = 2;
+        c.ffSize = 4 * hidden;
     } else {
         throw ShapeError("unknown architecture \"" + preset + "\": expected one of " + presetList());
     }
@@ -105,6 +116,13 @@ int Dims::decoderInput(int layer) const
 Dims computeDims(const ModelConfig& config, const Topology& topology, int sourceVocab, int targetVocab)
 {
     Dims d;
+    if (config.heads > 0) {  // transformer: everything is d_model wide
+        d.H = d.E = d.keySize = d.querySize = d.outputFeatures = config.hiddenSize;
+        d.L = config.decoderLayers;
+        d.Vs = sourceVocab;
+        d.Vt = targetVocab;
+        return d;
+    }
     d.H = config.hiddenSize;
     d.E = config.embeddingSize;
     d.L = config.layers;
@@ -129,6 +147,23 @@ void checkConfig(const std::string& preset, const ModelConfig& c, const Dims& d)
     auto fail = [&](const std::string& field, const std::string& what) {
         throw ConfigError(field, preset + ": " + what);
     };
+    if (preset == "transformer") {
+        const std::pair<const char*, int> sizes[] = {{"d_model", c.hiddenSize}, {"heads", c.heads}, {"encoder_layers", c.encoderLayers},
+                                                     {"decoder_layers", c.decoderLayers}, {"ff_size", c.ffSize}, {"max_len", c.maxLen}};
+        for (const auto& [field, v] : sizes)
+            if (v < 1)
+                fail(field, std::string("expected a positive ") + field + ", found " + std::to_string(v));
+        if (c.hiddenSize % c.heads != 0)
+            fail("heads", "expected a number of heads that divides d_model " + std::to_string(c.hiddenSize) + " (each head gets d_model / heads numbers), found "
+                              + std::to_string(c.heads));
+        if (c.score != ScoreKind::ScaledDot)
+            fail("score", "expected scaled_dot (every head scores q·k/√(d/h)), found " + (c.score ? "\"" + scoreId(*c.score) + "\"" : std::string("none")));
+        if (c.inputFeeding)
+            fail("input_feeding", "expected false (a transformer has no attentional state to feed), found true");
+        return;
+    }
+    if (c.heads > 0)
+        fail("heads", "expected no heads (" + preset + " is recurrent; heads belong to the transformer), found " + std::to_string(c.heads));
     if (preset == "seq2seq" && c.score)
         fail("score", "expected no score (seq2seq has no attention), found \"" + scoreId(*c.score) + "\"");
     if (preset != "seq2seq" && !c.score)
@@ -160,9 +195,25 @@ void finalizeModel(Model& m)
 {
     if (!isPreset(m.architecture))
         throw ShapeError("unknown architecture \"" + m.architecture + "\": expected one of " + presetList());
+    if (m.architecture == "transformer") {  // d_model is both sizes; the decoder's layers are "the" layers
+        m.config.embeddingSize = m.config.hiddenSize;
+        m.config.layers = m.config.decoderLayers;
+    }
     m.topology = presetTopology(m.architecture, m.config);
     m.dims = computeDims(m.config, m.topology, m.source.size(), m.target.size());
     checkConfig(m.architecture, m.config, m.dims);
+}
+
+TransformerConfig Model::transformerConfig() const
+{
+    TransformerConfig t;
+    t.dModel = config.hiddenSize;
+    t.heads = config.heads;
+    t.encoderLayers = config.encoderLayers;
+    t.decoderLayers = config.decoderLayers;
+    t.ffSize = config.ffSize;
+    t.maxLen = config.maxLen;
+    return t;
 }
 
 TokenizerKind Model::tokenizerKind() const
@@ -216,6 +267,11 @@ std::vector<WeightSlot> weightSlots(Model& model)
     const Topology& t = model.topology;
     ModelWeights& w = model.weights;
     std::vector<WeightSlot> s;
+    if (model.isTransformer()) {
+        for (const TransformerSlot& t : transformerWeightSlots(w.transformer, model.transformerConfig(), d.Vs, d.Vt))
+            s.push_back({t.name, t.rows, t.cols, false, t.matrix, t.vector});
+        return s;
+    }
     const Eigen::Index G = gateCount(c.cell) * d.H;
     auto mat = [&](std::string name, Eigen::Index r, Eigen::Index cols, Mat& m) { s.push_back({std::move(name), r, cols, false, &m, nullptr}); };
     auto vec = [&](std::string name, Eigen::Index n, Vec& v, bool opt = false) { s.push_back({std::move(name), n, -1, opt, nullptr, &v}); };

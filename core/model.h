@@ -5,6 +5,7 @@
 #include "core/json_io.h"
 #include "core/pieces.h"
 #include "core/score_functions.h"
+#include "core/transformer.h"
 #include "core/types.h"
 #include "core/vocab.h"
 
@@ -24,8 +25,14 @@ struct ModelConfig {
     std::optional<ScoreKind> score;  // none: no attention (seq2seq)
     int attentionSize = 0;       // da, additive only (default H)
     bool inputFeeding = false;   // luong
-    int maxLen = 50;             // max output tokens; rows of W_loc
+    int maxLen = 50;             // max output tokens; rows of W_loc; a transformer's longest source too
     bool lowercase = false;
+    // transformer only (SPEC §4): d_model is hiddenSize (= embeddingSize), layers = decoderLayers, score =
+    // scaled_dot (each head's q·k/√(d/h)); see Model::transformerConfig().
+    int heads = 0;               // h
+    int encoderLayers = 0;
+    int decoderLayers = 0;
+    int ffSize = 0;              // dim_feedforward; read from the weights when the file omits it
 };
 
 // Where the query comes from, where the context goes: what distinguishes the presets.
@@ -44,9 +51,11 @@ struct Topology {
     bool outputHasEmbedding = false;    // output layer reads E y_{i-1} too (bahdanau)
 };
 
-const std::vector<std::string>& allPresets();  // seq2seq, seq2seq_attention, bahdanau, luong, gnmt
+const std::vector<std::string>& allPresets();  // seq2seq, seq2seq_attention, bahdanau, luong, gnmt, transformer
 bool isPreset(const std::string& id);
 // Defaults of a preset for the given sizes (H, E), e.g. for randomModel(). Throws ShapeError for an unknown preset.
+// transformer: d_model = hidden (embedding is ignored), 2 + 2 layers, ff_size 4·d_model, heads the largest of
+// 8, 4, 2, 1 that divides d_model with at least 4 numbers per head.
 ModelConfig presetConfig(const std::string& preset, int hidden, int embedding);
 Topology presetTopology(const std::string& preset, const ModelConfig& config);
 
@@ -75,6 +84,7 @@ struct ModelWeights {
     Mat combineWeight;                   // (H × (dk + H)) luong W_c
     Mat outWeight;                       // (V_t × features)
     Vec outBias;                         // (V_t)
+    TransformerWeights transformer;      // the transformer preset's weights (its own out.weight, …); empty otherwise
 };
 
 struct Model {
@@ -102,6 +112,9 @@ struct Model {
     std::string detokenizeTarget(const Tokens& tokens) const;
     const ScoreFunction& scoreFunction() const { return weights.attention; }  // meaningful when config.score is set
     bool hasAttention() const { return config.score.has_value(); }
+    bool isTransformer() const { return architecture == "transformer"; }
+    // The transformer engine's configuration (core/transformer.h) from config; meaningful for isTransformer().
+    TransformerConfig transformerConfig() const;
 };
 
 // One weight the configuration needs: its file name, expected shape (cols < 0: a vector) and where
@@ -114,6 +127,7 @@ struct WeightSlot {
     Vec* vector = nullptr;
 };
 // Sizes the layer lists of model.weights and lists every slot the (finalized) model needs, in file order.
+// A transformer's slots are transformerWeightSlots() (core/transformer.h) into model.weights.transformer.
 std::vector<WeightSlot> weightSlots(Model& model);
 // Rounds every weight to the nearest float32 value (still stored as double). A CBOR file then holds each
 // weight in 5 bytes instead of 9 (the writer uses single precision for numbers it represents exactly);

@@ -175,26 +175,42 @@ void readWeight(const JsonReader& r, WeightSlot& slot, const json& t, const std:
     }
 }
 
-Model modelFromDocument(const json& doc, const std::string& file, CapturedTensors* captured)
+// The transformer's "config" (SPEC §4): d_model, heads, encoder_layers, decoder_layers, ff_size (read from the
+// weights when omitted; a contradicting value is bad input), max_len (default 50), lowercase. Keys of the
+// recurrent presets are refused rather than ignored, since they would silently mean nothing.
+ModelConfig readTransformerConfig(const JsonReader& r, const json& doc, const json& cfg, CapturedTensors* captured)
 {
-    JsonReader r(file, modelLimits());
-    r.checkHeader(doc, "attnviz-model");
-    Model m;
-    m.file = file;
-    m.architecture = r.string(r.require(doc, "", "architecture"), "/architecture");
-    if (!isPreset(m.architecture)) {
-        std::string ids;
-        for (const std::string& p : allPresets()) ids += (ids.empty() ? "" : ", ") + p;
-        r.fail("/architecture", "expected one of " + ids + ", found \"" + m.architecture + "\"");
+    for (const char* key : {"hidden_size", "embedding_size", "layers", "cell", "score", "attention_size", "input_feeding"})
+        if (cfg.contains(key))
+            r.fail(childPointer("/config", key), std::string("expected only d_model, heads, encoder_layers, decoder_layers, ff_size, max_len "
+                                                             "and lowercase in a transformer's config, found ") + key);
+    ModelConfig c = presetConfig("transformer", positiveInt(r, cfg, "d_model", 100000, std::nullopt), 0);
+    c.heads = positiveInt(r, cfg, "heads", 4096, std::nullopt);
+    c.encoderLayers = positiveInt(r, cfg, "encoder_layers", 64, std::nullopt);
+    c.decoderLayers = positiveInt(r, cfg, "decoder_layers", 64, std::nullopt);
+    c.maxLen = positiveInt(r, cfg, "max_len", 100000, c.maxLen);
+    std::optional<int> fromWeights;
+    if (const json* weights = r.optional(doc, "weights"); weights && weights->is_object())
+        fromWeights = transformerFfSizeFromWeights([&](const std::string& name) { return weightRows(*weights, name, captured); });
+    if (cfg.contains("ff_size")) {
+        c.ffSize = positiveInt(r, cfg, "ff_size", 1'000'000, std::nullopt);
+        if (fromWeights && *fromWeights != c.ffSize)
+            r.fail("/config/ff_size", "expected the feed-forward size of the weights, " + std::to_string(*fromWeights) + " (the rows of "
+                                          + transformerFfSizeWeightName() + "), found " + std::to_string(c.ffSize));
+    } else {
+        if (!fromWeights)
+            r.fail("/config/ff_size", "expected a positive integer or the weight " + transformerFfSizeWeightName()
+                                          + " to read it from, found neither");
+        c.ffSize = *fromWeights;
     }
+    return c;
+}
 
-    // config, with the preset's defaults for absent keys
-    const json& cfg = r.require(doc, "", "config");
-    if (!cfg.is_object())
-        r.fail("/config", "expected an object, found " + describeJson(cfg));
-    const int H = positiveInt(r, cfg, "hidden_size", 100000, std::nullopt);
-    const int E = positiveInt(r, cfg, "embedding_size", 100000, std::nullopt);
-    ModelConfig c = presetConfig(m.architecture, H, E);
+// The "config" of a recurrent preset, with the preset's defaults for absent keys.
+ModelConfig readRecurrentConfig(const JsonReader& r, const json& doc, const json& cfg, const std::string& preset, CapturedTensors* captured)
+{
+    ModelConfig c = presetConfig(preset, positiveInt(r, cfg, "hidden_size", 100000, std::nullopt),
+                                 positiveInt(r, cfg, "embedding_size", 100000, std::nullopt));
     if (const json* v = r.optional(cfg, "cell")) {
         const std::string id = r.string(*v, "/config/cell");
         std::optional<CellKind> k = cellKindFromId(id);
@@ -228,6 +244,28 @@ Model modelFromDocument(const json& doc, const std::string& file, CapturedTensor
             if (auto rows = weightRows(*weights, "attention.W_loc", captured)) c.maxLen = static_cast<int>(std::clamp<long long>(*rows, 1, 100000));
     }
     if (const json* v = r.optional(cfg, "input_feeding")) c.inputFeeding = r.boolean(*v, "/config/input_feeding");
+    return c;
+}
+
+Model modelFromDocument(const json& doc, const std::string& file, CapturedTensors* captured)
+{
+    JsonReader r(file, modelLimits());
+    r.checkHeader(doc, "attnviz-model");
+    Model m;
+    m.file = file;
+    m.architecture = r.string(r.require(doc, "", "architecture"), "/architecture");
+    if (!isPreset(m.architecture)) {
+        std::string ids;
+        for (const std::string& p : allPresets()) ids += (ids.empty() ? "" : ", ") + p;
+        r.fail("/architecture", "expected one of " + ids + ", found \"" + m.architecture + "\"");
+    }
+
+    // config, with the preset's defaults for absent keys
+    const json& cfg = r.require(doc, "", "config");
+    if (!cfg.is_object())
+        r.fail("/config", "expected an object, found " + describeJson(cfg));
+    const bool transformer = m.architecture == "transformer";
+    ModelConfig c = transformer ? readTransformerConfig(r, doc, cfg, captured) : readRecurrentConfig(r, doc, cfg, m.architecture, captured);
     if (const json* v = r.optional(cfg, "lowercase")) c.lowercase = r.boolean(*v, "/config/lowercase");
     m.config = c;
 
@@ -260,7 +298,7 @@ Model modelFromDocument(const json& doc, const std::string& file, CapturedTensor
         if (!t) {
             if (slot.optional) continue;
             r.fail(ptr, "expected the weight " + slot.name + " of shape " + shapeText(slot.rows, slot.cols) + " (" + m.architecture
-                            + ", " + cellId(c.cell) + "), found it missing");
+                            + (transformer ? std::string() : ", " + cellId(c.cell)) + "), found it missing");
         }
         readWeight(r, slot, *t, ptr, captured);
     }
@@ -303,13 +341,19 @@ json modelToJson(const Model& model)
 {
     Model& mm = const_cast<Model&>(model);  // weightSlots hands out pointers; nothing is changed here
     const ModelConfig& c = model.config;
-    json cfg{{"cell", cellId(c.cell)}, {"hidden_size", c.hiddenSize}, {"embedding_size", c.embeddingSize},
-             {"layers", c.layers}, {"max_len", c.maxLen}, {"lowercase", c.lowercase}};
-    cfg["score"] = c.score ? json(scoreId(*c.score)) : json(nullptr);
-    if (c.score == ScoreKind::Additive)
-        cfg["attention_size"] = c.attentionSize;
-    if (model.architecture == "luong")
-        cfg["input_feeding"] = c.inputFeeding;
+    json cfg;
+    if (model.isTransformer()) {
+        cfg = json{{"d_model", c.hiddenSize}, {"heads", c.heads}, {"encoder_layers", c.encoderLayers}, {"decoder_layers", c.decoderLayers},
+                   {"ff_size", c.ffSize}, {"max_len", c.maxLen}, {"lowercase", c.lowercase}};
+    } else {
+        cfg = json{{"cell", cellId(c.cell)}, {"hidden_size", c.hiddenSize}, {"embedding_size", c.embeddingSize},
+                   {"layers", c.layers}, {"max_len", c.maxLen}, {"lowercase", c.lowercase}};
+        cfg["score"] = c.score ? json(scoreId(*c.score)) : json(nullptr);
+        if (c.score == ScoreKind::Additive)
+            cfg["attention_size"] = c.attentionSize;
+        if (model.architecture == "luong")
+            cfg["input_feeding"] = c.inputFeeding;
+    }
     json weights = json::object();
     for (const WeightSlot& slot : weightSlots(mm)) {
         if (slot.matrix) {

@@ -291,10 +291,17 @@ void TimelineRecorder::snapshot(const BatchDone& b)
         s.validAccuracy = eval_.accuracy;
     }
     paramsIntoModel(*b.params, work_);
-    for (const std::string& p : timeline_.probes)
-        s.traces.push_back(stripForTimeline(translate(work_, p).best));
+    std::vector<DecodeResult> full;
+    for (const std::string& p : timeline_.probes) {
+        DecodeResult d = translate(work_, p);
+        s.traces.push_back(stripForTimeline(d.best));
+        if (onSnapshot)
+            full.push_back(std::move(d));
+    }
     timeline_.snapshots.push_back(std::move(s));
     seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (onSnapshot)
+        onSnapshot(timeline_.snapshots.back(), std::move(full));
 }
 
 void TimelineRecorder::onBatch(const BatchDone& b)

@@ -21,6 +21,7 @@
 #include "core/model.h"
 #include "core/trace.h"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,7 @@
 namespace attnviz {
 
 struct BatchDone;
+struct DecodeResult;
 struct EpochResult;
 
 struct TimelineSnapshot {
@@ -91,6 +93,9 @@ public:
     const Timeline& timeline() const { return timeline_; }
     // Seconds spent taking snapshots (decoding the probes), for the overhead report.
     double snapshotSeconds() const { return seconds_; }
+    // Called after each snapshot with the probes' whole decodings (not stripped), e.g. for the window's
+    // Train panel, which shows them in every view. Empty: nothing kept.
+    std::function<void(const TimelineSnapshot&, std::vector<DecodeResult>&&)> onSnapshot;
 
 private:
     void snapshot(const BatchDone& b);

@@ -1,6 +1,84 @@
 #include "core/trace.h"
 
+#include "core/softmax.h"
+
+#include <algorithm>
+#include <cmath>
+
 namespace attnviz {
+
+AttentionResult multiHeadView(const MultiHeadStep& mh, const Vec& weights, const Mat& values)
+{
+    AttentionResult a;
+    a.weights = weights;
+    Vec own = Vec::Zero(weights.size());
+    if (!mh.scores.empty() && !mh.scores.back().empty()) {
+        for (const Vec& e : mh.scores.back())
+            if (e.size() == own.size())
+                own += softmax(e);
+        own /= static_cast<double>(mh.scores.back().size());
+    }
+    a.scores = own.unaryExpr([](double w) { return std::log(std::max(w, 1e-300)); });
+    if (values.rows() == weights.size() && values.rows() > 0) {
+        a.alignment = values.array().colwise() * weights.array();
+        a.context = a.alignment.colwise().sum().transpose();
+    }
+    return a;
+}
+
+namespace {
+
+json nestedJson(const std::vector<std::vector<Vec>>& v)
+{
+    json layers = json::array();
+    for (const std::vector<Vec>& layer : v) {
+        json heads = json::array();
+        for (const Vec& x : layer)
+            heads.push_back(toJson(x));
+        layers.push_back(std::move(heads));
+    }
+    return layers;
+}
+
+// [L][h][len]: L ≥ 1 layers of h ≥ 1 vectors each; len = -1 accepts any common length (returned in *len).
+std::vector<std::vector<Vec>> readNested(const JsonReader& r, const json& j, const std::string& ptr, std::size_t layers,
+                                         std::size_t heads, Eigen::Index* len, const char* what)
+{
+    auto fail = [&](const std::string& p, const std::string& found) {
+        r.fail(p, "expected " + std::string(what) + " per decoder layer and head: " + std::to_string(layers) + " layers of "
+                      + std::to_string(heads) + " heads, found " + found);
+    };
+    if (!j.is_array() || j.size() != layers)
+        fail(ptr, describeJson(j));
+    std::vector<std::vector<Vec>> out(layers);
+    for (std::size_t l = 0; l < layers; ++l) {
+        const std::string lp = childPointer(ptr, l);
+        if (!j[l].is_array() || j[l].size() != heads)
+            fail(lp, describeJson(j[l]));
+        for (std::size_t i = 0; i < heads; ++i) {
+            const std::string hp = childPointer(lp, i);
+            Vec v = r.vector(j[l][i], hp);
+            if (*len < 0)
+                *len = v.size();
+            if (v.size() != *len)
+                r.fail(hp, "expected " + std::to_string(*len) + " numbers (" + what + " of every head has the same size), found "
+                               + std::to_string(v.size()));
+            out[l].push_back(std::move(v));
+        }
+    }
+    return out;
+}
+
+// A probability distribution: every entry ≥ 0 and the sum 1 within 1e-6.
+void checkDistribution(const JsonReader& r, const Vec& a, const std::string& ptr)
+{
+    if (a.size() > 0 && a.minCoeff() < 0.0)
+        r.fail(ptr, "expected attention weights ≥ 0, found " + std::to_string(a.minCoeff()));
+    if (std::fabs(a.sum() - 1.0) > 1e-6)
+        r.fail(ptr, "expected attention weights that sum to 1, found the sum " + std::to_string(a.sum()));
+}
+
+} // namespace
 
 json traceToJson(const Trace& trace)
 {
@@ -17,12 +95,32 @@ json traceToJson(const Trace& trace)
     doc["target_tokens"] = trace.targetTokens;
     if (trace.encoderStates.size() != 0)
         doc["encoder_states"] = toJson(trace.encoderStates);
+    if (!trace.encoderSelfAttention.empty()) {
+        json layers = json::array();
+        for (const std::vector<Mat>& layer : trace.encoderSelfAttention) {
+            json heads = json::array();
+            for (const Mat& a : layer)
+                heads.push_back(toJson(a));
+            layers.push_back(std::move(heads));
+        }
+        doc["encoder_self_attention"] = std::move(layers);
+    }
     json steps = json::array();
     for (const StepTrace& s : trace.steps) {
         json j{{"t", s.t}};
-        if (s.query.size() != 0)
+        if (s.multiHead) {  // SPEC §4: query, scores, context per decoder layer and head; weights averaged
+            const MultiHeadStep& mh = *s.multiHead;
+            j["query"] = nestedJson(mh.query);
+            j["scores"] = nestedJson(mh.scores);
+            if (s.attention)
+                j["weights"] = toJson(s.attention->weights);
+            j["context"] = nestedJson(mh.context);
+            j["heads"] = nestedJson(mh.heads);
+            if (!mh.selfAttention.empty())
+                j["self_attention"] = nestedJson(mh.selfAttention);
+        } else if (s.query.size() != 0)
             j["query"] = toJson(s.query);
-        if (s.attention) {
+        if (s.attention && !s.multiHead) {
             j["scores"] = toJson(s.attention->scores);
             j["weights"] = toJson(s.attention->weights);
             j["alignment"] = toJson(s.attention->alignment);
@@ -70,6 +168,34 @@ Trace traceFromJson(const json& doc, const std::string& file)
     if (const json* v = r.optional(doc, "merged_words")) t.mergedWords = r.boolean(*v, "/merged_words");
     if (const json* v = r.optional(doc, "score")) t.score = r.string(*v, "/score");
     if (const json* v = r.optional(doc, "encoder_states")) t.encoderStates = r.matrix(*v, "/encoder_states");
+    const auto n = static_cast<Eigen::Index>(t.sourceTokens.size());
+    if (const json* v = r.optional(doc, "encoder_self_attention")) {  // [encoder_layers][h] n × n
+        const std::string ep = "/encoder_self_attention";
+        auto fail = [&](const std::string& p, const json& found) {
+            r.fail(p, "expected the encoder self-attention per layer and head (layers of equally many n × n matrices, n = "
+                          + std::to_string(n) + " source tokens), found " + describeJson(found));
+        };
+        if (!v->is_array() || v->empty())
+            fail(ep, *v);
+        for (std::size_t l = 0; l < v->size(); ++l) {
+            const std::string lp = childPointer(ep, l);
+            const json& layer = (*v)[l];
+            if (!layer.is_array() || layer.empty() || layer.size() != (*v)[0].size())
+                fail(lp, layer);
+            std::vector<Mat> heads;
+            for (std::size_t i = 0; i < layer.size(); ++i) {
+                const std::string hp = childPointer(lp, i);
+                Mat a = r.matrix(layer[i], hp);
+                if (a.rows() != n || a.cols() != n)
+                    r.fail(hp, "expected an " + std::to_string(n) + " × " + std::to_string(n) + " matrix (source tokens × source tokens), found "
+                                   + std::to_string(a.rows()) + " × " + std::to_string(a.cols()));
+                for (Eigen::Index q = 0; q < n; ++q)
+                    checkDistribution(r, a.row(q).transpose(), childPointer(hp, static_cast<std::size_t>(q)));
+                heads.push_back(std::move(a));
+            }
+            t.encoderSelfAttention.push_back(std::move(heads));
+        }
+    }
     const json& steps = r.require(doc, "", "steps");
     if (!steps.is_array())
         r.fail("/steps", "expected an array of steps, found " + describeJson(steps));
@@ -78,8 +204,52 @@ Trace traceFromJson(const json& doc, const std::string& file)
         const json& js = steps[i];
         StepTrace s;
         s.t = static_cast<int>(r.integer(r.require(js, p, "t"), childPointer(p, "t"), 1, 1'000'000));
-        if (const json* v = r.optional(js, "query")) s.query = r.vector(*v, childPointer(p, "query"));
-        if (js.contains("scores") || js.contains("weights") || js.contains("context")) {
+        if (const json* hj = r.optional(js, "heads")) {  // a transformer step (SPEC §4)
+            const std::string hp = childPointer(p, "heads");
+            if (!hj->is_array() || hj->empty() || !(*hj)[0].is_array() || (*hj)[0].empty())
+                r.fail(hp, "expected the cross-attention weights per decoder layer and head, found " + describeJson(*hj));
+            const std::size_t L = hj->size(), H = (*hj)[0].size();
+            MultiHeadStep mh;
+            Eigen::Index len = n;
+            mh.heads = readNested(r, *hj, hp, L, H, &len, "cross-attention weights");
+            for (std::size_t l = 0; l < L; ++l)
+                for (std::size_t i = 0; i < H; ++i)
+                    checkDistribution(r, mh.heads[l][i], childPointer(childPointer(hp, l), i));
+            mh.scores = readNested(r, r.require(js, p, "scores"), childPointer(p, "scores"), L, H, &len, "scores");
+            Eigen::Index dk = -1;
+            mh.query = readNested(r, r.require(js, p, "query"), childPointer(p, "query"), L, H, &dk, "the query");
+            mh.context = readNested(r, r.require(js, p, "context"), childPointer(p, "context"), L, H, &dk, "the head output");
+            if (const json* sa = r.optional(js, "self_attention")) {
+                const std::string sp = childPointer(p, "self_attention");
+                Eigen::Index tlen = t.mergedWords ? -1 : s.t;
+                mh.selfAttention = readNested(r, *sa, sp, L, H, &tlen, "self-attention weights over the positions so far");
+                for (std::size_t l = 0; l < L; ++l)
+                    for (std::size_t i = 0; i < H; ++i)
+                        checkDistribution(r, mh.selfAttention[l][i], childPointer(childPointer(sp, l), i));
+            } else if (!t.mergedWords) {
+                r.require(js, p, "self_attention");
+            }
+            const std::string wp = childPointer(p, "weights");
+            const Vec weights = r.vector(r.require(js, p, "weights"), wp);
+            Vec mean = Vec::Zero(n);
+            for (const Vec& a : mh.heads[L - 1])
+                mean += a / static_cast<double>(H);
+            if (weights.size() != n || (weights - mean).cwiseAbs().maxCoeff() > 1e-6)
+                r.fail(wp, "expected the last decoder layer's cross-attention averaged over its " + std::to_string(H) + " heads ("
+                               + std::to_string(n) + " weights), found " + (weights.size() != n ? std::to_string(weights.size()) + " weights"
+                                                                                                 : std::string("other numbers")));
+            if (js.contains("alignment"))
+                r.fail(childPointer(p, "alignment"), "expected no alignment in a transformer step (it follows from weights and "
+                                                     "encoder_states), found one");
+            s.attention = multiHeadView(mh, weights, t.encoderStates);
+            s.query.resize(static_cast<Eigen::Index>(H) * dk);
+            for (std::size_t i = 0; i < H; ++i)
+                s.query.segment(static_cast<Eigen::Index>(i) * dk, dk) = mh.query[L - 1][i];
+            s.multiHead = std::move(mh);
+        } else if (const json* v = r.optional(js, "query")) {
+            s.query = r.vector(*v, childPointer(p, "query"));
+        }
+        if (!s.multiHead && (js.contains("scores") || js.contains("weights") || js.contains("context"))) {
             AttentionResult a;
             a.scores = r.vector(r.require(js, p, "scores"), childPointer(p, "scores"));
             a.weights = r.vector(r.require(js, p, "weights"), childPointer(p, "weights"));

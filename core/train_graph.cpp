@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/tape_attention.h"
 #include "core/tape_ops.h"
+#include "core/transformer_train.h"
 
 #include <cmath>
 #include <random>
@@ -42,6 +43,8 @@ void paramsIntoModel(const ParamStore& params, Model& model)
 
 ParamStore initParams(Model& model, std::uint64_t seed)
 {
+    if (model.isTransformer())
+        return transformerInitParams(model, seed);
     std::mt19937_64 rng(seed);
     const double r = 1.0 / std::sqrt(static_cast<double>(std::max(1, model.dims.H)));
     // 53 random bits → [0, 1) → [−r, r): the same on every platform.
@@ -299,6 +302,8 @@ Var GraphDecoder::stepFeatures(const std::vector<int>& prev)
 
 TeacherForcedFeatures teacherForcedFeatures(Tape& tape, const ParamStore& params, const Model& model, const Batch& batch)
 {
+    if (model.isTransformer())
+        return transformerTeacherForcedFeatures(tape, params, model, batch);
     GraphDecoder dec(tape, params, model, batch);
     // The decoder runs step by step; the output layer and the loss then run once over all T·B rows.
     std::vector<Var> features;
@@ -338,6 +343,15 @@ Mat rowSoftmax(const Mat& logits)
 std::vector<Mat> teacherForcedProbs(const ParamStore& params, const Model& model, const Batch& batch)
 {
     Tape tape(false);
+    if (model.isTransformer()) {  // all steps at once, rows b·T + t
+        const TeacherForcedFeatures f = transformerTeacherForcedFeatures(tape, params, model, batch);
+        const Mat probs = rowSoftmax(tape.value(ad::linear(tape, f.x, tape.param(params, "out.weight"), tape.param(params, "out.bias"))));
+        std::vector<Mat> out(static_cast<std::size_t>(batch.T), Mat(batch.B, probs.cols()));
+        for (int b = 0; b < batch.B; ++b)
+            for (int t = 0; t < batch.T; ++t)
+                out[static_cast<std::size_t>(t)].row(b) = probs.row(static_cast<Eigen::Index>(b) * batch.T + t);
+        return out;
+    }
     GraphDecoder dec(tape, params, model, batch);
     std::vector<Mat> out;
     for (int t = 0; t < batch.T; ++t)
@@ -348,6 +362,8 @@ std::vector<Mat> teacherForcedProbs(const ParamStore& params, const Model& model
 std::vector<std::vector<int>> greedyDecode(const ParamStore& params, const Model& model, const Batch& batch,
                                            const SpecialIds& ids)
 {
+    if (model.isTransformer())
+        return transformerGreedyDecode(params, model, batch, ids);
     Tape tape(false);
     GraphDecoder dec(tape, params, model, batch);
     std::vector<std::vector<int>> out(static_cast<std::size_t>(batch.B));

@@ -4,6 +4,9 @@
 // bottom layer, residual connections, attention score, which state queries and where the context goes
 // are configuration (see core/model_conventions.md for every weight name and dimension).
 //
+// The transformer preset is not recurrent: teacherForcedFeatures, teacherForcedLoss, teacherForcedProbs,
+// greedyDecode and initParams hand a transformer model to core/transformer_train.h (whole sequences at once).
+//
 // Batch layout: B sentences; the source is padded to n positions, the target to T steps. Padded source
 // positions leave the encoder state unchanged (the backward direction starts at each sentence's last
 // real token) and get attention weight 0; padded target steps have loss weight 0.

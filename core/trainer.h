@@ -27,7 +27,14 @@ struct TrainOptions {
     bool float32Output = true; // matrix products (output layer, loss, recurrent and attention layers) in single
                                // precision; the rest of the graph, the sums and Adam stay float64
     double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
+    // Learning-rate schedule: 0 keeps learningRate throughout; w > 0 warms up linearly over the first w
+    // updates, then decays as the inverse square root of the update count (Vaswani et al. 2017 §5.3, "Noam"),
+    // learningRate being the peak: lr_s = learningRate · min(s / w, √(w / s)).
+    int warmupSteps = 0;
 };
+
+// The learning rate of update s (from 1) under options' schedule.
+double scheduledLearningRate(const TrainOptions& options, long long step);
 
 struct TrainProgress {
     int epoch = 0, epochs = 0;      // epoch from 1

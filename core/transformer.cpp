@@ -311,6 +311,7 @@ void transformerDecodeStep(const TransformerConfig& c, const TransformerWeights&
     resizeNested(out.query, L, h);
     resizeNested(out.scores, L, h);
     resizeNested(out.context, L, h);
+    out.layerOutputs.resize(Ls);
 
     Vec x = w.decoderEmbedding.row(prevToken).transpose() * std::sqrt(static_cast<double>(d))
             + transformerPositionalEncoding(p, c.dModel);
@@ -350,6 +351,7 @@ void transformerDecodeStep(const TransformerConfig& c, const TransformerWeights&
         // feed-forward
         const Vec hidden = (l.ff.linear1Weight * x + l.ff.linear1Bias).cwiseMax(0.0);
         x = layerNorm(x + l.ff.linear2Weight * hidden + l.ff.linear2Bias, l.norm3);
+        out.layerOutputs[ks] = x;
     }
     out.output = layerNorm(x, w.decoderNorm);
     out.logits = w.outWeight * out.output + w.outBias;

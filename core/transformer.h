@@ -145,6 +145,7 @@ struct TransformerStep {
     std::vector<std::vector<Vec>> query;          // [L][h] (d/h): cross-attention query q_i
     std::vector<std::vector<Vec>> scores;         // [L][h] (n): q_i·k_j/√(d/h), before the softmax
     std::vector<std::vector<Vec>> context;        // [L][h] (d/h): head output a_i V_i
+    std::vector<Vec> layerOutputs;                // [L] (d): each decoder layer's output (after its norm3)
     Vec output;                                   // d: decoder output after the final decoder norm
     bool overridden = false;
 };

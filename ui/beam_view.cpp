@@ -125,7 +125,9 @@ BeamView::BeamView(QWidget* parent) : ZoomPanWidget(parent)
 void BeamView::setResult(std::shared_ptr<const attnviz::DecodeResult> result)
 {
     result_ = std::move(result);
-    bounds_ = result_ ? layoutBeamTree(result_->tree).bounds : QRectF();
+    const BeamLayout layout = result_ ? layoutBeamTree(result_->tree) : BeamLayout{};
+    bounds_ = layout.bounds;
+    root_ = layout.nodes.empty() ? QRectF() : layout.nodes.front();
     selected_ = result_ && !result_->hypotheses.empty() ? 0 : -1;
     fitOnNextPaint();
     update();

@@ -41,7 +41,8 @@ protected:
     QRectF sceneViewport() const override;
     // Opens readable (9 pt text at 0.9 or more) at the root, where the search starts.
     double readableZoom() const override { return 0.9; }
-    QPointF focusPoint() const override { return QPointF(bounds_.left(), bounds_.center().y()); }
+    // The root, at the left edge of the view: the search reads from there (the tree's middle may be empty there).
+    QPointF focusPoint() const override { return root_.isValid() ? QPointF(bounds_.left() - 12 + sceneViewport().width() / 2 / readableZoom(), root_.center().y()) : bounds_.center(); }
     void paintEvent(QPaintEvent* e) override;
     void clicked(const QPointF& device) override;
     bool event(QEvent* e) override;
@@ -49,6 +50,7 @@ protected:
 private:
     std::shared_ptr<const attnviz::DecodeResult> result_;
     QRectF bounds_;
+    QRectF root_;  // the root node's rectangle (scene coordinates)
     int selected_ = -1;
 };
 

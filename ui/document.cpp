@@ -194,6 +194,34 @@ void Document::setExample(Example ex)
     install(std::move(loaded));
 }
 
+void Document::setModel(std::shared_ptr<const Model> model, const QString& path)
+{
+    ++loadGeneration_;
+    Loaded loaded;
+    loaded.kind = Kind::Model;
+    loaded.model = std::move(model);
+    path_ = path;
+    install(std::move(loaded));
+    if (!path.isEmpty())
+        emit opened(path);
+}
+
+void Document::showDecodeResult(std::shared_ptr<const DecodeResult> result)
+{
+    if (!result)
+        return;
+    ++translateGeneration_;  // a translation in flight would replace it
+    whatIf_ = {};
+    undo_.clear();
+    redo_.clear();
+    baseline_.reset();
+    emit whatIfChanged();
+    decode_ = std::move(result);
+    lastDecodeWhatIf_ = true;  // the views keep their step and stage, as after a what-if edit
+    emit decodeResultChanged(decode_);
+    setTrace(std::make_shared<const Trace>(decode_->best));
+}
+
 bool Document::install(Loaded&& loaded)
 {
     ++translateGeneration_;  // results of a translation for the previous model are stale

@@ -53,6 +53,11 @@ public:
     bool openFileNow(const QString& path);
     // Installs an example built in memory.
     void setExample(attnviz::Example ex);
+    // Installs a model built in memory (the Train panel's), as if opened from `path` ("" when unsaved).
+    void setModel(std::shared_ptr<const attnviz::Model> model, const QString& path);
+    // Shows a decoding made elsewhere (a training snapshot's probe) in every view; the model stays open and
+    // the views keep their step and stage (lastDecodeWasWhatIf() is true), so scrubbing snapshots compares them.
+    void showDecodeResult(std::shared_ptr<const attnviz::DecodeResult> result);
 
     // Examples: switches the score function and recomputes. On failure (the file lacks the
     // parameters or dimensions) emits recomputeFailed and keeps the current function.
@@ -81,7 +86,7 @@ public:
         bool empty() const { return prefix.empty() && overrides.empty(); }
     };
     const WhatIf& whatIf() const { return whatIf_; }
-    // Whether the last decode came from a what-if edit (or its undo): views keep their position then.
+    // Whether the last decode came from a what-if edit (or its undo) or showDecodeResult: views keep their position then.
     bool lastDecodeWasWhatIf() const { return lastDecodeWhatIf_; }
     // The translation without any what-if; null while no what-if is active.
     std::shared_ptr<const attnviz::Trace> baseline() const { return whatIf_.empty() ? nullptr : baseline_; }

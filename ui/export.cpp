@@ -323,38 +323,11 @@ bool exportAnimation(const Trace& trace, const ExportOptions& options, QString* 
     if (trace.steps.empty())
         return setError(error, QStringLiteral("the trace has no decoder steps: nothing to animate"));
     const StepRenderOptions opt = stepOptions(options);
-    QSaveFile file(options.path);
-    if (!openSaveFile(file, error))
-        return false;
-    GifWriter gif(&file);
-    if (!gif.begin(c.pixels, 0, error)) {
-        file.cancelWriting();
-        return false;
-    }
     const std::vector<AnimationFrame> frames = animationFrames(static_cast<int>(trace.steps.size()), options.framesPerStage, options.fps);
-    const int total = static_cast<int>(frames.size());
-    QImage frame(c.pixels, QImage::Format_RGB32);
-    for (int index = 0; index < total; ++index) {
-        frame.fill(Qt::white);
-        {
-            QPainter p(&frame);
-            p.scale(c.scale, c.scale);
-            paintStepView(p, QRectF(QPointF(0, 0), QSizeF(c.logical)), trace, frames[static_cast<std::size_t>(index)].pos, opt);
-        }
-        if (!gif.addFrame(frame, frames[static_cast<std::size_t>(index)].delayCs, error)) {
-            file.cancelWriting();
-            return false;
-        }
-        if (progress && !progress(index + 1, total)) {
-            file.cancelWriting();
-            return setError(error, QStringLiteral("cancelled"));
-        }
-    }
-    if (!gif.finish(error)) {
-        file.cancelWriting();
-        return false;
-    }
-    return commit(file, error);
+    return writeGif(
+        options, defaultExportSize(ExportWhat::Animation), static_cast<int>(frames.size()),
+        [&](QPainter& p, const QRectF& canvas, int index) { paintStepView(p, canvas, trace, frames[static_cast<std::size_t>(index)].pos, opt); },
+        [&](int index) { return frames[static_cast<std::size_t>(index)].delayCs; }, error, progress);
 }
 
 } // namespace attnviz::ui

@@ -152,7 +152,11 @@ void HeatmapView::relabelRows()
     const int T = rows();
     if (!trace_ || T == 0 || columns() == 0)
         return;
-    const int rowStride = std::max(1, (T + 59) / 60);
+    // Rows thinned (every k-th label) when a line of text is taller than a row (issue 12: no overlaps); the
+    // plot is the widget less the title, the source labels and the axis title.
+    const double pitch = std::max(1.0, (labelHeight_ - 170.0) / T);
+    const double line = QFontMetricsF(plot_->yAxis->tickLabelFont()).height();
+    const int rowStride = std::max(1, static_cast<int>(std::ceil(line / pitch)));
     for (int i = 0; i < T; i += rowStride) {
         if (reveal_.rowLabel(i, pos_)) {
             // what-if marks (issue 14): ▸ a forced word, ✎ weights set by hand
@@ -223,8 +227,8 @@ void HeatmapView::rebuild()
     fitTitle(width());
     note_->setVisible(!trace_ || !any);
     note_->setText(!trace_ ? tr("no trace")
-                           : tr("No attention in this model (seq2seq):\nthe decoder sees the whole source only through\n"
-                                "the encoder's final state — the bottleneck\nthat attention removes."));
+                           : tr("No attention (seq2seq):\nthe decoder sees the source\nonly through the encoder's\n"
+                                "final state — the bottleneck\nthat attention removes."));
     scale_->setVisible(!trace_ || any);  // no 0–1 weight scale without weights
     relabelRows();
     fillRows();
@@ -249,6 +253,8 @@ void HeatmapView::resizeEvent(QResizeEvent* event)
     QWidget::resizeEvent(event);
     fitTitle(width());
     labelColumns(width());
+    labelHeight_ = height();
+    relabelRows();
 }
 
 void HeatmapView::labelColumns(int width)
@@ -293,7 +299,7 @@ void HeatmapView::fillRows()
             d->setCell(k, v, has ? s->attention->weights(col) : nan);
         }
     }
-    marker_->setVisible(marked_ && current_ >= 0 && n > 0);
+    marker_->setVisible(marked_ && current_ >= 0 && n > 0 && !note_->visible());
     marker_->topLeft->setCoords(-0.5, current_ - 0.5);
     marker_->bottomRight->setCoords(n - 0.5, current_ + 0.5);
     plot_->replot(QCustomPlot::rpQueuedReplot);
@@ -378,6 +384,9 @@ void HeatmapView::renderTo(QPaintDevice& device, const QSize& logicalSize, doubl
     painter.scale(scale, scale);
     fitTitle(logicalSize.width());
     labelColumns(logicalSize.width());
+    const int shownHeight = labelHeight_;
+    labelHeight_ = logicalSize.height();
+    relabelRows();
     // SVG and PDF get the cells as vector rectangles (one shape per cell, crisp at any zoom; text stays
     // text); QCPColorMap itself would embed a bitmap. Up to kMaxVectorCells, then the bitmap again.
     const bool vector = device.devType() == QInternal::Picture || device.paintEngine() == nullptr
@@ -476,6 +485,9 @@ void HeatmapView::renderTo(QPaintDevice& device, const QSize& logicalSize, doubl
     map_->setVisible(true);
     painter.end();
     fitTitle(width());
+    labelColumns(width());
+    labelHeight_ = shownHeight;
+    relabelRows();
     plot_->replot(QCustomPlot::rpQueuedReplot);  // back to the widget's own layout
 }
 

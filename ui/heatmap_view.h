@@ -77,7 +77,8 @@ private:
     void rebuild();
     void fillRows();
     void fitTitle(int width);
-    void labelColumns(int width);  // source labels upright, turned or thinned so they never overlap at `width` px  // title_ = fullTitle_ elided to `width` pixels
+    void labelColumns(int width);
+    int labelHeight_ = 600;        // the height row labels are thinned for (the widget's, or an export's)  // source labels upright, turned or thinned so they never overlap at `width` px  // title_ = fullTitle_ elided to `width` pixels
     void onMouseMove(QMouseEvent* event);
     void onMousePress(QMouseEvent* event);
     QPointF toPlot(const QPointF& widgetPos) const;

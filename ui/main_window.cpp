@@ -38,6 +38,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QStatusBar>
+#include <QScrollBar>
 #include <QTableView>
 #include <QToolBar>
 #include <QVBoxLayout>
@@ -85,6 +86,10 @@ MainWindow::MainWindow(QWidget* parent)
     });
     connect(ctl_, &StepController::positionChanged, this, &MainWindow::onPosition);
     connect(ctl_, &StepController::speedChanged, this, [](double s) { Settings::setSpeed(s); });
+    connect(ctl_, &StepController::playingChanged, this, [this](bool playing) {
+        if (!playing)
+            autoplaying_ = false;  // paused by hand: no automatic stop later
+    });
     // Edits arrive while a view is still committing its editor: apply them from the event loop.
     connect(table_, &ScoreTableModel::stateEdited, doc_, &Document::setValue, Qt::QueuedConnection);
     connect(table_, &ScoreTableModel::editRejected, this, &MainWindow::showProblem);
@@ -166,9 +171,33 @@ void MainWindow::buildViews()
     connect(copy, &QAction::triggered, this, [this] {
         QApplication::clipboard()->setText(table_->textFor(tableView_->selectionModel()->selectedIndexes()));
     });
+    // The context row stays in view below the scrolling rows (issue 12): a one-row view of the same model,
+    // its columns and horizontal scroll tied to the table's.
+    pinnedView_ = new QTableView(this);
+    pinnedView_->setModel(table_);
+    pinnedView_->setItemDelegate(new ValueDelegate(ScoreTableModel::ShadeRole, pinnedView_));
+    pinnedView_->horizontalHeader()->hide();
+    pinnedView_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    pinnedView_->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    pinnedView_->verticalHeader()->setDefaultSectionSize(tableView_->verticalHeader()->defaultSectionSize());
+    pinnedView_->setFixedHeight(tableView_->verticalHeader()->defaultSectionSize() + 2 * pinnedView_->frameWidth());
+    pinnedView_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    pinnedView_->setToolTip(tr("The context vector c = Σ vⱼ, kept in view"));
+    connect(tableView_->horizontalHeader(), &QHeaderView::sectionResized, pinnedView_,
+            [this](int c, int, int w) { pinnedView_->setColumnWidth(c, w); });
+    connect(tableView_->horizontalScrollBar(), &QScrollBar::valueChanged, pinnedView_->horizontalScrollBar(), &QScrollBar::setValue);
+    connect(table_, &QAbstractItemModel::modelReset, this, &MainWindow::pinContextRow);
+    connect(table_, &QAbstractItemModel::rowsInserted, this, &MainWindow::pinContextRow);
+    connect(table_, &QAbstractItemModel::rowsRemoved, this, &MainWindow::pinContextRow);
+    auto* tablePane = new QWidget(this);
+    auto* tableLayout = new QVBoxLayout(tablePane);
+    tableLayout->setContentsMargins(0, 0, 0, 0);
+    tableLayout->setSpacing(0);
+    tableLayout->addWidget(tableView_, 1);
+    tableLayout->addWidget(pinnedView_);
     auto* tableDock = new QDockWidget(tr("Score table"), this);
     tableDock->setObjectName(QStringLiteral("tableDock"));
-    tableDock->setWidget(tableView_);
+    tableDock->setWidget(tablePane);
     addDockWidget(Qt::BottomDockWidgetArea, tableDock);
     splitDockWidget(tableDock, contextDock, Qt::Horizontal);
     resizeDocks({heatDock}, {440}, Qt::Horizontal);
@@ -250,6 +279,10 @@ void MainWindow::showProblem(const QString& message)
 
 void MainWindow::openFile(const QString& path)
 {
+    if (isTimelineFile(path)) {  // a training timeline opens in the Train panel (issue 15)
+        openTimeline(path);
+        return;
+    }
     doc_->openFile(path);
 }
 
@@ -328,17 +361,44 @@ void MainWindow::onTraceChanged(std::shared_ptr<const Trace> trace)
     QStringList labels;
     for (int i = 0; i < steps; ++i)
         labels << tokenLabel(trace->steps[static_cast<std::size_t>(i)].token);
+    bool attention = steps == 0;
+    for (int i = 0; i < steps && !attention; ++i)
+        attention = trace->steps[static_cast<std::size_t>(i)].attention.has_value();
+    ctl_->setAttentionStages(attention);  // seq2seq: prepare → feed (issue 12)
     ctl_->setStepCount(steps);  // emits positionChanged: every view follows
     if (restartPosition_ && steps > 0) {
         restartPosition_ = false;
         ctl_->first();
+        if (autoplayOnOpen_) {
+            autoplaying_ = true;
+            ctl_->play();
+        }
     }
     transport_->sync();
     transport_->setStepLabels(labels);
     tableView_->resizeColumnsToContents();
     for (int c = 0; c < table_->columnCount(); ++c)  // long vectors: the tooltip has them in full
-        tableView_->setColumnWidth(c, std::min(tableView_->columnWidth(c), 300));
+        tableView_->setColumnWidth(c, std::min(tableView_->columnWidth(c), c == ScoreTableModel::StateColumn ? 220 : 180));
+    if (table_->contextRow() < table_->rowCount()) {  // the pinned row's label is not among the rows sized above
+        const QString label = table_->data(table_->index(table_->contextRow(), ScoreTableModel::TokenColumn)).toString();
+        const int need = tableView_->fontMetrics().horizontalAdvance(label) + 16;
+        tableView_->setColumnWidth(ScoreTableModel::TokenColumn, std::max(tableView_->columnWidth(ScoreTableModel::TokenColumn), std::min(need, 180)));
+    }
+    pinContextRow();
     updateTitle();
+}
+
+void MainWindow::pinContextRow()
+{
+    const int rows = table_->rowCount(), context = table_->contextRow();
+    for (int r = 0; r < rows; ++r) {
+        tableView_->setRowHidden(r, r == context);
+        pinnedView_->setRowHidden(r, r != context);
+    }
+    pinnedView_->setVisible(context < rows);
+    pinnedView_->verticalHeader()->setFixedWidth(tableView_->verticalHeader()->sizeHint().width());
+    for (int c = 0; c < table_->columnCount(); ++c)
+        pinnedView_->setColumnWidth(c, tableView_->columnWidth(c));
 }
 
 void MainWindow::applyReveal()
@@ -353,6 +413,10 @@ void MainWindow::applyReveal()
 
 void MainWindow::onPosition(const StepPosition& pos)
 {
+    if (autoplaying_ && (pos.step > 0 || (pos.stage == Stage::Feed && pos.progress >= 1.0))) {
+        autoplaying_ = false;  // the first step was shown once: stop there, Space goes on
+        ctl_->pause();
+    }
     table_->setPosition(pos);
     context_->setPosition(pos);
     stepView_->setPosition(pos);

@@ -4,6 +4,7 @@
 #include "ui/colormap.h"
 #include "ui/step_state.h"
 
+#include <QFileInfo>
 #include <QMainWindow>
 
 #include <functional>
@@ -36,6 +37,7 @@ class HeatmapView;
 class ArchitectureView;
 class BeamView;
 class StepView;
+class TrainPanel;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -51,6 +53,9 @@ public:
     void openBuiltInExample();
     // Where the shipped samples live (File → Samples lists examples/ and models/ in it).
     void setSamplesDir(const QString& dir);
+    // Issue 12: a new document or translation plays its first decoder step (stages 0–5) once by itself, then
+    // pauses there; Space goes on. Off by default (tests); the application turns it on.
+    void setAutoplayOnOpen(bool on) { autoplayOnOpen_ = on; }
 
     // Failed loads and exports go here; by default a warning message box. Tests install their own.
     using ErrorReporter = std::function<void(const QString& message)>;
@@ -75,6 +80,14 @@ public:
     // step-through (progress dialog, cancellable), the architecture view (at the current step) or the
     // beam tree (needs a model's decode result). Reports failures; returns success.
     enum class ExportKind { Heatmap = 0, StepFrame, Animation, Architecture, BeamTree };  // = ExportDialog::Kind
+    // File → Train a model… (issue 15): shows the Train panel (made on first use; ui/main_window_train.cpp).
+    void showTrainPanel();
+    // Opens a training timeline in the Train panel (openFile does for attnviz-timeline files); a problem is
+    // shown there and in the toolbar, with everything kept as it was.
+    bool openTimeline(const QString& path);
+    // Whether `path` looks like an attnviz-timeline file (a peek at its start, not a validation).
+    static bool isTimelineFile(const QString& path);
+    TrainPanel* trainPanel() const { return trainPanel_; }
     bool exportTo(ExportKind kind, const QString& path, const QSize& size, double dpi = 96, int fps = 4);
 
 protected:
@@ -95,6 +108,7 @@ private:
     void rebuildCompareMenu();
     void rebuildRecentMenu();
     void rebuildSamplesMenu();
+    QFileInfoList sampleFiles(const QString& folder, const QStringList& patterns) const;  // samplesDir/folder, by name
     void chooseFile();
     void showAbout();
     void exportWith(int kind);  // ExportDialog::Kind
@@ -112,12 +126,15 @@ private:
     ScoreTableModel* table_;
     ValueDelegate* delegate_ = nullptr;
     QTableView* tableView_ = nullptr;
+    QTableView* pinnedView_ = nullptr;  // the score table's context row, always in view
+    void pinContextRow();
     ContextView* context_ = nullptr;
     TransportBar* transport_ = nullptr;
     StepView* stepView_ = nullptr;
     HeatmapView* heatmap_ = nullptr;
     ArchitectureView* arch_ = nullptr;
     BeamView* beamView_ = nullptr;
+    TrainPanel* trainPanel_ = nullptr;
 
     QComboBox* score_ = nullptr;
     QLabel* problem_ = nullptr;
@@ -143,6 +160,8 @@ private:
     ErrorReporter errorReporter_;
     ColorMap colorMap_ = ColorMap::Viridis;
     QString samplesDir_;
+    bool autoplayOnOpen_ = false;
+    bool autoplaying_ = false;  // the first step is playing by itself
     QMenu* compareMenu_ = nullptr;
     QWidget* compare_ = nullptr;  // the open side-by-side window (CompareWindow), deleted on close
     std::shared_ptr<const attnviz::Trace> trace_;

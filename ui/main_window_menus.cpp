@@ -77,6 +77,8 @@ void MainWindow::buildMenus()
     QAction* saveTraceAction = file->addAction(tr("Save &trace…"), this, &MainWindow::saveTrace);
     saveTraceAction->setShortcut(QKeySequence::Save);
     file->addSeparator();
+    file->addAction(tr("Tra&in a model…"), this, &MainWindow::showTrainPanel);
+    file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
 
@@ -169,6 +171,11 @@ void MainWindow::setSamplesDir(const QString& dir)
     samplesDir_ = dir;
 }
 
+QFileInfoList MainWindow::sampleFiles(const QString& folder, const QStringList& patterns) const
+{
+    return samplesDir_.isEmpty() ? QFileInfoList() : QDir(samplesDir_ + QLatin1Char('/') + folder).entryInfoList(patterns, QDir::Files, QDir::Name);
+}
+
 void MainWindow::rebuildSamplesMenu()
 {
     samplesMenu_->clear();
@@ -179,22 +186,29 @@ void MainWindow::rebuildSamplesMenu()
         const QString path = f.filePath();
         samplesMenu_->addAction(f.completeBaseName(), this, [this, path] { openFile(path); });
     }
-    const QFileInfoList models = samplesDir_.isEmpty()
-                                     ? QFileInfoList()
-                                     : QDir(samplesDir_ + QStringLiteral("/models"))
-                                           .entryInfoList({QStringLiteral("*.json"), QStringLiteral("*.cbor")}, QDir::Files, QDir::Name);
+    const QFileInfoList models = sampleFiles(QStringLiteral("models"), {QStringLiteral("*.json"), QStringLiteral("*.cbor")});
     if (!models.isEmpty())
         samplesMenu_->addSection(tr("Models"));
     for (const QFileInfo& f : models) {
         const QString path = f.absoluteFilePath();
         samplesMenu_->addAction(f.completeBaseName(), this, [this, path] { openFile(path); });
     }
+    // Recorded training runs (issue 15): they open in the Train panel.
+    const QFileInfoList timelines = sampleFiles(QStringLiteral("timelines"), {QStringLiteral("*.timeline.cbor"), QStringLiteral("*.timeline.json")});
+    if (!timelines.isEmpty())
+        samplesMenu_->addSection(tr("Training timelines"));
+    for (const QFileInfo& f : timelines) {
+        const QString path = f.absoluteFilePath();
+        QAction* a = samplesMenu_->addAction(tr("%1 (timeline)").arg(f.fileName().section(QLatin1Char('.'), 0, 0)), this, [this, path] { openTimeline(path); });
+        a->setStatusTip(tr("How attention emerged while this model trained, in the Train panel"));
+    }
 }
 
 void MainWindow::chooseFile()
 {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open example, model or trace"), Settings::lastFolder(),
-                                                      tr("AttnViz files (*.json *.cbor *.npz *.safetensors *.pt *.pth);;All files (*)"));
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open example, model, trace or timeline"), Settings::lastFolder(),
+                                                      tr("AttnViz files (*.json *.cbor *.npz *.safetensors *.pt *.pth);;"
+                                                         "Training timelines (*.timeline.cbor *.timeline.json);;All files (*)"));
     if (!path.isEmpty())
         openFile(path);
 }

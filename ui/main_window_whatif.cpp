@@ -163,10 +163,7 @@ void MainWindow::rebuildCompareMenu()
         compareMenu_->addAction(tr("(open a model first: the other model translates its sentence)"))->setEnabled(false);
         return;
     }
-    const QFileInfoList models = samplesDir_.isEmpty()
-                                     ? QFileInfoList()
-                                     : QDir(samplesDir_ + QStringLiteral("/models"))
-                                           .entryInfoList({QStringLiteral("*.json"), QStringLiteral("*.cbor")}, QDir::Files, QDir::Name);
+    const QFileInfoList models = sampleFiles(QStringLiteral("models"), {QStringLiteral("*.json"), QStringLiteral("*.cbor")});
     if (!models.isEmpty())
         compareMenu_->addSection(tr("Sample models"));
     for (const QFileInfo& f : models) {

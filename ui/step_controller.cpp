@@ -34,6 +34,30 @@ void StepController::setStepCount(int steps)
     setPosition(p);
 }
 
+void StepController::setAttentionStages(bool present)
+{
+    attentionStages_ = present;
+    if (!present && pos_.stage != Stage::Prepare && pos_.stage != Stage::Feed)
+        seek(pos_.step * kStageCount + static_cast<int>(Stage::Feed));
+}
+
+int StepController::nextIndex(int index) const
+{
+    ++index;
+    while (!attentionStages_ && index % kStageCount != static_cast<int>(Stage::Prepare) && index % kStageCount != static_cast<int>(Stage::Feed))
+        ++index;
+    return std::min(index, lastIndex());
+}
+
+int StepController::previousIndex(int index) const
+{
+    --index;
+    while (!attentionStages_ && index > 0 && index % kStageCount != static_cast<int>(Stage::Prepare)
+           && index % kStageCount != static_cast<int>(Stage::Feed))
+        --index;
+    return std::max(index, 0);
+}
+
 void StepController::setStageDuration(int ms)
 {
     stageMs_ = std::max(0, ms);
@@ -73,10 +97,10 @@ void StepController::onAnimationFinished()
     }
     if (stageMs_ <= 0) {
         // No animation: advance through the queue so a long trace does not recurse deeply.
-        QMetaObject::invokeMethod(this, [this] { if (playing_) animateTo(pos_.index() + 1); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(this, [this] { if (playing_) animateTo(nextIndex(pos_.index())); }, Qt::QueuedConnection);
         return;
     }
-    animateTo(pos_.index() + 1);
+    animateTo(nextIndex(pos_.index()));
 }
 
 void StepController::play()
@@ -88,7 +112,7 @@ void StepController::play()
     if (pos_.index() >= lastIndex())
         animateTo(0);  // at the end, play starts again from the beginning
     else if (anim_->state() != QAbstractAnimation::Running)
-        animateTo(pos_.progress < 1.0 ? pos_.index() : pos_.index() + 1);
+        animateTo(pos_.progress < 1.0 ? pos_.index() : nextIndex(pos_.index()));
 }
 
 void StepController::pause()
@@ -111,13 +135,13 @@ void StepController::togglePlay()
 void StepController::nextStage()
 {
     if (pos_.index() < lastIndex())
-        animateTo(pos_.index() + 1);
+        animateTo(nextIndex(pos_.index()));
 }
 
 void StepController::previousStage()
 {
     if (pos_.index() > 0)
-        seek(pos_.index() - 1);
+        seek(previousIndex(pos_.index()));
 }
 
 void StepController::nextStep()
@@ -154,7 +178,10 @@ void StepController::seek(int index, double progress)
 
 void StepController::seekStep(int step)
 {
-    seek(std::clamp(step, 0, std::max(0, steps_ - 1)) * kStageCount + static_cast<int>(pos_.stage));
+    Stage stage = pos_.stage;
+    if (!attentionStages_ && stage != Stage::Prepare)
+        stage = Stage::Feed;
+    seek(std::clamp(step, 0, std::max(0, steps_ - 1)) * kStageCount + static_cast<int>(stage));
 }
 
 void StepController::setSpeed(double speed)

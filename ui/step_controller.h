@@ -27,6 +27,12 @@ public:
     // Duration of one stage's animation at speed 1 (default 900 ms). 0 = no animation: moves land at
     // progress 1 at once (used by tests and exports).
     void setStageDuration(int ms);
+    // Issue 12: a model without attention (seq2seq) has no score, softmax, align or context stage; with false,
+    // playing and stepping go from stage 0 (prepare) straight to stage 5 (feed) and on to the next step.
+    void setAttentionStages(bool present);
+    bool hasAttentionStages() const { return attentionStages_; }
+    int nextIndex(int index) const;      // the next position index that exists
+    int previousIndex(int index) const;  // the previous one
     int stageDuration() const { return stageMs_; }
 
 public slots:
@@ -55,6 +61,7 @@ private:
     void onAnimationFinished();
 
     int steps_ = 0;
+    bool attentionStages_ = true;
     StepPosition pos_;
     bool playing_ = false;
     double speed_ = 1.0;

@@ -290,8 +290,12 @@ void StepFrame::drawHeader()
     if (st_->attention && !tr_.score.empty())
         put(QString::fromUtf8("   score: ") + QString::fromStdString(tr_.score), fonts_.normal, pal_.muted);
     put(QStringLiteral("   output: "), fonts_.normal, pal_.muted);
-    for (int k = 0; k < pos_.step; ++k)
-        put(previousToken(tr_, k + 1) + QLatin1Char(' '), fonts_.normal, pal_.text);
+    // the words so far, pieces joined back into text (SentencePiece) as the plain output writes them
+    Tokens said;
+    for (int k = 0; k < pos_.step && k < static_cast<int>(tr_.steps.size()); ++k)
+        said.push_back(tr_.steps[static_cast<std::size_t>(k)].token);
+    if (!said.empty())
+        put(QString::fromStdString(tokensText(said)) + QLatin1Char(' '), fonts_.normal, pal_.text);
     const bool revealed = stage_ == static_cast<int>(Stage::Feed) && pos_.progress > 0.45;
     const QString cur = st_->token.empty() ? QStringLiteral("y_") + QString::number(pos_.step + 1) : tokenLabel(st_->token);
     put(revealed ? cur : QStringLiteral("?"), fonts_.bold, revealed ? pal_.output : pal_.muted);

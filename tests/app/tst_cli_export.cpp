@@ -245,6 +245,43 @@ private slots:
         QVERIFY(e.err.contains(view.toUtf8()));
     }
 
+    // A transformer model (issue 16): the heatmap of the head-averaged weights, the step-through GIF and the
+    // other views render from the trace's common fields.
+    void transformerModel_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QString>("view");
+        QTest::newRow("png heatmap") << QStringLiteral("tf.png") << QString();
+        QTest::newRow("svg heatmap") << QStringLiteral("tf.svg") << QString();
+        QTest::newRow("gif") << QStringLiteral("tf.gif") << QString();
+        QTest::newRow("step") << QStringLiteral("tf_step.png") << QStringLiteral("step");
+        QTest::newRow("beam") << QStringLiteral("tf_beam.png") << QStringLiteral("beam");
+        QTest::newRow("architecture (not drawn yet: exit 2)") << QStringLiteral("tf_arch.png") << QStringLiteral("architecture");
+    }
+    void transformerModel()
+    {
+        QFETCH(QString, file);
+        QFETCH(QString, view);
+        const QString model = QStringLiteral(ATTNVIZ_TESTDATA_DIR "/transformer_tiny.json");
+        const QString out = dir_.filePath(file);
+        QStringList args{QStringLiteral("export"), model, QStringLiteral("--input"), QStringLiteral("the cat sat on the mat"),
+                         QStringLiteral("-o"), out, QStringLiteral("--width"), QStringLiteral("480"), QStringLiteral("--height"),
+                         QStringLiteral("300")};
+        if (!view.isEmpty())
+            args << QStringLiteral("--view") << view;
+        const Run r = attnviz(args);
+        if (view == QLatin1String("architecture")) {  // the architecture view draws recurrent cells only, so far
+            QCOMPARE(r.code, 2);
+            QVERIFY2(r.err.contains("transformer") && r.err.contains("not drawn yet"), r.err.constData());
+            QVERIFY(!QFile::exists(out));
+            return;
+        }
+        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY(bytes(out).size() > 1000);
+        if (file.endsWith(QLatin1String(".png")))
+            QCOMPARE(pngSize(bytes(out)), QSize(480, 300));
+    }
+
 private:
     QTemporaryDir dir_;
 };

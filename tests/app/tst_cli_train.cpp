@@ -1,5 +1,6 @@
 // attnviz train from the command line: a tiny run writes a model that attnviz translate loads; bad
 // arguments exit with status 2 and a message on stderr.
+#include <QElapsedTimer>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -36,6 +37,8 @@ private slots:
     void fileTask();
     void interruptKeepsBest();
     void resumeMatchesStraight();
+    void transformerResumesAndRecords();
+    void transformerLearnsDates();
     void badResume_data();
     void badResume();
     void badArguments_data();
@@ -139,6 +142,60 @@ void TestCliTrain::resumeMatchesStraight()
     QVERIFY(r.out.contains("best epoch"));
 }
 
+// The transformer preset: a tiny run translates, records a timeline, and 1 epoch + --resume to 3 (another
+// thread count would change the sums; the saved one is used) writes the same model file as 3 straight epochs.
+void TestCliTrain::transformerResumesAndRecords()
+{
+    QTemporaryDir dir;
+    const QStringList common{"--task", "reverse", "--arch", "transformer", "--d-model", "16", "--heads", "2",
+                             "--encoder-layers", "1", "--decoder-layers", "2", "--ff-size", "24", "--warmup", "5",
+                             "--train-size", "96", "--valid-size", "16", "--batch", "16", "--threads", "2", "--max-len", "24"};
+    const Run a = attnviz(QStringList{"train", "-o", "a.cbor", "--epochs", "3", "--timeline", "a_timeline.json", "--probe", "abc12"}
+                              + common, dir.path());
+    QVERIFY2(a.status == 0, qPrintable(a.err));
+    QVERIFY2(a.err.contains("training transformer (d_model 16, heads 2, layers 1 + 2, ff 24, warm-up 5"), qPrintable(a.err));
+    QVERIFY2(a.err.contains("timeline: "), qPrintable(a.err));
+    QVERIFY(QFile::exists(dir.filePath("a_timeline.json")));
+    const Run b = attnviz(QStringList{"train", "-o", "b.cbor", "--epochs", "1", "--quiet"} + common, dir.path());
+    QVERIFY2(b.status == 0, qPrintable(b.err));
+    const Run r = attnviz({"train", "--resume", "b.cbor", "--epochs", "3", "--quiet"}, dir.path());
+    QVERIFY2(r.status == 0, qPrintable(r.err));
+    QVERIFY2(r.err.contains("resuming from b.cbor.ckpt: epoch 2 of 3"), qPrintable(r.err));
+    QFile fa(dir.filePath("a.cbor")), fb(dir.filePath("b.cbor"));
+    QVERIFY(fa.open(QIODevice::ReadOnly) && fb.open(QIODevice::ReadOnly));
+    QVERIFY(fa.readAll() == fb.readAll());
+    const Run t = attnviz({"translate", "b.cbor", "abc12"}, dir.path());
+    QVERIFY2(t.status == 0, qPrintable(t.err));
+    const Run bad = attnviz({"train", "--resume", "b.cbor", "--heads", "4"}, dir.path());
+    QCOMPARE(bad.status, 2);
+}
+
+// A small transformer (d_model 48, 4 heads, 2 + 2 layers, ff 96; 66 k parameters) learns the dates task in well
+// under a minute on this machine's 2 cores: 96.4% exact match on 500 held-out dates after 3 epochs of 10,000
+// (34 s wall with the machine shared, 12 s of CPU; its speed is measured in bench/, not here). Training is
+// reproducible for a seed and thread count.
+void TestCliTrain::transformerLearnsDates()
+{
+    QTemporaryDir dir;
+    QElapsedTimer clock;
+    clock.start();
+    const Run r = attnviz({"train", "--task", "dates", "--arch", "transformer", "-o", "d.cbor", "--d-model", "48", "--heads", "4",
+                           "--encoder-layers", "2", "--decoder-layers", "2", "--ff-size", "96", "--warmup", "100", "--lr", "0.005",
+                           "--batch", "32", "--train-size", "10000", "--valid-size", "500", "--epochs", "3", "--threads", "2",
+                           "--quiet"},
+                          dir.path());
+    const double seconds = clock.elapsed() / 1000.0;
+    QVERIFY2(r.status == 0, qPrintable(r.err));
+    const QStringList fields = r.out.trimmed().split('\t');
+    QVERIFY2(fields.size() >= 3 && fields[2].startsWith("valid accuracy "), qPrintable(r.out));
+    const double accuracy = fields[2].mid(15).chopped(1).toDouble();
+    qInfo("transformer on dates: %.1f%% exact match after %.1f s", accuracy, seconds);
+    QVERIFY2(accuracy >= 95.0, qPrintable(r.out + r.err));
+    const Run t = attnviz({"translate", "d.cbor", "25 November 2026"}, dir.path());
+    QVERIFY2(t.status == 0, qPrintable(t.err));
+    qInfo("25 November 2026 → %s", qPrintable(t.out.trimmed()));
+}
+
 void TestCliTrain::badResume_data()
 {
     QTest::addColumn<QString>("setup");   // what is done to m.json.ckpt after a good 1-epoch run
@@ -186,7 +243,15 @@ void TestCliTrain::badArguments_data()
     QTest::addColumn<QStringList>("args");
     QTest::newRow("no task") << QStringList{"train", "--arch", "bahdanau", "-o", "x.json"};
     QTest::newRow("no output") << QStringList{"train", "--task", "dates", "--arch", "bahdanau"};
-    QTest::newRow("unknown arch") << QStringList{"train", "--task", "dates", "--arch", "transformer", "-o", "x.json"};
+    QTest::newRow("unknown arch") << QStringList{"train", "--task", "dates", "--arch", "transformers", "-o", "x.json"};
+    QTest::newRow("heads not dividing d_model") << QStringList{"train", "--task", "dates", "--arch", "transformer", "-o", "x.json",
+                                                             "--d-model", "64", "--heads", "3"};
+    QTest::newRow("heads for a recurrent preset") << QStringList{"train", "--task", "dates", "--arch", "bahdanau", "-o", "x.json",
+                                                               "--heads", "4"};
+    QTest::newRow("hidden for a transformer") << QStringList{"train", "--task", "dates", "--arch", "transformer", "-o", "x.json",
+                                                           "--hidden", "64"};
+    QTest::newRow("zero warm-up") << QStringList{"train", "--task", "dates", "--arch", "transformer", "-o", "x.json",
+                                               "--warmup", "0"};
     QTest::newRow("unknown task") << QStringList{"train", "--task", "sorting", "--arch", "bahdanau", "-o", "x.json"};
     QTest::newRow("missing file") << QStringList{"train", "--task", "file:nope.tsv", "--arch", "bahdanau", "-o", "x.json"};
     QTest::newRow("bad epochs") << QStringList{"train", "--task", "dates", "--arch", "bahdanau", "-o", "x.json", "--epochs", "zero"};

@@ -52,6 +52,7 @@ private slots:
     void whatIf();
     void badInput_data();
     void badInput();
+    void transformer();
 
 private:
     QTemporaryDir dir_;
@@ -219,7 +220,7 @@ void TestCliTranslate::badInput_data()
     json badShape = model;
     badShape["weights"]["bridge.weight"] = json::array({json::array({1.0, 2.0})});
     json badPreset = model;
-    badPreset["architecture"] = "transformer";
+    badPreset["architecture"] = "bert";
     json badCell = model;
     badCell["config"]["cell"] = "rnn";
     json noSpecials = model;
@@ -340,6 +341,101 @@ void TestCliTranslate::badInput()
     QCOMPARE(r.status, 2);
     QVERIFY2(r.out.isEmpty(), r.out.constData());
     QVERIFY2(r.err.contains(mention.toUtf8()), r.err.constData());
+}
+
+// The transformer preset (issue 16) on tests/data/transformer_tiny.json, a random nn.Transformer model converted
+// by tools/pytorch_transformer_to_attnviz.py (d_model 8, 2 heads, 1 encoder + 2 decoder layers, max_len 10).
+void TestCliTranslate::transformer()
+{
+    const QString model = QStringLiteral(ATTNVIZ_TESTDATA_DIR "/transformer_tiny.json");
+    const QString sentence = QStringLiteral("the cat sat on the mat");
+    Run r = attnviz({QStringLiteral("translate"), model, sentence, QStringLiteral("--json")});
+    QVERIFY2(r.status == 0, r.err.constData());
+    const json trace = json::parse(r.out.toStdString());
+    QCOMPARE(trace["architecture"].get<std::string>(), std::string("transformer"));
+    QCOMPARE(trace["score"].get<std::string>(), std::string("multi_head"));
+    QCOMPARE(trace["source_tokens"].size(), std::size_t(6));
+    QCOMPARE(trace["encoder_self_attention"].size(), std::size_t(1));      // encoder layers
+    QCOMPARE(trace["encoder_self_attention"][0].size(), std::size_t(2));   // heads
+    QCOMPARE(trace["encoder_self_attention"][0][1].size(), std::size_t(6));
+    QCOMPARE(trace["encoder_self_attention"][0][1][5].size(), std::size_t(6));
+    QVERIFY(!trace["steps"].empty() && trace["steps"].size() <= 10);
+    for (std::size_t i = 0; i < trace["steps"].size(); ++i) {
+        const json& st = trace["steps"][i];
+        QCOMPARE(st["heads"].size(), std::size_t(2));            // decoder layers
+        QCOMPARE(st["heads"][1].size(), std::size_t(2));         // heads
+        QCOMPARE(st["heads"][1][0].size(), std::size_t(6));      // source tokens
+        QCOMPARE(st["self_attention"][0][1].size(), i + 1);      // positions so far
+        QCOMPARE(st["query"][1][1].size(), std::size_t(4));      // d_model / heads
+        QCOMPARE(st["context"][0][0].size(), std::size_t(4));
+        QCOMPARE(st["scores"][1][1].size(), std::size_t(6));
+        QCOMPARE(st["weights"].size(), std::size_t(6));
+        double sum = 0;
+        for (const json& w : st["weights"]) sum += w.get<double>();
+        QVERIFY(std::fabs(sum - 1.0) < 1e-12);
+    }
+    Run plain = attnviz({QStringLiteral("translate"), model, sentence});
+    QCOMPARE(plain.status, 0);
+    QCOMPARE(plain.out, joined(trace["target_tokens"], " ") + "\n");
+
+    r = attnviz({QStringLiteral("translate"), model, sentence, QStringLiteral("--beam"), QStringLiteral("3"), QStringLiteral("--json")});
+    QVERIFY2(r.status == 0, r.err.constData());
+    QVERIFY(json::parse(r.out.toStdString()).contains("beam_score"));
+
+    // what-if: a forced prefix and a one-hot override of step 1
+    r = attnviz({QStringLiteral("translate"), model, sentence, QStringLiteral("--prefix"), QStringLiteral("perro con"), QStringLiteral("--json")});
+    QVERIFY2(r.status == 0, r.err.constData());
+    json forced = json::parse(r.out.toStdString());
+    QCOMPARE(forced["steps"][0]["token"].get<std::string>(), std::string("perro"));
+    QCOMPARE(forced["steps"][1]["token"].get<std::string>(), std::string("con"));
+    QVERIFY(forced["steps"][1]["forced"].get<bool>());
+    const QString ov = dir_.filePath(QStringLiteral("tf_override.json"));
+    writeFile(ov, R"({"format": "attnviz-override", "version": 1, "steps": [{"t": 1, "weights": [0, 0, 2, 0, 0, 0]}]})");
+    r = attnviz({QStringLiteral("translate"), model, sentence, QStringLiteral("--attention-override"), ov, QStringLiteral("--json")});
+    QVERIFY2(r.status == 0, r.err.constData());
+    const json over = json::parse(r.out.toStdString());
+    QVERIFY(over["steps"][0]["overridden"].get<bool>());
+    for (const json& layerHead : over["steps"][0]["heads"][1])  // every head of the last layer
+        QCOMPARE(layerHead[2].get<double>(), 1.0);
+    QCOMPARE(over["steps"][0]["heads"][0], trace["steps"][0]["heads"][0]);  // the layer below is the model's own
+
+    // bad input: a source longer than max_len, an override of the wrong length, a broken model file
+    r = attnviz({QStringLiteral("translate"), model, QStringLiteral("the cat sat on the mat with my dog on the mat")});
+    QCOMPARE(r.status, 2);
+    QVERIFY(r.out.isEmpty());
+    QVERIFY2(r.err.contains("max_len") && r.err.contains("found 12"), r.err.constData());
+    writeFile(ov, R"({"format": "attnviz-override", "version": 1, "steps": [{"t": 1, "weights": [1, 1]}]})");
+    r = attnviz({QStringLiteral("translate"), model, sentence, QStringLiteral("--attention-override"), ov});
+    QCOMPARE(r.status, 2);
+    QVERIFY2(r.err.contains("/steps/0/weights") && r.err.contains("expected 6 weights"), r.err.constData());
+    json doc = readJson(model);
+    doc["config"]["heads"] = 3;
+    const QString bad = dir_.filePath(QStringLiteral("tf_heads3.json"));
+    writeFile(bad, doc.dump());
+    r = attnviz({QStringLiteral("translate"), bad, sentence});
+    QCOMPARE(r.status, 2);
+    QVERIFY(r.out.isEmpty());
+    QVERIFY2(r.err.contains("tf_heads3.json") && r.err.contains("/config/heads"), r.err.constData());
+    doc = readJson(model);
+    doc["weights"].erase("transformer.decoder.layers.1.linear2.weight");
+    writeFile(bad, doc.dump());
+    r = attnviz({QStringLiteral("translate"), bad, sentence});
+    QCOMPARE(r.status, 2);
+    QVERIFY2(r.err.contains("/weights/transformer.decoder.layers.1.linear2.weight") && r.err.contains("[8, 16]"), r.err.constData());
+
+    // convert: CBOR and float32 round trips translate the same (float32 to about 1e-7)
+    const QString cbor = dir_.filePath(QStringLiteral("tf.cbor"));
+    r = attnviz({QStringLiteral("convert"), model, cbor});
+    QVERIFY2(r.status == 0, r.err.constData());
+    r = attnviz({QStringLiteral("translate"), cbor, sentence, QStringLiteral("--json")});
+    QCOMPARE(json::parse(r.out.toStdString())["steps"], trace["steps"]);
+    const QString f32 = dir_.filePath(QStringLiteral("tf32.cbor"));
+    r = attnviz({QStringLiteral("convert"), model, f32, QStringLiteral("--float32")});
+    QVERIFY2(r.status == 0, r.err.constData());
+    r = attnviz({QStringLiteral("translate"), f32, sentence, QStringLiteral("--json")});
+    const json t32 = json::parse(r.out.toStdString());
+    QCOMPARE(t32["target_tokens"], trace["target_tokens"]);
+    QVERIFY(std::fabs(t32["steps"][0]["prob"].get<double>() - trace["steps"][0]["prob"].get<double>()) < 1e-5);
 }
 
 QTEST_GUILESS_MAIN(TestCliTranslate)

@@ -91,6 +91,11 @@ private slots:
     void sizesReadFromTheWeights();
     void writtenMarkersAreNotTensors();
     void manyTinyUnknownWeightsStayCheap();
+    void transformerRoundTrip();
+    void transformerConfigFromFile();
+    void transformerBadInput_data();
+    void transformerBadInput();
+    void transformerSourceLongerThanMaxLen();
 };
 
 void TestModelLoad::roundTripEveryPreset_data()
@@ -261,9 +266,9 @@ void TestModelLoad::unknownPresetCellScore()
 {
     std::string where;
     json doc = smallDoc("luong");
-    doc["architecture"] = "transformer";
+    doc["architecture"] = "bert";
     std::string msg = loadError(doc, &where);
-    QVERIFY2(where == "/architecture" && has(msg, "transformer") && has(msg, "gnmt"), msg.c_str());
+    QVERIFY2(where == "/architecture" && has(msg, "\"bert\"") && has(msg, "transformer") && has(msg, "gnmt"), msg.c_str());
 
     doc = smallDoc("luong");
     doc["config"]["cell"] = "rnn";
@@ -480,6 +485,126 @@ void TestModelLoad::manyTinyUnknownWeightsStayCheap()
             qInfo("%s: peak memory grew by %.0f MB", base, grew);
             QVERIFY2(grew < kPeakLimitMb, qPrintable(QStringLiteral("%1: %2 MB").arg(QLatin1String(base)).arg(grew)));
         }
+    }
+}
+
+// The transformer preset (SPEC §4, issue 16): written and read back through JSON and CBOR, and as float32.
+void TestModelLoad::transformerRoundTrip()
+{
+    RandomModelOptions o;
+    o.hidden = 8;
+    o.maxLen = 7;
+    const Model m = randomModel("transformer", o, 4);
+    QCOMPARE(m.config.heads, 2);
+    QCOMPARE(m.config.ffSize, 32);
+    const json doc = modelToJson(m);
+    QCOMPARE(doc["config"], (json{{"d_model", 8}, {"heads", 2}, {"encoder_layers", 2}, {"decoder_layers", 2}, {"ff_size", 32},
+                                  {"max_len", 7}, {"lowercase", false}}));
+    QVERIFY(doc["weights"].contains("transformer.decoder.layers.1.multihead_attn.in_proj_weight"));
+    QVERIFY(doc["weights"].contains("transformer.encoder.norm.bias"));
+    QCOMPARE(doc["weights"].size(), std::size_t(2 + 2 * 12 + 2 + 2 * 18 + 2 + 2));
+    QTemporaryDir dir;
+    for (const char* name : {"/t.json", "/t.cbor"}) {
+        const std::string file = dir.path().toStdString() + name;
+        saveModel(m, file);
+        const Model back = loadModel(file);
+        QVERIFY(back.isTransformer());
+        QCOMPARE(modelToJson(back), doc);
+        QCOMPARE(traceToJson(translateTokens(back, {"s4", "s9"}).best), traceToJson(translateTokens(m, {"s4", "s9"}).best));
+    }
+    Model f = m;
+    roundWeightsToFloat32(f);
+    QVERIFY(f.weights.transformer.decoderLayers[1].ff.linear2Weight != m.weights.transformer.decoderLayers[1].ff.linear2Weight);
+    QCOMPARE(f.weights.transformer.decoderLayers[1].ff.linear2Weight(0, 0),
+             static_cast<double>(static_cast<float>(m.weights.transformer.decoderLayers[1].ff.linear2Weight(0, 0))));
+    // a char-tokenized transformer translates text
+    o.tokenizer = "char";
+    const Model c = randomModel("transformer", o, 6);
+    QCOMPARE(translate(c, "abc").best.sourceTokens, (Tokens{"a", "b", "c"}));
+}
+
+// ff_size is read from the weights when the config omits it; max_len defaults to 50.
+void TestModelLoad::transformerConfigFromFile()
+{
+    json doc = smallDoc("transformer");
+    doc["config"].erase("ff_size");
+    doc["config"].erase("max_len");
+    const Model m = modelFromJson(doc, "m.json");
+    QCOMPARE(m.config.ffSize, 32);
+    QCOMPARE(m.config.maxLen, 50);
+    QCOMPARE(m.config.layers, 2);
+    QCOMPARE(m.dims.keySize, 8);
+    QVERIFY(m.hasAttention());
+    QTemporaryDir dir;
+    const std::string file = dir.path().toStdString() + "/noff.cbor";
+    saveDocument(file, doc);
+    QCOMPARE(loadModel(file).config.ffSize, 32);  // the streaming loader too
+}
+
+void TestModelLoad::transformerBadInput_data()
+{
+    QTest::addColumn<QString>("edit");
+    QTest::addColumn<QString>("where");
+    QTest::addColumn<QString>("says");  // parts of the message, separated by |
+    QTest::newRow("missing weight") << "missing" << "/weights/transformer.decoder.layers.1.multihead_attn.in_proj_weight"
+                                    << "transformer.decoder.layers.1.multihead_attn.in_proj_weight|[24, 8]|missing";
+    QTest::newRow("wrong matrix shape") << "shape" << "/weights/transformer.encoder.layers.0.self_attn.out_proj.weight"
+                                        << "expected transformer.encoder.layers.0.self_attn.out_proj.weight of shape [8, 8], found shape [8, 7]";
+    QTest::newRow("wrong vector shape") << "vector" << "/weights/transformer.decoder.norm.bias"
+                                        << "expected transformer.decoder.norm.bias of shape [8], found shape [7]";
+    QTest::newRow("matrix for a vector") << "rank" << "/weights/transformer.encoder.layers.1.linear1.bias" << "of shape [32]|[2, 16]";
+    QTest::newRow("heads do not divide d_model") << "heads3" << "/config/heads" << "heads|divides d_model 8|found 3";
+    QTest::newRow("no heads") << "heads0" << "/config/heads" << "an integer from 1|found 0";
+    QTest::newRow("ff_size contradicts the weights") << "ff" << "/config/ff_size"
+                                                     << "32|transformer.encoder.layers.0.linear1.weight|found 16";
+    QTest::newRow("d_model contradicts the weights") << "dmodel" << "/weights/encoder.embedding" << "[20, 16]|[20, 8]";
+    QTest::newRow("decoder_layers missing") << "nolayers" << "/config/decoder_layers" << "missing";
+    QTest::newRow("a recurrent key") << "recurrent" << "/config/hidden_size" << "d_model|hidden_size";
+    QTest::newRow("more layers in the weights") << "extra" << "/weights/transformer.encoder.layers.2.norm1.weight" << "expected only";
+    QTest::newRow("a number that is text") << "text" << "/weights/transformer.encoder.layers.0.norm1.weight/data/3" << "";
+}
+
+void TestModelLoad::transformerBadInput()
+{
+    QFETCH(QString, edit);
+    QFETCH(QString, where);
+    QFETCH(QString, says);
+    json doc = smallDoc("transformer");
+    json& w = doc["weights"];
+    const std::string e = edit.toStdString();
+    if (e == "missing") w.erase("transformer.decoder.layers.1.multihead_attn.in_proj_weight");
+    if (e == "shape") w["transformer.encoder.layers.0.self_attn.out_proj.weight"] = json{{"shape", {8, 7}}, {"data", std::vector<double>(56, 0.1)}};
+    if (e == "vector") w["transformer.decoder.norm.bias"] = std::vector<double>(7, 0.0);
+    if (e == "rank") w["transformer.encoder.layers.1.linear1.bias"] = toJson(Mat(Mat::Zero(2, 16)));
+    if (e == "heads3") doc["config"]["heads"] = 3;
+    if (e == "heads0") doc["config"]["heads"] = 0;
+    if (e == "ff") doc["config"]["ff_size"] = 16;
+    if (e == "dmodel") doc["config"]["d_model"] = 16;
+    if (e == "nolayers") doc["config"].erase("decoder_layers");
+    if (e == "recurrent") doc["config"]["hidden_size"] = 8;
+    if (e == "extra") w["transformer.encoder.layers.2.norm1.weight"] = std::vector<double>(8, 1.0);
+    if (e == "text") w["transformer.encoder.layers.0.norm1.weight"]["data"][3] = "0.5";
+    std::string at;
+    std::string msg;
+    msg = loadError(doc, &at);
+    QVERIFY2(!msg.empty(), qPrintable(edit));
+    QCOMPARE(QString::fromStdString(at), where);
+    QVERIFY2(has(msg, "m.json"), msg.c_str());
+    for (const QString& part : says.split(QLatin1Char('|'), Qt::SkipEmptyParts))
+        QVERIFY2(has(msg, part.toStdString()), msg.c_str());
+}
+
+void TestModelLoad::transformerSourceLongerThanMaxLen()
+{
+    RandomModelOptions o;
+    o.maxLen = 3;
+    const Model m = randomModel("transformer", o, 2);
+    try {
+        translate(m, "s4 s5 s6 s7");
+        QFAIL("a source longer than max_len was decoded");
+    } catch (const InputError& e) {
+        QCOMPARE(e.where(), std::string("sentence"));
+        QVERIFY2(has(e.what(), "at most 3") && has(e.what(), "max_len") && has(e.what(), "found 4"), e.what());
     }
 }
 

@@ -98,6 +98,7 @@ private slots:
     void mergeWordsSumsSourceAndAveragesTarget();
     void mergeWordsLeavesWordModelsAlone();
     void modelFileCarriesThePieces();
+    void transformerTrainsOnPieces();
     void translateTypedText();
     void badTypedInput();
     void brokenTokenizerInModelFile();
@@ -288,6 +289,40 @@ void TestPieces::modelFileCarriesThePieces()
     QCOMPARE(ids.size(), std::size_t(1));
     for (int id : ids[0].src) QVERIFY(id != m.source.unk());
     for (int id : ids[0].tgt) QVERIFY(id != m.target.unk());
+}
+
+// A transformer learns pieces like the recurrent presets (attnviz train --arch transformer --tokenizer
+// sentencepiece): the pieces are learnt from the training split, training runs, the model file keeps them
+// and translates typed text.
+void TestPieces::transformerTrainsOnPieces()
+{
+    TaskData task;
+    task.name = "file:test";
+    task.tokenizer = TokenizerKind::SentencePiece;
+    task.pieces.sourceSize = task.pieces.targetSize = 340;
+    task.train = smallCorpus();
+    task.valid = {task.train.front()};
+    ModelConfig c = presetConfig("transformer", 16, 16);
+    c.heads = 2;
+    c.encoderLayers = c.decoderLayers = 1;
+    c.ffSize = 32;
+    Model m = newModelForTask("transformer", c, task, 1, 3);
+    QVERIFY(m.isTransformer() && m.sourcePieces && m.targetPieces);
+    const std::vector<PairIds> tr = encodePairs(m, task.train), va = encodePairs(m, task.valid);
+    TrainOptions o;
+    o.epochs = 3;
+    o.batchSize = 4;
+    o.warmupSteps = 5;
+    const TrainResult r = train(m, tr, va, o);
+    QCOMPARE(static_cast<int>(r.history.size()), 3);
+    QVERIFY(r.history.back().trainLoss < r.history.front().trainLoss);
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("t.cbor").toStdString();
+    saveModel(r.best, path);
+    const Model back = loadModel(path);
+    QCOMPARE(back.sourcePieces->bytes(), m.sourcePieces->bytes());
+    const DecodeResult a = translate(r.best, "  Where's the RED car?? ", {}), b = translate(back, "  Where's the RED car?? ", {});
+    QCOMPARE(a.best.targetTokens, b.best.targetTokens);
 }
 
 void TestPieces::translateTypedText()

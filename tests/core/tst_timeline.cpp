@@ -189,7 +189,7 @@ void TestTimeline::badDocuments_data()
     row("wrong format", [](json& d) { d["format"] = "attnviz-trace"; }, "/format", "attnviz-timeline");
     row("wrong version", [](json& d) { d["version"] = 2; }, "/version", "expected version 1");
     row("no architecture", [](json& d) { d.erase("architecture"); }, "/architecture", "missing");
-    row("unknown architecture", [](json& d) { d["architecture"] = "transformer"; }, "/architecture", "expected one of");
+    row("unknown architecture", [](json& d) { d["architecture"] = "gpt"; }, "/architecture", "expected one of");
     row("config not an object", [](json& d) { d["config"] = 3; }, "/config", "expected an object");
     row("no probes", [](json& d) { d["probes"] = json::array(); }, "/probes", "at least one probe");
     row("probe not a string", [](json& d) { d["probes"][1] = 7; }, "/probes/1", "string");

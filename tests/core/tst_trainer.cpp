@@ -50,6 +50,9 @@ private slots:
     void reproducible();
     void threadsAgree();
     void cancel();
+    void transformerLearns();
+    void transformerThreadsAgree();
+    void schedule();
     void resumeIsBitwise_data();
     void resumeIsBitwise();
     void badCheckpoint();
@@ -80,6 +83,64 @@ void TestTrainer::learns()
     // The returned model is the best epoch's: evaluating it gives the recorded accuracy.
     const ValidationResult best = evaluate(r.best, paramsFromModel(r.best), va, 50, 1);
     QCOMPARE(best.accuracy, r.bestAccuracy);
+}
+
+// The transformer preset trains through the same loop (teacher forcing over whole sequences, warm-up then
+// 1/√step): the tiny reverse task's validation loss falls well below where it starts.
+void TestTrainer::transformerLearns()
+{
+    const TaskData task = tinyReverse(600, 1);
+    Model m = tinyModel(task, "transformer");
+    QCOMPARE(m.config.heads, 4);
+    const auto tr = encodePairs(m, task.train), va = encodePairs(m, task.valid);
+    const ValidationResult before = evaluate(m, paramsFromModel(m), va, 50, 2);
+    TrainOptions o;
+    o.epochs = 6;
+    o.batchSize = 16;
+    o.learningRate = 0.003;
+    o.beta2 = 0.98;
+    o.warmupSteps = 40;
+    TrainResult r = train(m, tr, va, o);
+    qInfo("transformer: valid loss %.3f → %.3f, accuracy %.2f → %.2f", before.loss, r.history.back().validLoss,
+          before.accuracy, r.bestAccuracy);
+    QVERIFY(r.history.back().validLoss < 0.5 * before.loss);
+    const ValidationResult best = evaluate(r.best, paramsFromModel(r.best), va, 50, 1);
+    QCOMPARE(best.accuracy, r.bestAccuracy);
+}
+
+void TestTrainer::transformerThreadsAgree()
+{
+    const TaskData task = tinyReverse(64, 3);
+    Model m = tinyModel(task, "transformer");
+    const auto tr = encodePairs(m, task.train), va = encodePairs(m, task.valid);
+    TrainOptions o;
+    o.epochs = 1;
+    o.batchSize = 16;
+    o.warmupSteps = 2;
+    for (const bool float32 : {false, true}) {
+        o.float32Output = float32;
+        o.threads = 1;
+        const TrainResult one = train(m, tr, va, o);
+        o.threads = 2;
+        const TrainResult two = train(m, tr, va, o);
+        const Mat& a = one.best.weights.transformer.outWeight;
+        const double diff = (a - two.best.weights.transformer.outWeight).cwiseAbs().maxCoeff();
+        qInfo("transformer, float32 products %d: threads 1 vs 2 differ by %.3g", int(float32), diff);
+        QVERIFY2(diff < (float32 ? 1e-5 : 1e-9), qPrintable(QString::number(diff)));
+    }
+}
+
+void TestTrainer::schedule()
+{
+    TrainOptions o;
+    o.learningRate = 0.01;
+    QCOMPARE(scheduledLearningRate(o, 1), 0.01);
+    QCOMPARE(scheduledLearningRate(o, 1000), 0.01);
+    o.warmupSteps = 100;
+    QCOMPARE(scheduledLearningRate(o, 1), 0.0001);
+    QCOMPARE(scheduledLearningRate(o, 50), 0.005);
+    QCOMPARE(scheduledLearningRate(o, 100), 0.01);
+    QCOMPARE(scheduledLearningRate(o, 400), 0.005);  // √(100 / 400) = ½
 }
 
 void TestTrainer::reproducible()
@@ -141,30 +202,38 @@ void TestTrainer::cancel()
 
 void TestTrainer::resumeIsBitwise_data()
 {
+    QTest::addColumn<QString>("arch");
     QTest::addColumn<int>("threads");
     QTest::addColumn<int>("stopEpoch");  // the state saved after this epoch's batch stopBatch is resumed
     QTest::addColumn<int>("stopBatch");  // 0: at the end of the epoch
-    QTest::newRow("1 thread, after epoch 1") << 1 << 1 << 0;
-    QTest::newRow("1 thread, mid epoch 2") << 1 << 2 << 3;
-    QTest::newRow("2 threads, mid epoch 1") << 2 << 1 << 2;
-    QTest::newRow("2 threads, after epoch 2") << 2 << 2 << 0;
+    for (const QString arch : {"bahdanau", "transformer"}) {
+        QTest::newRow(qPrintable(arch + ", 1 thread, after epoch 1")) << arch << 1 << 1 << 0;
+        QTest::newRow(qPrintable(arch + ", 1 thread, mid epoch 2")) << arch << 1 << 2 << 3;
+        QTest::newRow(qPrintable(arch + ", 2 threads, mid epoch 1")) << arch << 2 << 1 << 2;
+        QTest::newRow(qPrintable(arch + ", 2 threads, after epoch 2")) << arch << 2 << 2 << 0;
+    }
 }
 
 // N epochs straight versus stopping after k epochs (or mid-epoch), saving a checkpoint file, reading it
 // back and resuming: bitwise the same weights, Adam moments and history.
 void TestTrainer::resumeIsBitwise()
 {
+    QFETCH(QString, arch);
     QFETCH(int, threads);
     QFETCH(int, stopEpoch);
     QFETCH(int, stopBatch);
     const TaskData task = tinyReverse(80, 5);
-    Model m = tinyModel(task);
+    Model m = tinyModel(task, arch.toStdString());
     const auto tr = encodePairs(m, task.train), va = encodePairs(m, task.valid);
     TrainOptions o;
     o.epochs = 3;
     o.batchSize = 16;
     o.learningRate = 0.01;
     o.threads = threads;
+    if (m.isTransformer()) {
+        o.beta2 = 0.98;
+        o.warmupSteps = 4;  // the schedule depends on the step count, which the checkpoint carries
+    }
 
     QTemporaryDir dir;
     const std::string file = dir.filePath("m.cbor.ckpt").toStdString();
@@ -193,6 +262,7 @@ void TestTrainer::resumeIsBitwise()
     QCOMPARE(c.state.batch, stopBatch);
     QCOMPARE(c.dataHash, meta.dataHash);
     QCOMPARE(c.state.options.threads, threads);
+    QCOMPARE(c.state.options.warmupSteps, o.warmupSteps);
     TrainState finalResumed;
     Checkpointing resumed;
     resumed.resume = &c.state;
@@ -212,7 +282,8 @@ void TestTrainer::resumeIsBitwise()
     }
     QCOMPARE(b.bestEpoch, a.bestEpoch);
     if (a.bestEpoch > stopEpoch)  // a best found after the resume: the same weights
-        QVERIFY(b.best.weights.outWeight == a.best.weights.outWeight);
+        QVERIFY(b.best.weights.outWeight == a.best.weights.outWeight
+                && b.best.weights.transformer.outWeight == a.best.weights.transformer.outWeight);
 }
 
 void TestTrainer::badCheckpoint()

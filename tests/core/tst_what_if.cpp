@@ -17,7 +17,7 @@ using attnviz_test::inputFailure;
 
 namespace {
 
-const std::vector<std::string> kAttentionPresets{"seq2seq_attention", "bahdanau", "luong", "gnmt"};
+const std::vector<std::string> kAttentionPresets{"seq2seq_attention", "bahdanau", "luong", "gnmt", "transformer"};
 
 Model modelFor(const std::string& preset, std::uint64_t seed = 3)
 {
@@ -30,7 +30,17 @@ Model modelFor(const std::string& preset, std::uint64_t seed = 3)
     o.scale = 0.9;  // peaked enough that greedy does not stop at once
     if (preset == "gnmt")
         o.layers = 3;
+    if (preset == "transformer")
+        o.hidden = 8;  // d_model 8, 2 heads
     return randomModel(preset, o, seed);
+}
+
+// The encoder states attention reads: h̄ of a recurrent model, the encoder output (memory) of a transformer.
+Mat encoderStatesOf(const Model& m, const Tokens& source)
+{
+    if (m.isTransformer())
+        return transformerEncode(m.transformerConfig(), m.weights.transformer, m.source.ids(source)).memory;
+    return encode(m, m.source.ids(source)).keys;
 }
 
 const Tokens kSource{"s4", "s7", "s5", "s9", "s6"};
@@ -44,6 +54,46 @@ struct Forced {
 Forced teacherForce(const Model& m, const Tokens& source, const std::vector<int>& targets,
                     const std::map<int, Vec>& overrides = {})
 {
+    if (m.isTransformer()) {
+        // without overrides: the whole prefix at once (transformerDecodeSequence, no cache); with them, the
+        // engine's own step loop (the override is normalised here, as decoding does)
+        const TransformerConfig c = m.transformerConfig();
+        const TransformerEncoding enc = transformerEncode(c, m.weights.transformer, m.source.ids(source));
+        Forced f;
+        std::vector<int> inputs{m.target.sos()};
+        for (std::size_t i = 0; i + 1 < targets.size(); ++i)
+            inputs.push_back(targets[i]);
+        auto stepOf = [&](const Vec& logits, const Vec& weights) {
+            StepResult r;
+            r.logits = logits;
+            AttentionResult a;
+            a.weights = weights;
+            r.attention = a;
+            f.steps.push_back(r);
+            f.probs.push_back(softmax(logits)(targets[f.steps.size() - 1]));
+        };
+        if (overrides.empty()) {
+            const TransformerSequenceDecoding d = transformerDecodeSequence(c, m.weights.transformer, enc, inputs);
+            for (std::size_t i = 0; i < targets.size(); ++i) {
+                Vec mean = Vec::Zero(enc.memory.rows());
+                for (const Mat& a : d.crossAttention.back())
+                    mean += a.row(static_cast<Eigen::Index>(i)).transpose() / static_cast<double>(c.heads);
+                stepOf(d.logits.row(static_cast<Eigen::Index>(i)).transpose(), mean);
+            }
+            return f;
+        }
+        TransformerDecoderCache cache = transformerStartDecoding(c, m.weights.transformer, enc);
+        TransformerStep st;
+        for (std::size_t i = 0; i < targets.size(); ++i) {
+            const auto it = overrides.find(static_cast<int>(i) + 1);
+            Vec w;
+            if (it != overrides.end())
+                w = it->second / it->second.sum();
+            transformerDecodeStep(c, m.weights.transformer, enc, cache, inputs[i], st, it == overrides.end() ? nullptr : &w);
+            stepOf(st.logits, st.weights);
+        }
+        return f;
+    }
     const Encoding enc = encode(m, m.source.ids(source));
     DecoderState s = initialState(m, enc), next;
     StepWorkspace ws;
@@ -181,7 +231,11 @@ void TestWhatIf::ownWeightsChangeNothing_data()
 void TestWhatIf::ownWeightsChangeNothing()
 {
     QFETCH(QString, preset);
-    const Model m = modelFor(preset.toStdString());
+    Model m = modelFor(preset.toStdString());
+    if (m.isTransformer()) {  // the override replaces every head by one distribution: the model's own only with one head
+        m.config.heads = 1;
+        finalizeModel(m);
+    }
     const DecodeResult plain = translateTokens(m, kSource);
     const int steps = static_cast<int>(plain.best.steps.size());
     QVERIFY(steps >= 2);
@@ -211,7 +265,7 @@ void TestWhatIf::oneHotContextIsThatState()
 {
     QFETCH(QString, preset);
     const Model m = modelFor(preset.toStdString());
-    const Encoding enc = encode(m, m.source.ids(kSource));
+    const Mat keys = encoderStatesOf(m, kSource);
     for (int j = 0; j < static_cast<int>(kSource.size()); ++j) {
         DecodeOptions o;
         Vec w = Vec::Zero(static_cast<Eigen::Index>(kSource.size()));
@@ -219,7 +273,7 @@ void TestWhatIf::oneHotContextIsThatState()
         o.overrides.push_back({1, w, ""});
         const DecodeResult r = translateTokens(m, kSource, o);
         const AttentionResult& a = *r.best.steps[0].attention;
-        QVERIFY(maxDiff(a.context, enc.keys.row(j).transpose()) < 1e-12);
+        QVERIFY(maxDiff(a.context, keys.row(j).transpose()) < 1e-12);
         QCOMPARE(a.weights(j), 1.0);
         QCOMPARE(a.weights.sum(), 1.0);
         // the scores are still the model's own
@@ -251,10 +305,12 @@ void TestWhatIf::laterStepsFollowOverride()
         QVERIFY(!what.best.steps[0].overridden && what.best.steps[1].overridden && !what.best.steps[2].overridden);
         // Step 1 unchanged. Step 3 (same input token) differs from the plain run where the context feeds the
         // recurrence (Bahdanau, Luong's input feeding, GNMT); seq2seq_attention's context only reaches the
-        // output layer, so its later steps stay exactly as they were.
+        // output layer, so its later steps stay exactly as they were — and so do a transformer's: the override
+        // changes the last decoder layer's output, which no later position reads (the cached keys and values
+        // of every layer come from that layer's input).
         QVERIFY(maxDiff(what.best.steps[0].attention->weights, plain.best.steps[0].attention->weights) < 1e-12);
         const double d3 = maxDiff(what.best.steps[2].attention->scores, plain.best.steps[2].attention->scores);
-        if (preset == "seq2seq_attention")
+        if (preset == "seq2seq_attention" || preset == "transformer")
             QVERIFY2(d3 < 1e-12, qPrintable(QString::fromStdString(preset)));
         else
             QVERIFY2(d3 > 1e-6, qPrintable(QString::fromStdString(preset)));

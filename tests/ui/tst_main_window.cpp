@@ -10,6 +10,7 @@
 #include "ui/score_table_model.h"
 #include "ui/step_controller.h"
 #include "ui/step_view.h"
+#include "ui/train_panel.h"
 #include "ui/transport_bar.h"
 
 #include <QAction>
@@ -21,6 +22,7 @@
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
+#include <QSignalSpy>
 #include <QSlider>
 #include <QStandardItemModel>
 #include <QTableView>
@@ -60,6 +62,8 @@ private slots:
     void exportsArchitectureAndBeamTree();
     void samplesMenuOpensTheEnglishSpanishModels();
     void draggingAWeightBarOverridesTheStep();
+    void autoplaysTheFirstStepOnce();
+    void openingATimelineOpensTheTrainPanel();
 
 private:
     void openTwoSteps(MainWindow& w);
@@ -91,6 +95,41 @@ void TestMainWindow::samplesMenuOpensTheEnglishSpanishModels()
     QTRY_COMPARE_WITH_TIMEOUT(w.document()->kind(), Document::Kind::Model, 20000);
     QTRY_COMPARE_WITH_TIMEOUT(w.controller()->stepCount(), 8, 20000);  // "compraremos un coche rojo nuevo mañana ." + <eos>
     QVERIFY(w.windowTitle().contains(QStringLiteral("en_es_bahdanau")));
+}
+
+// A training timeline (issue 15) opens in the Train panel, from File → Open (openFile) or File → Samples.
+void TestMainWindow::openingATimelineOpensTheTrainPanel()
+{
+    const QString path = QStringLiteral(ATTNVIZ_SAMPLES_DIR "/timelines/dates_bahdanau.timeline.cbor");
+    if (!QFile::exists(path))
+        QSKIP("samples/timelines/dates_bahdanau.timeline.cbor is not there");
+    MainWindow w;
+    w.controller()->setStageDuration(0);
+    w.setSamplesDir(QStringLiteral(ATTNVIZ_SAMPLES_DIR));
+    QVERIFY(MainWindow::isTimelineFile(path));
+    QVERIFY(!MainWindow::isTimelineFile(QStringLiteral(ATTNVIZ_SAMPLES_DIR "/models/en_es_bahdanau.cbor")));
+    QVERIFY(!w.trainPanel());
+    w.openFile(path);
+    QVERIFY(w.trainPanel());
+    QVERIFY(w.trainPanel()->isVisible());
+    QCOMPARE(w.trainPanel()->state(), TrainPanel::State::Review);
+    QVERIFY(w.trainPanel()->snapshotSlider()->maximum() > 0);
+    QVERIFY(w.document()->trace() && !w.document()->trace()->steps.empty());
+    QCOMPARE(w.heatmapView()->trace(), w.document()->trace());
+    QVERIFY(!w.document()->isBusy());  // the Document did not try (and fail) to open it
+
+    // File → Samples lists the shipped timelines in a section of their own
+    QMenu* samples = nullptr;
+    for (QMenu* m : w.findChildren<QMenu*>())
+        if (m->title() == QStringLiteral("&Samples"))
+            samples = m;
+    QVERIFY(samples);
+    emit samples->aboutToShow();
+    QStringList names;
+    for (QAction* a : samples->actions())
+        names << a->text();
+    QVERIFY2(names.contains(QStringLiteral("Training timelines")), qPrintable(names.join(QStringLiteral(", "))));
+    QVERIFY2(names.contains(QStringLiteral("dates_bahdanau (timeline)")), qPrintable(names.join(QStringLiteral(", "))));
 }
 
 void TestMainWindow::initTestCase()
@@ -384,6 +423,21 @@ void TestMainWindow::draggingAWeightBarOverridesTheStep()
     const attnviz::Vec d = StepView::draggedWeights((attnviz::Vec(3) << 0.5, 0.3, 0.2).finished(), 1, 0.6);
     QVERIFY(std::abs(d(0) - 0.5 * 0.4 / 0.7) < 1e-12 && std::abs(d(1) - 0.6) < 1e-12 && std::abs(d(2) - 0.2 * 0.4 / 0.7) < 1e-12);
     QVERIFY(std::abs(StepView::draggedWeights((attnviz::Vec(3) << 0, 1, 0).finished(), 1, 0.4)(2) - 0.3) < 1e-12);
+}
+
+// Issue 12: a new document plays its first decoder step once (stages 0–5), then pauses on its last stage.
+void TestMainWindow::autoplaysTheFirstStepOnce()
+{
+    MainWindow w;
+    w.setErrorReporter([this](const QString& m) { errors_ << m; });
+    w.setAutoplayOnOpen(true);
+    w.controller()->setStageDuration(20);
+    QSignalSpy playing(w.controller(), &StepController::playingChanged);
+    QVERIFY(w.document()->openFileNow(dir_.filePath(QStringLiteral("two.json"))));
+    QTRY_VERIFY_WITH_TIMEOUT(playing.count() >= 2 && !w.controller()->isPlaying(), 10000);
+    QCOMPARE(w.controller()->position().step, 0);
+    QCOMPARE(w.controller()->position().stage, Stage::Feed);
+    QVERIFY(errors_.isEmpty());
 }
 
 QTEST_MAIN(TestMainWindow)

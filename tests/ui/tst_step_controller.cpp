@@ -19,7 +19,41 @@ private slots:
     void playRunsToTheEndAndStops();
     void speedIsClamped();
     void newTraceClampsThePosition();
+    void seq2seqSkipsTheAttentionStages();
 };
+
+// Issue 12: without attention there are only prepare and feed; stepping, playing and step moves skip 1–4.
+void TestStepController::seq2seqSkipsTheAttentionStages()
+{
+    StepController c;
+    c.setStageDuration(0);
+    c.setStepCount(2);
+    c.setAttentionStages(false);
+    QCOMPARE(c.position().stage, Stage::Prepare);
+    c.nextStage();
+    QCOMPARE(c.position().stage, Stage::Feed);
+    QCOMPARE(c.position().step, 0);
+    c.nextStage();
+    QCOMPARE(c.position().step, 1);
+    QCOMPARE(c.position().stage, Stage::Prepare);
+    c.previousStage();
+    QCOMPARE(c.position().step, 0);
+    QCOMPARE(c.position().stage, Stage::Feed);
+    QSignalSpy moves(&c, &StepController::positionChanged);
+    c.first();
+    c.play();
+    QTRY_VERIFY(!c.isPlaying());
+    for (const QList<QVariant>& m : moves) {
+        const Stage st = m.front().value<StepPosition>().stage;
+        QVERIFY(st == Stage::Prepare || st == Stage::Feed);
+    }
+    QCOMPARE(c.position().index(), c.lastIndex());
+    // back with attention: every stage again
+    c.setAttentionStages(true);
+    c.first();
+    c.nextStage();
+    QCOMPARE(c.position().stage, Stage::Score);
+}
 
 void TestStepController::stagesWrapIntoSteps()
 {
