@@ -257,15 +257,7 @@ void dumpReadableTo(const json& j, int indent, int level, std::string& out)
             out += "{}";
             return;
         }
-        // The header and identifying keys first, so a person sees what the document is; the rest sorted.
-        static const char* const first[] = {"format", "version", "title", "type", "architecture", "t", "token"};
-        std::vector<std::string> keys;
-        for (const char* k : first)
-            if (j.contains(k))
-                keys.emplace_back(k);
-        for (auto it = j.begin(); it != j.end(); ++it)
-            if (std::find(keys.begin(), keys.end(), it.key()) == keys.end())
-                keys.push_back(it.key());
+        const std::vector<std::string> keys = readableKeyOrder(j);
         out += "{\n";
         for (std::size_t i = 0; i < keys.size(); ++i) {
             out += pad + json(keys[i]).dump() + ": ";
@@ -279,6 +271,35 @@ void dumpReadableTo(const json& j, int indent, int level, std::string& out)
 }
 
 } // namespace
+
+std::vector<std::string> readableKeyOrder(const json& object, std::size_t* comparisons)
+{
+    // The header and identifying keys first, so a person sees what the document is; the rest sorted (the
+    // object's own order). Each key is compared with these seven names only, not with the keys listed so far
+    // (that was O(n²): over a minute for an object of 200,000 keys).
+    static const char* const first[] = {"format", "version", "title", "type", "architecture", "t", "token"};
+    std::size_t compared = 0;
+    std::vector<std::string> keys;
+    keys.reserve(object.size());
+    for (const char* k : first)
+        if (object.contains(k))
+            keys.emplace_back(k);
+    for (auto it = object.begin(); it != object.end(); ++it) {
+        bool isFirst = false;
+        for (const char* k : first) {
+            ++compared;
+            if (it.key() == k) {
+                isFirst = true;
+                break;
+            }
+        }
+        if (!isFirst)
+            keys.push_back(it.key());
+    }
+    if (comparisons)
+        *comparisons = compared;
+    return keys;
+}
 
 std::string dumpReadable(const json& doc, int indent)
 {

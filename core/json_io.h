@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace attnviz {
 
@@ -60,6 +61,10 @@ std::string printable(const std::string& s, std::size_t maxChars = 40);
 // JSON text for people: objects one key a line, arrays of numbers/strings on one line (a vector or a
 // matrix row), arrays of arrays one element a line. Numbers keep full precision (round-trip exact).
 std::string dumpReadable(const json& doc, int indent = 1);
+// The order dumpReadable() writes an object's keys in: those of "format", "version", "title", "type",
+// "architecture", "t", "token" that it has, in that order, then the rest sorted. Linear in the keys:
+// `comparisons`, when given, receives how many key comparisons it made (at most 7 a key).
+std::vector<std::string> readableKeyOrder(const json& object, std::size_t* comparisons = nullptr);
 // ptr + "/" + key with JSON-pointer escaping (~0, ~1).
 std::string childPointer(const std::string& ptr, const std::string& key);
 std::string childPointer(const std::string& ptr, std::size_t index);

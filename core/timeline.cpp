@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "core/train_graph.h"
 #include "core/trainer.h"
+#include "core/utf8.h"
 
 #include <algorithm>
 #include <chrono>
@@ -59,6 +60,26 @@ long long defaultSnapshotEvery(long long totalBatches)
 }
 
 namespace {
+
+// The config is kept as read and written back by timelineToJson, so every key and string in it must be
+// UTF-8 (a CBOR file can hold any bytes there; writing them as JSON threw json.exception.type_error.316,
+// found by fuzz/fuzz_timeline.cpp). Depth is bounded by the reader's limit (32).
+void checkUtf8Tree(const JsonReader& r, const json& j, const std::string& ptr)
+{
+    if (j.is_string()) {
+        (void)r.string(j, ptr);
+    } else if (j.is_object()) {
+        for (auto it = j.begin(); it != j.end(); ++it) {
+            const std::string child = childPointer(ptr, it.key());
+            if (const std::size_t bad = invalidUtf8At(it.key()); bad != std::string::npos)
+                r.fail(child, "expected a UTF-8 key, found an invalid byte at byte " + std::to_string(bad + 1) + " of the key");
+            checkUtf8Tree(r, it.value(), child);
+        }
+    } else if (j.is_array()) {
+        for (std::size_t i = 0; i < j.size(); ++i)
+            checkUtf8Tree(r, j[i], childPointer(ptr, i));
+    }
+}
 
 // traceToJson writes an empty alignment as []; a timeline trace has none.
 json traceJson(const Trace& trace)
@@ -119,6 +140,7 @@ Timeline timelineFromJson(const json& doc, const std::string& file)
     t.config = r.require(doc, "", "config");
     if (!t.config.is_object())
         r.fail("/config", "expected an object (the model's configuration), found " + describeJson(t.config));
+    checkUtf8Tree(r, t.config, "/config");
     // With attention unless the config says "score": null, or the preset has none.
     bool attention = presetConfig(t.architecture, 1, 1).score.has_value();
     if (t.config.contains("score")) {

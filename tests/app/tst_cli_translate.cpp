@@ -60,8 +60,7 @@ private:
 
 void TestCliTranslate::initTestCase()
 {
-    if (!QFile::exists(golden("index.json")))
-        QSKIP("no golden fixtures");
+    QVERIFY2(QFile::exists(golden("index.json")), qPrintable(QStringLiteral("the checked-in golden fixtures are missing: ") + golden("index.json")));
     QVERIFY(dir_.isValid());
 }
 

@@ -255,7 +255,7 @@ void TestArrayFiles::pickleRefusesWithoutRunning_data()
     QTest::newRow("os.system via STACK_GLOBAL") << QByteArray("\x80\x04\x8c\x02os\x8c\x06system\x93.", 15) << QStringLiteral("refused the global \"os.system\"");
     QTest::newRow("BUILD") << QByteArray("\x80\x02}}b.", 6) << QStringLiteral("opcode 0x62");
     QTest::newRow("NEWOBJ") << QByteArray("\x80\x02)\x81.", 5) << QStringLiteral("opcode 0x81");
-    QTest::newRow("truncated") << QByteArray("\x80\x02}X\xff\x00\x00\x00ab", 10) << QStringLiteral("truncated");
+    QTest::newRow("truncated") << QByteArray("\x80\x02}X\xff\x00\x00\x00" "ab", 10) << QStringLiteral("truncated");
     QTest::newRow("no STOP") << QByteArray("\x80\x02}", 3) << QStringLiteral("truncated");
     QTest::newRow("bare list") << QByteArray("\x80\x02].", 4) << QStringLiteral("expected a dict of tensors");
     QTest::newRow("list in itself") << QByteArray("\x80\x02]q\x00h\x00\x61.", 8) << QStringLiteral("contain itself");

@@ -8,6 +8,8 @@
 #include <QtTest>
 #include <QTemporaryDir>
 
+#include <fstream>
+
 using namespace attnviz;
 
 namespace {
@@ -34,6 +36,37 @@ bool has(const std::string& s, const std::string& part)
     return s.find(part) != std::string::npos;
 }
 
+// Bound for manyTinyUnknownWeightsStayCheap (880 MB before the fix, about 115 MB after). AddressSanitizer
+// adds redzones and keeps freed memory in quarantine (up to 256 MB).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr double kPeakLimitMb = 700;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr double kPeakLimitMb = 700;
+#else
+constexpr double kPeakLimitMb = 300;
+#endif
+#else
+constexpr double kPeakLimitMb = 300;
+#endif
+
+// Peak resident memory of this process in MB since the last resetPeakMemory() (Linux: VmHWM).
+double peakMemoryMb()
+{
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("VmHWM:", 0) == 0)
+            return std::stod(line.substr(6)) / 1024.0;
+    return -1;
+}
+bool resetPeakMemory()
+{
+    std::ofstream out("/proc/self/clear_refs");
+    out << "5";  // resets VmHWM to the current resident size (Linux 4.0+)
+    return static_cast<bool>(out.flush());
+}
+
 } // namespace
 
 class TestModelLoad : public QObject {
@@ -57,6 +90,7 @@ private slots:
     void tokenizers();
     void sizesReadFromTheWeights();
     void writtenMarkersAreNotTensors();
+    void manyTinyUnknownWeightsStayCheap();
     void transformerRoundTrip();
     void transformerConfigFromFile();
     void transformerBadInput_data();
@@ -409,6 +443,48 @@ void TestModelLoad::writtenMarkersAreNotTensors()
         doc["weights"]["out.bias"] = json{{"shape", {doc["weights"]["out.bias"].size()}}, {"data", marker}};
         saveDocument(file, doc);
         QVERIFY_THROWS_EXCEPTION(InputError, loadModel(file));
+    }
+}
+
+// Found while fuzzing the streaming reader (fuzz/fuzz_model.cpp, issue 18): every array under /weights was
+// captured into a 512 KB chunk at its first number, so a 3 MB file of 200,000 one-number unknown weights took
+// 900 MB and 18 s before it was refused. Now the chunks start at 16 numbers: the same file is refused, naming
+// the first unknown weight, within a few tens of MB.
+void TestModelLoad::manyTinyUnknownWeightsStayCheap()
+{
+    QTemporaryDir dir;
+    json doc = smallDoc("luong");
+    char name[16];
+    for (int i = 0; i < 200000; ++i) {
+        std::snprintf(name, sizeof name, "x%06d", i);
+        doc["weights"][name] = json::array({0.5});
+    }
+    for (const char* base : {"many.json", "many.cbor"}) {
+        const std::string file = dir.filePath(QLatin1String(base)).toStdString();
+        {  // compact JSON on one line like the fuzzer's input (saveDocument writes one key a line)
+            std::ofstream out(file, std::ios::binary);
+            if (has(file, ".cbor")) {
+                const std::vector<std::uint8_t> bytes = json::to_cbor(doc);
+                out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+            } else {
+                out << doc.dump();
+            }
+            QVERIFY(out.flush());
+        }
+        const bool measured = resetPeakMemory();
+        const double before = peakMemoryMb();
+        try {
+            loadModel(file);
+            QFAIL("accepted 200,000 unknown weights");
+        } catch (const InputError& e) {
+            QCOMPARE(e.where(), std::string("/weights/x000000"));
+            QVERIFY2(has(e.what(), "expected only the weights"), e.what());
+        }
+        if (measured && before > 0) {
+            const double grew = peakMemoryMb() - before;
+            qInfo("%s: peak memory grew by %.0f MB", base, grew);
+            QVERIFY2(grew < kPeakLimitMb, qPrintable(QStringLiteral("%1: %2 MB").arg(QLatin1String(base)).arg(grew)));
+        }
     }
 }
 

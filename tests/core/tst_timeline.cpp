@@ -240,6 +240,12 @@ void TestTimeline::badDocuments_data()
     row("another probe's tokens", [](json& d) { d["snapshots"][2]["traces"][1] = d["snapshots"][2]["traces"][0]; },
         "/snapshots/2/traces/1/source_tokens", "the same source tokens");
     row("bad snapshot_every", [](json& d) { d["snapshot_every"] = 0; }, "/snapshot_every", "expected an integer");
+    // Found by fuzz/fuzz_timeline.cpp: the config is written back as read, and a CBOR file may hold any bytes in
+    // its keys and strings; saving such a timeline as JSON threw json.exception.type_error.316.
+    row("config key not UTF-8", [](json& d) { d["config"]["hid\x98" "den"] = 3; }, "/config/hid\x98" "den", "expected a UTF-8 key");
+    row("config string not UTF-8", [](json& d) { d["config"]["cell"] = "gr\xffu"; }, "/config/cell", "expected UTF-8 text");
+    row("nested config string not UTF-8", [](json& d) { d["config"]["extra"] = json::array({"ok", "\xc3"}); }, "/config/extra/1",
+        "expected UTF-8 text");
 }
 
 void TestTimeline::badDocuments()

@@ -201,11 +201,9 @@ void TestDocument::opensATrace()
 
 void TestDocument::opensAModelAndTranslates()
 {
-    if (!Document::modelsSupported())
-        QSKIP("this build has no decoder");
+    QVERIFY2(Document::modelsSupported(), "Document::modelsSupported() is false: this build has no decoder");
     const QString model = QStringLiteral(ATTNVIZ_TESTDATA_DIR "/golden/bahdanau.model.json");
-    if (!QFile::exists(model))
-        QSKIP("no golden model fixture");
+    QVERIFY2(QFile::exists(model), qPrintable(QStringLiteral("the checked-in golden model fixture is missing: ") + model));
     Document d;
     QSignalSpy traces(&d, &Document::traceChanged);
     d.openFile(model);
@@ -260,8 +258,7 @@ void TestDocument::opensArrayFiles()
 // plain run stays as the baseline, undo/redo walk the edits, a new sentence clears them, bad edits are refused.
 void TestDocument::whatIfEditsUndoAndRedo()
 {
-    if (!Document::modelsSupported())
-        QSKIP("this build has no decoder");
+    QVERIFY2(Document::modelsSupported(), "Document::modelsSupported() is false: this build has no decoder");
     const QString model = QStringLiteral(ATTNVIZ_TESTDATA_DIR "/golden/bahdanau.model.json");
     Document d;
     QSignalSpy failed(&d, &Document::recomputeFailed);
