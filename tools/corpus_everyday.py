@@ -557,7 +557,13 @@ class Everyday:
                 words += self.time_expr("present").split()
             return words
         if not short and self.chance(0.3):
-            words += self.time_expr(tense).split()
+            when = self.time_expr(tense).split()
+            # Fronted about a third of the time ("Tomorrow morning we will go to the beach.", with a comma or
+            # not): typed sentences often start with the time, and the first corpus had "Tomorrow" capitalised
+            # at the start of only 9 sentences.
+            if self.chance(0.35):
+                return when + ([","] if self.chance(0.4) else []) + words
+            words += when
         return words
 
     # ================================================================ sentence types
