@@ -42,7 +42,6 @@ QString elided(const QString& s, int chars = 10)
 
 HeadsView::HeadsView(QWidget* parent) : QWidget(parent)
 {
-    setMouseTracking(false);
     setMinimumSize(240, 240);
     kindBox_ = new QComboBox(this);
     for (HeadMatrices k : {HeadMatrices::Cross, HeadMatrices::DecoderSelf, HeadMatrices::EncoderSelf})
@@ -125,9 +124,9 @@ void HeadsView::updateLabel()
 
 void HeadsView::setPosition(const StepPosition& pos)
 {
-    const int before = revealedRows();
+    const int before = revealedRows(), step = pos_.step;
     pos_ = pos;
-    if (revealedRows() != before || kind_ == HeadMatrices::Cross || kind_ == HeadMatrices::DecoderSelf)
+    if (revealedRows() != before || pos.step != step)  // new rows, or the current-step outline moved
         update();
 }
 

@@ -363,7 +363,7 @@ void MainWindow::onTraceChanged(std::shared_ptr<const Trace> trace)
     problem_->clear();
     headsView_->setTrace(trace);
     updateHeadInputs();
-    showTrace(trace && !isDefaultSelection(heads_, headShape(*trace)) ? std::make_shared<const Trace>(selectHeads(*trace, heads_)) : trace);
+    showTrace(headView());
 }
 
 void MainWindow::showTrace(std::shared_ptr<const Trace> trace)

@@ -131,6 +131,7 @@ private:
     void buildHeadsDock(class QDockWidget* tabWith);
     void buildHeadActions(QMenu* view);
     void updateHeadInputs();
+    std::shared_ptr<const attnviz::Trace> headView() const;  // docTrace_ as heads_ shows it (itself by default)
     void stepHead(int delta);   // H and Shift+H: mean, max, head 1 … h of the layer
     void stepLayer(int delta);  // L and Shift+L
     void onDocumentChanged();

@@ -105,6 +105,13 @@ void MainWindow::updateHeadInputs()
     headsView_->setSelection(sel);
 }
 
+std::shared_ptr<const Trace> MainWindow::headView() const
+{
+    if (!docTrace_ || isDefaultSelection(heads_, headShape(*docTrace_)))
+        return docTrace_;
+    return std::make_shared<const Trace>(selectHeads(*docTrace_, heads_));
+}
+
 void MainWindow::setHeadSelection(HeadSelection sel)
 {
     const HeadShape shape = docTrace_ ? headShape(*docTrace_) : HeadShape{};
@@ -116,7 +123,7 @@ void MainWindow::setHeadSelection(HeadSelection sel)
     updateHeadInputs();
     if (same)
         return;
-    showTrace(isDefaultSelection(sel, shape) ? docTrace_ : std::make_shared<const Trace>(selectHeads(*docTrace_, sel)));
+    showTrace(headView());
     updateWhatIf();
     statusBar()->showMessage(tr("Showing %1").arg(QString::fromStdString(describeSelection(sel, shape))), 4000);
 }

@@ -8,6 +8,17 @@
 namespace attnviz_test {
 
 // Fraction of pixels that are not the background (white), and how many distinct colours appear.
+// The bounding box of the pixels darker than light grey (gray < 235): how far a picture's content reaches.
+inline QRect inkBounds(const QImage& img)
+{
+    QRect ink;
+    for (int y = 0; y < img.height(); ++y)
+        for (int x = 0; x < img.width(); ++x)
+            if (qGray(img.pixel(x, y)) < 235)
+                ink = ink.united(QRect(x, y, 1, 1));
+    return ink;
+}
+
 inline double inkFraction(const QImage& img, int* colours = nullptr)
 {
     const QImage im = img.convertToFormat(QImage::Format_RGB32);

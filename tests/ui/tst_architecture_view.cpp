@@ -203,11 +203,7 @@ private slots:
         QCOMPARE(fitted.size(), architectureExportSize(g));
         QVERIFY(fitted.width() <= 1400 && fitted.height() <= 800);
         QVERIFY(fitted.width() * fitted.height() < 1400 * 800 * 0.8);  // the 1400 × 800 default was mostly blank
-        QRect ink;
-        for (int y = 0; y < fitted.height(); ++y)
-            for (int x = 0; x < fitted.width(); ++x)
-                if (qGray(fitted.pixel(x, y)) < 235)
-                    ink = ink.united(QRect(x, y, 1, 1));
+        const QRect ink = attnviz_test::inkBounds(fitted);
         QVERIFY2(ink.width() > 0.85 * fitted.width() && ink.height() > 0.85 * fitted.height(),
                  qPrintable(QStringLiteral("ink %1×%2 of %3×%4").arg(ink.width()).arg(ink.height()).arg(fitted.width()).arg(fitted.height())));
         // bad requests leave nothing behind

@@ -247,11 +247,7 @@ private slots:
         const QImage png(dir.filePath(QStringLiteral("beam.png")));
         QCOMPARE(png.size(), beamExportSize(r));
         QVERIFY(png.width() <= 2400 && png.height() <= 2400);
-        QRect ink;
-        for (int y = 0; y < png.height(); ++y)
-            for (int x = 0; x < png.width(); ++x)
-                if (qGray(png.pixel(x, y)) < 235)
-                    ink = ink.united(QRect(x, y, 1, 1));
+        const QRect ink = attnviz_test::inkBounds(png);
         QVERIFY2(ink.width() > 0.85 * png.width() && ink.height() > 0.85 * png.height(),
                  qPrintable(QStringLiteral("ink %1×%2 of %3×%4").arg(ink.width()).arg(ink.height()).arg(png.width()).arg(png.height())));
         // fittedCanvas: a tall scene gets a narrow canvas (down to the minimum width), a wide one a low canvas
