@@ -75,7 +75,7 @@ const char* kUsage =
     "[--d-model D] [--heads N] [--encoder-layers N] [--decoder-layers N] [--ff-size F] [--warmup W] "
     "[--lowercase] [--tokenizer whitespace|sentencepiece] [--pieces N] [--source-pieces N] [--target-pieces N] [--bpe] "
     "[--checkpoint-minutes M] [--timeline FILE [--probe \"sentence\"]... [--snapshot-every N]] [--quiet]\n"
-    "       attnviz train --resume MODEL [--epochs N] [--threads T] [--checkpoint-minutes M] [--timeline FILE [--snapshot-every N]] [--quiet]";
+    "       attnviz train --resume MODEL [--data file:PATH] [--epochs N] [--threads T] [--checkpoint-minutes M] [--timeline FILE [--snapshot-every N]] [--quiet]";
 
 const char* kHelp =
     "\n\nA checkpoint MODEL.ckpt (current weights, Adam state, batch order, position, options and task) is written\n"
@@ -84,6 +84,10 @@ const char* kHelp =
     "its checkpoint with the saved options and data (re-created from the task and seed); --epochs N sets the\n"
     "total number of epochs (default: the saved one). With the same thread count the result is bitwise that of\n"
     "an uninterrupted run.\n\n"
+    "--resume MODEL --data file:PATH continues on other data (fine-tuning, or a corpus regenerated since):\n"
+    "the weights, Adam state, tokenizer and vocabularies carry over; an epoch in progress starts again on the new\n"
+    "pairs, and the best-so-far restarts (the validation set changed), so MODEL is replaced at the first epoch end\n"
+    "on the new data. Give --epochs N beyond the finished epochs to train a finished model further.\n\n"
     "--timeline FILE records how attention emerges (SPEC §5 attnviz-timeline; .cbor for CBOR): a snapshot before\n"
     "any update, every N batches (--snapshot-every; default: about 50 snapshots over the run), at every epoch\n"
     "end (with the validation loss and accuracy) and at the end, each with the training loss since the previous\n"
@@ -133,7 +137,7 @@ int cmdTrain(const CommandArgs& argv)
                          "--score", "--attention-size", "--max-len", "--batch", "--lr", "--clip", "--threads",
                          "--train-size", "--valid-size", "--min-count", "--resume", "--checkpoint-minutes", "--tokenizer",
                          "--pieces", "--source-pieces", "--target-pieces", "--timeline", "--probe", "--snapshot-every",
-                         "--d-model", "--heads", "--encoder-layers", "--decoder-layers", "--ff-size", "--warmup"};
+                         "--d-model", "--heads", "--encoder-layers", "--decoder-layers", "--ff-size", "--warmup", "--data"};
     spec.repeatable = {"--probe"};
     spec.flags = {"--no-input-feeding", "--lowercase", "--quiet", "--help", "--bpe"};
     spec.usage = kUsage;
@@ -155,6 +159,8 @@ int cmdTrain(const CommandArgs& argv)
         if (args.has("--probe"))
             throw UsageError("--resume continues the timeline with its own probes; --probe cannot change them\nusage: " + std::string(kUsage));
     } else {
+        if (args.has("--data"))
+            throw UsageError("--data goes with --resume MODEL (new data for a trained model); a new training takes --task\nusage: " + std::string(kUsage));
         for (const char* required : {"--task", "--arch", "-o"})
             if (!args.has(required))
                 throw UsageError(std::string("missing ") + required + "\nusage: " + kUsage);
@@ -194,8 +200,34 @@ int cmdTrain(const CommandArgs& argv)
             haveBest = meta.state.bestEpoch > 0;
         }
         model = meta.model;  // its tokenizer and vocabularies encode the data
-        task = makeTask(meta.task, meta.taskOptions);
-        encodeTask(model, task, trainIds, validIds);
+        if (args.has("--data")) {
+            std::string dataName = args.value("--data");
+            if (dataName.rfind("file:", 0) != 0 || dataName.size() == 5)
+                throw UsageError("--data: expected file:PATH (a tab-separated corpus), found \"" + dataName + "\"");
+            dataName = "file:" + std::filesystem::absolute(dataName.substr(5)).lexically_normal().string();
+            if (meta.task.rfind("file:", 0) != 0)
+                throw UsageError("--data: " + out + " was trained on the built-in task " + meta.task
+                                 + "; only a model trained on file:PATH data continues on other data");
+            task = makeTask(dataName, meta.taskOptions);
+            encodeTask(model, task, trainIds, validIds);
+            meta.task = dataName;
+            meta.trainPairs = static_cast<long long>(trainIds.size());
+            meta.validPairs = static_cast<long long>(validIds.size());
+            meta.dataHash = dataFingerprint(trainIds, validIds);
+            TrainState& s = meta.state;
+            s.batch = 0;  // the epoch in progress starts again on the new pairs
+            s.epochLossSum = 0.0;
+            s.epochTokens = 0;
+            s.bestAccuracy = -1.0;  // measured on another validation set: not comparable
+            s.bestEpoch = 0;
+            haveBest = false;
+            if (!args.has("--quiet"))
+                std::cerr << "continuing on new data " << dataName << " from epoch " << s.epoch
+                          << " (weights, Adam state and tokenizer kept; best-so-far restarts)\n";
+        } else {
+            task = makeTask(meta.task, meta.taskOptions);
+            encodeTask(model, task, trainIds, validIds);
+        }
         if (static_cast<long long>(trainIds.size()) != meta.trainPairs || static_cast<long long>(validIds.size()) != meta.validPairs
             || dataFingerprint(trainIds, validIds) != meta.dataHash)
             throw InputError(ckptFile, "/task", "expected the data it was trained on (" + meta.task + ": "

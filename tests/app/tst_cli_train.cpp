@@ -38,6 +38,7 @@ private slots:
     void interruptKeepsBest();
     void resumeMatchesStraight();
     void transformerResumesAndRecords();
+    void resumeOnNewData();
     void transformerLearnsDates();
     void badResume_data();
     void badResume();
@@ -142,6 +143,46 @@ void TestCliTrain::resumeMatchesStraight()
     QVERIFY(r.out.contains("best epoch"));
 }
 
+// --resume MODEL --data file:NEW: a model trained on one corpus continues on another (a corpus regenerated since),
+// keeping its vocabulary; the checkpoint then names the new data, so a later --resume continues on it, and a
+// plain --resume after the data changed is refused.
+void TestCliTrain::resumeOnNewData()
+{
+    QTemporaryDir dir;
+    const auto write = [&](const QString& name, const QString& line, int n) {
+        QFile f(dir.filePath(name));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        for (int i = 0; i < n; ++i)
+            f.write(line.arg(i % 9).toUtf8());
+    };
+    write("old.tsv", "the cat %1 sat\tel gato %1 se sentó\n", 80);
+    write("new.tsv", "%1 the cat sat\t%1 el gato se sentó\n", 60);
+    const Run a = attnviz({"train", "--task", "file:old.tsv", "--arch", "bahdanau", "--min-count", "1", "--hidden", "8",
+                           "--embedding", "4", "--batch", "8", "--lr", "0.02", "--threads", "1", "--quiet", "-o", "m.cbor",
+                           "--epochs", "1"},
+                          dir.path());
+    QVERIFY2(a.status == 0, qPrintable(a.err));
+    const QByteArray before = [&] { QFile m(dir.filePath("m.cbor")); return m.open(QIODevice::ReadOnly) ? m.readAll() : QByteArray(); }();
+    const Run finished = attnviz({"train", "--resume", "m.cbor", "--epochs", "2", "--data", "file:new.tsv"}, dir.path());
+    QVERIFY2(finished.status == 0, qPrintable(finished.err));
+    QVERIFY2(finished.err.contains("continuing on new data file:") && finished.err.contains("new.tsv from epoch 2"),
+             qPrintable(finished.err));
+    QVERIFY2(finished.err.contains("epoch 2/2") && finished.err.contains("(best, saved)"), qPrintable(finished.err));
+    QFile m(dir.filePath("m.cbor"));
+    QVERIFY(m.open(QIODevice::ReadOnly));
+    QVERIFY(m.readAll() != before);
+    // The checkpoint now holds the new data: a plain resume continues on it; after it changes, one is refused.
+    const Run more = attnviz({"train", "--resume", "m.cbor", "--epochs", "3", "--quiet"}, dir.path());
+    QVERIFY2(more.status == 0, qPrintable(more.err));
+    QVERIFY2(more.err.contains("new.tsv") && !more.err.contains("old.tsv"), qPrintable(more.err));
+    write("new.tsv", "%1 cat\t%1 gato\n", 50);
+    const Run changed = attnviz({"train", "--resume", "m.cbor", "--epochs", "4", "--quiet"}, dir.path());
+    QCOMPARE(changed.status, 2);
+    QVERIFY2(changed.err.contains("/task: expected the data it was trained on"), qPrintable(changed.err));
+    const Run t = attnviz({"translate", "m.cbor", "the cat 3 sat"}, dir.path());
+    QVERIFY2(t.status == 0, qPrintable(t.err));
+}
+
 // The transformer preset: a tiny run translates, records a timeline, and 1 epoch + --resume to 3 (another
 // thread count would change the sums; the saved one is used) writes the same model file as 3 straight epochs.
 void TestCliTrain::transformerResumesAndRecords()
@@ -207,6 +248,9 @@ void TestCliTrain::badResume_data()
     QTest::newRow("another model") << "other" << resume << "m.json.ckpt: expected the checkpoint of m.json, found one for another model";
     QTest::newRow("changed option") << "" << (resume + QStringList{"--hidden", "16"}) << "--hidden cannot change them";
     QTest::newRow("no such model") << "" << QStringList{"train", "--resume", "none.json"} << "none.json.ckpt: expected a training checkpoint";
+    QTest::newRow("new data for a built-in task") << "" << (resume + QStringList{"--data", "file:m.json"})
+                                                  << "only a model trained on file:PATH data continues on other data";
+    QTest::newRow("data not a file task") << "" << (resume + QStringList{"--data", "dates"}) << "--data: expected file:PATH";
 }
 
 void TestCliTrain::badResume()
@@ -258,6 +302,8 @@ void TestCliTrain::badArguments_data()
     QTest::newRow("bad score") << QStringList{"train", "--task", "dates", "--arch", "bahdanau", "-o", "x.json", "--score", "dot"};
     QTest::newRow("seq2seq with score") << QStringList{"train", "--task", "dates", "--arch", "seq2seq", "-o", "x.json", "--score", "general"};
     QTest::newRow("unknown option") << QStringList{"train", "--task", "dates", "--arch", "bahdanau", "-o", "x.json", "--turbo"};
+    QTest::newRow("data without resume") << QStringList{"train", "--task", "dates", "--arch", "bahdanau", "-o", "x.json",
+                                                      "--data", "file:x.tsv"};
 }
 
 void TestCliTrain::badArguments()
