@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <sys/stat.h>
@@ -194,6 +195,8 @@ Checkpoint loadCheckpoint(const std::string& file)
     if (::stat(file.c_str(), &st) != 0)
         throw InputError(file, "", "expected a training checkpoint (written by attnviz train next to the model), "
                                    "found no such file");
+    const ReadLimits limits = modelLimits();
+    checkRegularFile(file, limits.maxBytes, "a training checkpoint");  // no FIFO, device or directory; bounded
     std::string bytes;
     {
         std::ifstream in(file, std::ios::binary);
@@ -203,6 +206,11 @@ Checkpoint loadCheckpoint(const std::string& file)
         ss << in.rdbuf();
         bytes = ss.str();
     }
+    return checkpointFromBytes(bytes, file);
+}
+
+Checkpoint checkpointFromBytes(const std::string& bytes, const std::string& file)
+{
     const ReadLimits limits = modelLimits();
     if (bytes.size() > limits.maxBytes)
         throw InputError(file, "", "expected at most " + std::to_string(limits.maxBytes) + " bytes, found "
@@ -314,6 +322,20 @@ Checkpoint loadCheckpoint(const std::string& file)
                                + "], found [" + std::to_string(m.rows()) + ", " + std::to_string(m.cols()) + "]");
             out[name] = std::move(m);
         }
+    }
+    // Adam keeps both moments of a parameter or neither (none yet: it starts them at zero).
+    for (const auto& [name, m] : s.adam.m)
+        if (!s.adam.v.count(name))
+            r.fail(childPointer("/adam/v", name), "expected the second moment of a parameter whose first moment is saved, found none");
+    for (const auto& [name, v] : s.adam.v)
+        if (!s.adam.m.count(name))
+            r.fail(childPointer("/adam/m", name), "expected the first moment of a parameter whose second moment is saved, found none");
+    {
+        std::mt19937_64 rng;
+        std::istringstream in(s.rng);
+        in >> rng;
+        if (!in)
+            r.fail("/progress/rng", "expected the batch order's random state (312 numbers), found " + describeJson(json(s.rng)));
     }
     if (!littleEndian())
         throw InputError(file, "/adam", "expected a little-endian machine to read float64 bytes");

@@ -50,5 +50,7 @@ void saveCheckpoint(const std::string& file, const Checkpoint& checkpoint);
 // Reads and validates a checkpoint; the model's weights are the current ones (state.params).
 // Throws InputError naming the file for a missing, truncated or malformed one.
 Checkpoint loadCheckpoint(const std::string& file);
+// The same from the bytes of one (fuzz/fuzz_checkpoint.cpp); `file` names it in messages.
+Checkpoint checkpointFromBytes(const std::string& bytes, const std::string& file);
 
 } // namespace attnviz

@@ -3,10 +3,16 @@
 
 #include "core/checkpoint.h"
 #include "core/error.h"
+#include "core/json_io.h"
 
 #include <QTemporaryDir>
 
 #include <QtTest>
+#include <sys/stat.h>
+#include <sstream>
+#include <random>
+#include <functional>
+#include <fstream>
 
 using namespace attnviz;
 
@@ -301,10 +307,53 @@ void TestTrainer::badCheckpoint()
     meta.model = tinyModel(task);
     meta.task = "tiny";
     meta.state.params = paramsFromModel(meta.model);
-    meta.state.rng = "1 2 3";
+    {
+        std::ostringstream rng;
+        rng << std::mt19937_64(7);
+        meta.state.rng = rng.str();
+    }
+    meta.state.adam.step = 1;
+    for (const auto& [name, p] : meta.state.params) {
+        meta.state.adam.m[name] = Mat::Zero(p.rows(), p.cols());
+        meta.state.adam.v[name] = Mat::Zero(p.rows(), p.cols());
+    }
     const std::string file = dir.filePath("m.ckpt").toStdString();
     saveCheckpoint(file, meta);
     QCOMPARE(loadCheckpoint(file).model.dims.H, 16);
+
+    // Damaged in one place: refused with that place (issue 18), not left for --resume to trip over.
+    const auto bytesOf = [](const std::string& path) {
+        std::ifstream in(path, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    const json good = json::from_cbor(bytesOf(file));
+    const std::string firstParam = meta.state.params.begin()->first;
+    const auto refused = [&](const std::function<void(json&)>& damage, const std::string& where) {
+        json doc = good;
+        damage(doc);
+        const std::vector<std::uint8_t> cbor = json::to_cbor(doc);
+        try {
+            checkpointFromBytes(std::string(cbor.begin(), cbor.end()), "d.ckpt");
+            QFAIL(qPrintable(QString::fromStdString("no error for a checkpoint damaged at " + where)));
+        } catch (const InputError& e) {
+            QVERIFY2(std::string(e.what()).find("d.ckpt: " + where) != std::string::npos, e.what());
+        }
+    };
+    refused([&](json& d) { d["adam"]["v"].erase(firstParam); }, "/adam/v/" + firstParam);
+    refused([&](json& d) { d["adam"]["m"].erase(firstParam); }, "/adam/m/" + firstParam);
+    refused([](json& d) { d["progress"]["rng"] = "1 2 3"; }, "/progress/rng");
+    refused([](json& d) { d["adam"]["m"]["nope"] = d["adam"]["m"].begin().value(); }, "/adam/m/nope");
+    refused([](json& d) { d["progress"]["epoch"] = 0; }, "/progress/epoch");
+
+    // A FIFO where the checkpoint should be is refused at once (it could block forever).
+    const std::string fifo = dir.filePath("fifo.ckpt").toStdString();
+    QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
+    try {
+        loadCheckpoint(fifo);
+        QFAIL("no error for a FIFO");
+    } catch (const InputError& e) {
+        QVERIFY2(std::string(e.what()).find("FIFO") != std::string::npos || std::string(e.what()).find("pipe") != std::string::npos, e.what());
+    }
     QFile f(QString::fromStdString(file));
     QVERIFY(f.open(QIODevice::ReadWrite));
     QVERIFY(f.resize(f.size() / 2));
