@@ -5,7 +5,22 @@
 #include "ui/main_window.h"
 
 #include <QApplication>
+#include <QDir>
 #include <QStringList>
+
+namespace {
+
+// The samples folder: next to an installed attnviz (PREFIX/bin/attnviz → PREFIX/share/attnviz/samples, see
+// `cmake --install`), else the source tree's it was built from.
+QString samplesDir()
+{
+    const QString installed = QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral("../share/attnviz/samples"));
+    if (QDir(installed).exists())
+        return QDir::cleanPath(installed);
+    return QStringLiteral(ATTNVIZ_SAMPLES_DIR);
+}
+
+} // namespace
 
 int main(int argc, char** argv)
 {
@@ -18,7 +33,7 @@ int main(int argc, char** argv)
     QApplication::setApplicationName(QStringLiteral("AttnViz"));
     QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
     attnviz::ui::MainWindow window;
-    window.setSamplesDir(QStringLiteral(ATTNVIZ_SAMPLES_DIR));
+    window.setSamplesDir(samplesDir());
     window.setAutoplayOnOpen(true);
     window.openBuiltInExample();
     const QStringList args = QApplication::arguments();
