@@ -96,6 +96,8 @@ public:
     {
         auto s = std::make_shared<TransformerState>();
         s->cache = transformerStartDecoding(c_, m_.weights.transformer, enc_);
+        crossKeys_ = s->cache.crossKeys;
+        crossValues_ = s->cache.crossValues;
         return s;
     }
     std::shared_ptr<const SearchState> step(const SearchState& from, int prevToken, int, const Vec* overrideWeights, StepTrace& st,
@@ -128,6 +130,13 @@ public:
         tr.encoderStates = enc_.memory;
         tr.encoderSelfAttention = enc_.selfAttention;
         tr.score = "multi_head";
+        tr.crossKeys.clear();
+        tr.crossValues.clear();
+        if (crossKeys_ && crossValues_)  // the cache holds d × n (a column per position); a trace n × d
+            for (std::size_t l = 0; l < crossKeys_->size() && l < crossValues_->size(); ++l) {
+                tr.crossKeys.push_back((*crossKeys_)[l].transpose());
+                tr.crossValues.push_back((*crossValues_)[l].transpose());
+            }
     }
 
 private:
@@ -135,6 +144,7 @@ private:
     TransformerConfig c_;
     TransformerEncoding enc_;
     TransformerStep ts_;
+    std::shared_ptr<const std::vector<Mat>> crossKeys_, crossValues_;  // the first cache's (the same for every hypothesis)
 };
 
 // One expanded hypothesis: the step's numbers (shared by its children in the beam tree and the traces).

@@ -137,10 +137,25 @@ Trace selectHeads(const Trace& trace, HeadSelection sel)
         return trace;
     sel = resolved(sel, shape);
     Trace out = trace;
+    // One head with the layer's keys and values known: its own k_j and v_j (columns of its block).
+    const auto l0 = static_cast<std::size_t>(sel.layer);
+    const Eigen::Index n = trace.encoderStates.rows() > 0 ? trace.encoderStates.rows() : static_cast<Eigen::Index>(trace.sourceTokens.size());
+    const bool ownValues = sel.mode == HeadMode::One && l0 < trace.crossKeys.size() && l0 < trace.crossValues.size()
+        && trace.crossKeys[l0].rows() == n && trace.crossValues[l0].rows() == n && n > 0
+        && trace.crossKeys[l0].cols() == trace.crossValues[l0].cols() && shape.heads > 0 && trace.crossKeys[l0].cols() % shape.heads == 0;
+    if (ownValues) {
+        const Eigen::Index dk = trace.crossKeys[l0].cols() / shape.heads;
+        out.keys = trace.crossKeys[l0].middleCols(sel.head * dk, dk);
+        out.encoderStates = trace.crossValues[l0].middleCols(sel.head * dk, dk);
+    }
     for (StepTrace& s : out.steps) {
         if (!s.multiHead || s.multiHead->heads.size() != static_cast<std::size_t>(shape.layers))
             continue;
         s.attention = headAttention(*s.multiHead, sel, trace.encoderStates);
+        if (ownValues && s.attention->weights.size() == n) {  // a_j v_j and their sum, the head's output
+            s.attention->alignment = s.attention->weights.asDiagonal() * out.encoderStates;
+            s.attention->context = s.attention->alignment.colwise().sum().transpose();
+        }
         const MultiHeadStep& mh = *s.multiHead;
         const auto l = static_cast<std::size_t>(sel.layer);
         if (sel.mode == HeadMode::One && l < mh.query.size() && static_cast<std::size_t>(sel.head) < mh.query[l].size())

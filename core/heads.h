@@ -52,7 +52,10 @@ std::optional<HeadSelection> parseHeadSelection(const std::string& text);
 AttentionResult headAttention(const MultiHeadStep& mh, HeadSelection sel, const Mat& values);
 
 // The trace as the views show it: every multi-head step's `attention` (and `query`, for one head) replaced per
-// headAttention. Steps without per-head weights and traces without any are returned unchanged.
+// headAttention. Steps without per-head weights and traces without any are returned unchanged. For one head of
+// a trace that holds the layer's crossKeys/crossValues, `keys` becomes that head's keys k_j (n × d/h),
+// `encoderStates` its values v_j, and every step's alignment rows a_j v_j with their sum (the head's output) as
+// the context: the head's whole computation, q·k_j/√(d/h) → softmax → Σ a_j v_j.
 Trace selectHeads(const Trace& trace, HeadSelection sel);
 
 enum class HeadMatrices { Cross, DecoderSelf, EncoderSelf };

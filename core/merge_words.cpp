@@ -128,6 +128,25 @@ Trace mergeWords(const Trace& in)
             out.encoderStates.row(w) /= static_cast<double>(g.size());
         }
     }
+    // A word's key and value in each layer: the mean of its pieces' (as for its encoder state).
+    const auto mergeRows = [&](const std::vector<Mat>& layers) {
+        std::vector<Mat> merged;
+        for (const Mat& m : layers) {
+            if (m.rows() != n)
+                return std::vector<Mat>{};
+            Mat w = Mat::Zero(nw, m.cols());
+            for (Eigen::Index k = 0; k < nw; ++k) {
+                const auto& g = src[static_cast<std::size_t>(k)];
+                for (int j : g) w.row(k) += m.row(j);
+                w.row(k) /= static_cast<double>(g.size());
+            }
+            merged.push_back(std::move(w));
+        }
+        return merged;
+    };
+    out.crossKeys = mergeRows(in.crossKeys);
+    out.crossValues = mergeRows(in.crossValues);
+    out.keys.resize(0, 0);
     auto mergeSource = [&](const AttentionResult& a) {
         AttentionResult m;
         m.weights = Vec::Zero(nw);

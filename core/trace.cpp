@@ -1,9 +1,12 @@
 #include "core/trace.h"
 
+#include "core/heads.h"
+
 #include "core/softmax.h"
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 namespace attnviz {
 
@@ -106,6 +109,15 @@ json traceToJson(const Trace& trace)
             layers.push_back(std::move(heads));
         }
         doc["encoder_self_attention"] = std::move(layers);
+    }
+    if (!trace.crossKeys.empty() && trace.crossKeys.size() == trace.crossValues.size()) {
+        json keys = json::array(), values = json::array();
+        for (std::size_t l = 0; l < trace.crossKeys.size(); ++l) {
+            keys.push_back(toJson(trace.crossKeys[l]));
+            values.push_back(toJson(trace.crossValues[l]));
+        }
+        doc["cross_keys"] = std::move(keys);
+        doc["cross_values"] = std::move(values);
     }
     json steps = json::array();
     for (const StepTrace& s : trace.steps) {
@@ -325,6 +337,37 @@ Trace traceFromJson(const json& doc, const std::string& file)
                 r.fail(childPointer(p, "overridden"), "expected weights in an overridden step, found a step without attention");
         }
         t.steps.push_back(std::move(s));
+    }
+    // Each decoder layer's cross-attention keys and values (transformer; beyond SPEC §4, written by AttnViz so one
+    // head's k_j and v_j can be shown): [decoder_layers] n × d_model, as many layers as the steps' heads have.
+    const json* keys = r.optional(doc, "cross_keys");
+    const json* values = r.optional(doc, "cross_values");
+    if ((keys == nullptr) != (values == nullptr))
+        r.fail(keys ? "/cross_values" : "/cross_keys", "expected it beside " + std::string(keys ? "/cross_keys" : "/cross_values")
+                                                          + " (keys and values come together), found none");
+    if (keys) {
+        const HeadShape shape = headShape(t);
+        const Eigen::Index rows = n > 0 ? n : t.encoderStates.rows();
+        for (const auto& [name, v, into] : {std::tuple<const char*, const json*, std::vector<Mat>*>{"/cross_keys", keys, &t.crossKeys},
+                                            std::tuple<const char*, const json*, std::vector<Mat>*>{"/cross_values", values, &t.crossValues}}) {
+            if (shape.empty() || !v->is_array() || v->size() != static_cast<std::size_t>(shape.layers))
+                r.fail(name, "expected one n × d_model matrix per decoder layer (" + std::to_string(shape.layers)
+                                 + " layers of heads in the steps), found " + describeJson(*v));
+            for (std::size_t l = 0; l < v->size(); ++l) {
+                const std::string lp = childPointer(name, l);
+                Mat m = r.matrix((*v)[l], lp);
+                if (m.rows() != rows || m.cols() == 0 || m.cols() % shape.heads != 0)
+                    r.fail(lp, "expected " + std::to_string(rows) + " rows (one per source token) of a width divisible by "
+                                   + std::to_string(shape.heads) + " heads, found " + std::to_string(m.rows()) + " × "
+                                   + std::to_string(m.cols()));
+                into->push_back(std::move(m));
+            }
+        }
+        for (std::size_t l = 0; l < t.crossKeys.size(); ++l)
+            if (t.crossKeys[l].cols() != t.crossValues[l].cols())
+                r.fail(childPointer("/cross_values", l), "expected the width of /cross_keys/" + std::to_string(l) + " ("
+                                                             + std::to_string(t.crossKeys[l].cols()) + "), found "
+                                                             + std::to_string(t.crossValues[l].cols()));
     }
     return t;
 }

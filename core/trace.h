@@ -58,6 +58,14 @@ struct Trace {
     bool mergedWords = false;   // pieces merged into words (core/merge_words.h); "merged_words" in the file
     // Transformer only: [encoder_layers][h] n × n, row i = source position i's weights over the source.
     std::vector<std::vector<Mat>> encoderSelfAttention;
+    // Transformer only: each decoder layer's cross-attention keys k_j = W_K h̄_j + b_K and values v_j = W_V h̄_j + b_V
+    // of the encoder output, [decoder_layers] n × d_model; head i is columns i·d/h … (i+1)·d/h − 1. What one
+    // head's scores and output are made of (selectHeads). Empty when unknown (precomputed attention).
+    std::vector<Mat> crossKeys, crossValues;
+    // Set by selectHeads for one head with crossKeys known: that head's keys (n × d/h), the vectors its scores
+    // compare the query with; encoderStates then holds its values (what the weights sum). Empty otherwise: the
+    // encoder states are both keys and values.
+    Mat keys;
 };
 
 // A transformer step's attention view (see StepTrace::multiHead): `weights` (the head-averaged weights used),

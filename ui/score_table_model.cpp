@@ -243,11 +243,12 @@ QVariant ScoreTableModel::headerData(int section, Qt::Orientation orientation, i
         return section == queryRow() ? QStringLiteral("s") : section == contextRow() ? QStringLiteral("c") : QString::number(section);
     switch (section) {
     case TokenColumn: return QStringLiteral("token");
-    case StateColumn: return QStringLiteral("state h_j");
-    case ScoreColumn: return trace_ && !trace_->score.empty() ? QStringLiteral("score e_j (%1)").arg(qs(trace_->score))
+    case StateColumn: return trace_ && trace_->keys.rows() > 0 ? QStringLiteral("value V_j (this head)") : QStringLiteral("state h_j");
+    case ScoreColumn: return trace_ && trace_->keys.rows() > 0 ? QStringLiteral("score e_j = q·K_j/√d_k")
+                           : trace_ && !trace_->score.empty() ? QStringLiteral("score e_j (%1)").arg(qs(trace_->score))
                                                               : QStringLiteral("score e_j");
     case WeightColumn: return QStringLiteral("softmax a_j");
-    case AlignmentColumn: return QStringLiteral("alignment a_j·h_j");
+    case AlignmentColumn: return trace_ && trace_->keys.rows() > 0 ? QStringLiteral("weighted a_j·V_j") : QStringLiteral("alignment a_j·h_j");
     default: return {};
     }
 }

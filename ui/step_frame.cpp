@@ -352,17 +352,19 @@ void StepFrame::drawRowLabels()
         if (band.height() > 0)
             drawCentered(QRectF(r.left(), band.top(), r.width() - 6, std::max(band.height(), 16.0)), s, fonts_.label, pal_.muted, alpha);
     };
-    label(L_.stateBand.adjusted(0, 0, 0, -(L_.stateBand.height() - (L_.stateRects.empty() ? 0 : L_.stateRects[0].height()))), QString::fromUtf8("hⱼ"), 1);
+    label(L_.stateBand.adjusted(0, 0, 0, -(L_.stateBand.height() - (L_.stateRects.empty() ? 0 : L_.stateRects[0].height()))),
+          stateLetter(tr_, static_cast<Stage>(stage_)) + QString::fromUtf8("ⱼ"), 1);
     if (!st_->attention) return;
     label(L_.scoreBand, QString::fromUtf8("eⱼ"), shown(Stage::Score));
     label(QRectF(L_.weightBand.left(), L_.weightBand.top(), 1, L_.barHeight), QString::fromUtf8("aⱼ"), shown(Stage::Softmax));
-    label(L_.alignBand, QString::fromUtf8("vⱼ"), shown(Stage::Align));
+    label(L_.alignBand, showsHeadKeys(tr_) ? QString::fromUtf8("aⱼVⱼ") : QString::fromUtf8("vⱼ"), shown(Stage::Align));
 }
 
 void StepFrame::drawEncoder()
 {
     const int n = L_.n;
-    const Mat& H = tr_.encoderStates;
+    const Mat& H = statesShown(tr_, static_cast<Stage>(stage_));  // one head: its keys, then its values
+    const QString letter = stateLetter(tr_, static_cast<Stage>(stage_));
     const double appear = raw(Stage::Prepare);
     const QFontMetricsF fn(fonts_.normal);
     for (int j = 0; j < n; ++j) {
@@ -390,7 +392,7 @@ void StepFrame::drawEncoder()
             p_.setFont(fonts_.small);
             p_.setPen(pal_.muted);
             p_.drawText(QRectF(tr.left(), tr.top() + fn.height(), tr.width(), tr.height() - fn.height()), Qt::AlignHCenter | Qt::AlignTop,
-                        QStringLiteral("h") + subscript(j + 1));
+                        letter + subscript(j + 1));
         }
         p_.setOpacity(1.0);
         const QRectF col = L_.stateRects[u].translated(0, dy);
@@ -404,7 +406,7 @@ void StepFrame::drawEncoder()
             p_.drawRoundedRect(col, 4, 4);
             p_.setBrush(Qt::NoBrush);
             p_.setOpacity(1.0);
-            drawCentered(col, QStringLiteral("h") + subscript(j + 1), fonts_.small, pal_.muted, alpha);
+            drawCentered(col, letter + subscript(j + 1), fonts_.small, pal_.muted, alpha);
         }
     }
 }
@@ -443,10 +445,13 @@ void StepFrame::drawScores()
     if (at.scores.size() == 0 && L_.n > 0 && !L_.scoreRects.empty()) {  // precomputed weights (issue 13)
         const QRectF band = L_.scoreRects.front().united(L_.scoreRects[static_cast<std::size_t>(L_.n - 1)]);
         drawCentered(QRectF(band.left(), band.top(), band.width(), fn.height()),
-                     QString::fromUtf8("scores eⱼ not in this file — the weights below were computed elsewhere"), fonts_.small, pal_.muted, 1.0);
+                     st_->multiHead ? QString::fromUtf8("no scores eⱼ: the largest weight any head gives each position (not a softmax)")
+                                    : QString::fromUtf8("scores eⱼ not in this file — the weights below were computed elsewhere"),
+                     fonts_.small, pal_.muted, 1.0);
         return;
     }
     const double dim = 1.0 - 0.35 * shown(Stage::Softmax);
+    const Mat& keys = statesShown(tr_, Stage::Score);  // what the query is compared with: hⱼ, or one head's Kⱼ
     double smin = at.scores.size() ? at.scores.minCoeff() : 0, smax = at.scores.size() ? at.scores.maxCoeff() : 1;
     if (!(smax - smin > 1e-12)) smin -= 0.5, smax += 0.5;
     for (int j = 0; j < n; ++j) {
@@ -464,13 +469,13 @@ void StepFrame::drawScores()
             p_.fillRect(chip, colorAt(opt_.colorMap, (at.scores(j) - smin) / (smax - smin)));
             p_.setOpacity(1.0);
         }
-        if (L_.arithmeticInColumns && j < tr_.encoderStates.rows())
+        if (L_.arithmeticInColumns && j < keys.rows())
             drawCentered(QRectF(r.left(), r.top() + fn.height(), r.width(), fs.height()),
-                         scoreArithmetic(tr_.score, st_->query, rowOf(tr_.encoderStates, j), at.scores(j), j), fonts_.small, pal_.muted, a * dim);
+                         scoreArithmetic(scoreShown(tr_), st_->query, rowOf(keys, j), at.scores(j), j), fonts_.small, pal_.muted, a * dim);
     }
     // Arithmetic that does not fit under its column: one callout for the state being scored.
-    if (!L_.arithmeticInColumns && stage_ == 1 && active_ >= 0 && active_ < n && active_ < tr_.encoderStates.rows()) {
-        const QString s = scoreArithmetic(tr_.score, st_->query, rowOf(tr_.encoderStates, active_), at.scores(active_), active_);
+    if (!L_.arithmeticInColumns && stage_ == 1 && active_ >= 0 && active_ < n && active_ < keys.rows()) {
+        const QString s = scoreArithmetic(scoreShown(tr_), st_->query, rowOf(keys, active_), at.scores(active_), active_);
         const double w = fs.horizontalAdvance(s) + 16, h = fs.height() + 8;
         const QRectF col = L_.scoreRects[static_cast<std::size_t>(active_)];
         double x = col.center().x() - w / 2;
@@ -562,11 +567,13 @@ void StepFrame::drawAlignment()
         // One transformer head (its value vectors Vⱼ are not in a trace), or precomputed weights alone (issue 13).
         p_.drawText(L_.alignLabelBand, Qt::AlignLeft | Qt::AlignVCenter,
                     at.context.size() > 0 ? QString::fromUtf8("this head's value vectors Vⱼ are not in the trace: its output Σ aⱼVⱼ is the context")
+                    : st_->multiHead      ? QString::fromUtf8("no alignment vectors: the max over heads is not a distribution to weight the states with")
                                           : QString::fromUtf8("no alignment vectors: the file holds the weights only"));
         p_.setOpacity(1.0);
         return;
     }
-    p_.drawText(L_.alignLabelBand, Qt::AlignLeft | Qt::AlignVCenter, QString::fromUtf8("alignment vectors vⱼ = aⱼ · hⱼ"));
+    p_.drawText(L_.alignLabelBand, Qt::AlignLeft | Qt::AlignVCenter,
+                showsHeadKeys(tr_) ? QString::fromUtf8("this head's values, weighted: aⱼ · Vⱼ") : QString::fromUtf8("alignment vectors vⱼ = aⱼ · hⱼ"));
     p_.setOpacity(1.0);
     const double gather = stage_ == static_cast<int>(Stage::Context) ? shown(Stage::Context) : 0.0;
     const QFontMetricsF fs(fonts_.small);

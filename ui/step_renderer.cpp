@@ -135,16 +135,17 @@ QString describeStepHit(const Trace& trace, const StepPosition& pos, const StepH
         return {};
     const int step = std::clamp(pos.step, 0, static_cast<int>(trace.steps.size()) - 1);
     const StepTrace& st = trace.steps[static_cast<std::size_t>(step)];
-    const Mat& H = trace.encoderStates;
     const int j = hit.index, i = hit.component;
     const QString jj = subscript(j + 1), ii = QString::number(i + 1);
     const QString tok = j >= 0 ? QStringLiteral("  (") + sourceLabel(trace, j) + QLatin1Char(')') : QString();
     auto num = [](double x) { return displayNumber(x, 6); };
     switch (hit.part) {
-    case StepPart::EncoderCell:
-        if (j < H.rows() && i >= 0 && i < H.cols())
-            return QStringLiteral("h") + jj + QLatin1Char('[') + ii + QStringLiteral("] = ") + num(H(j, i)) + tok;
+    case StepPart::EncoderCell: {
+        const Mat& S = statesShown(trace, pos.stage);  // hⱼ, or one head's keys Kⱼ / values Vⱼ
+        if (j < S.rows() && i >= 0 && i < S.cols())
+            return stateLetter(trace, pos.stage) + jj + QLatin1Char('[') + ii + QStringLiteral("] = ") + num(S(j, i)) + tok;
         break;
+    }
     case StepPart::QueryCell:
         if (const Vec* q = stepQuery(st); q && i >= 0 && i < q->size())
             return (st.attention ? QStringLiteral("s[") : QString::fromUtf8("hₜ[")) + ii + QStringLiteral("] = ") + num((*q)(i));

@@ -64,6 +64,7 @@ QString scoreFormula(const std::string& id)
     if (id == "additive" || id == "concat") return q("eⱼ = vᵀtanh(W_q s + W_k hⱼ + b)");
     if (id == "cosine") return q("eⱼ = sᵀhⱼ / (‖s‖ ‖hⱼ‖)");
     if (id == "location") return q("eⱼ = (W_loc s + b_loc)ⱼ");
+    if (id == "head") return q("eⱼ = q · Kⱼ / √dₖ");
     return q("eⱼ = score(s, hⱼ)");
 }
 
@@ -83,6 +84,7 @@ QString scoreArithmetic(const std::string& id, const Vec& s, const Vec& h, doubl
     if (id == "additive" || id == "concat") return q("vᵀtanh(W_q s + W_k h)") + result;
     if (id == "cosine") return q("cos(s, h)") + result;
     if (id == "location") return q("(W_loc s)") + subscript(j + 1) + result;
+    if (id == "head") return q("q·K") + subscript(j + 1) + q("/√") + QString::number(h.size()) + result;
     return QStringLiteral("e") + result;
 }
 
@@ -110,6 +112,20 @@ QString stageLegend(const Trace& trace, int step, Stage stage)
         default: break;
         }
         return head + q("no attention — the decoder sees the source only through the final encoder state h") + subscript(n);
+    }
+    if (showsHeadKeys(trace)) {  // one transformer head: its own projections of the encoder output
+        const QString dk = QString::number(trace.keys.cols());
+        switch (stage) {
+        case Stage::Prepare: return head + q("this head's keys Kⱼ = W_K h̄ⱼ + b_K and values Vⱼ = W_V h̄ⱼ + b_V (") + dk + q(" numbers each) and its query q");
+        case Stage::Score: return head + q("eⱼ = q · Kⱼ / √") + dk + q("   (this head's scaled dot product)");
+        case Stage::Softmax: return head + q("aⱼ = exp(eⱼ − max e) / Σₖ exp(eₖ − max e)");
+        case Stage::Align: return head + q("aⱼ · Vⱼ   (each of this head's values scaled by its weight)");
+        case Stage::Context: {
+            const AttentionResult& at = *trace.steps[static_cast<std::size_t>(step)].attention;
+            return head + q("this head's output Σⱼ aⱼ Vⱼ = ") + contextArithmetic(at);
+        }
+        case Stage::Feed: return head + q("the heads' outputs, concatenated and projected (W_O), go on through the layer");
+        }
     }
     switch (stage) {
     case Stage::Prepare: return head + q("encoder states ") + hs + q(" (keys and values) and the decoder query s");
@@ -156,6 +172,7 @@ QString queryTitle(const Trace& trace)
 {
     const std::string& a = trace.architecture;
     if (!trace.steps.empty() && !trace.steps.front().attention) return q("decoder hₜ");
+    if (showsHeadKeys(trace)) return q("query q");
     if (a == "seq2seq_attention" || a == "luong") return q("query hₜ");
     if (a == "bahdanau") return q("query sᵢ₋₁");
     if (a == "gnmt") return q("query y¹ᵢ₋₁");
@@ -166,6 +183,7 @@ QString querySubtitle(const Trace& trace)
 {
     const std::string& a = trace.architecture;
     if (!trace.steps.empty() && !trace.steps.front().attention) return q("top decoder state");
+    if (showsHeadKeys(trace)) return q("this head's W_Q s");
     if (a == "seq2seq_attention" || a == "luong") return q("current decoder state");
     if (a == "bahdanau") return q("previous decoder state");
     if (a == "gnmt") return q("bottom layer, previous step");
@@ -193,6 +211,28 @@ QString previousToken(const Trace& trace, int step)
     if (step - 1 < static_cast<int>(trace.targetTokens.size()))
         return tokenLabel(trace.targetTokens[static_cast<std::size_t>(step - 1)]);
     return q("y") + subscript(step);
+}
+
+bool showsHeadKeys(const Trace& trace)
+{
+    return trace.keys.rows() > 0 && trace.keys.rows() == trace.encoderStates.rows();
+}
+
+const Mat& statesShown(const Trace& trace, Stage stage)
+{
+    return showsHeadKeys(trace) && stage < Stage::Align ? trace.keys : trace.encoderStates;
+}
+
+QString stateLetter(const Trace& trace, Stage stage)
+{
+    if (!showsHeadKeys(trace))
+        return QStringLiteral("h");
+    return stage < Stage::Align ? QStringLiteral("K") : QStringLiteral("V");
+}
+
+std::string scoreShown(const Trace& trace)
+{
+    return showsHeadKeys(trace) ? std::string("head") : trace.score;
 }
 
 QString sourceLabel(const Trace& trace, int j)

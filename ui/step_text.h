@@ -44,4 +44,12 @@ QString previousToken(const Trace& trace, int step);
 // Source token j, or "hⱼ" when the trace has no label.
 QString sourceLabel(const Trace& trace, int j);
 
+// One transformer head with its own keys (core/heads.h selectHeads): the encoder column shows the head's keys Kⱼ
+// up to the softmax and its values Vⱼ from the alignment stage on; otherwise the encoder states hⱼ throughout.
+bool showsHeadKeys(const Trace& trace);
+const Mat& statesShown(const Trace& trace, Stage stage);
+QString stateLetter(const Trace& trace, Stage stage);   // "h", "K" or "V"
+// The score function the arithmetic is written with: one head's is the scaled dot product q·Kⱼ/√dk.
+std::string scoreShown(const Trace& trace);
+
 } // namespace attnviz::ui

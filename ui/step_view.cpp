@@ -1,5 +1,7 @@
 #include "ui/step_view.h"
 
+#include "ui/step_text.h"
+
 #include <QContextMenuEvent>
 #include <QDateTime>
 #include <QDoubleValidator>
@@ -130,7 +132,8 @@ bool StepView::editAt(const QPointF& pos)
     const int step = std::clamp(pos_.step, 0, static_cast<int>(trace_->steps.size()) - 1);
     QRectF cell;
     double value = 0;
-    if (hit.part == StepPart::EncoderCell && hit.index < trace_->encoderStates.rows() && hit.component < trace_->encoderStates.cols()) {
+    if (hit.part == StepPart::EncoderCell && !showsHeadKeys(*trace_) && hit.index < trace_->encoderStates.rows()
+        && hit.component < trace_->encoderStates.cols()) {  // one head's keys/values are the model's, not editable
         cell = cellRect(L.stateRects[static_cast<std::size_t>(hit.index)], L.dk, hit.component);
         value = trace_->encoderStates(hit.index, hit.component);
     } else if (hit.part == StepPart::QueryCell && hit.component < trace_->steps[static_cast<std::size_t>(step)].query.size()) {

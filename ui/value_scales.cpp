@@ -56,6 +56,7 @@ ValueScales valueScales(const Trace& trace, ColorMap map)
 {
     Range enc, dec;
     enc.add(trace.encoderStates);
+    enc.add(trace.keys);  // one head's keys (empty otherwise)
     for (const StepTrace& s : trace.steps) {
         if (s.attention) enc.add(s.attention->context);
         if (const Vec* q = stepQuery(s)) dec.add(*q);

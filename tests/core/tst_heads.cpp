@@ -112,12 +112,50 @@ void TestHeads::oneHeadIsThatHeadsNumbers()
                 QCOMPARE(maxDiff(a.weights, mh.heads[ls][hs]), 0.0);
                 QCOMPARE(maxDiff(a.scores, mh.scores[ls][hs]), 0.0);
                 QVERIFY(maxDiff(softmax(a.scores), a.weights) < 1e-12);  // the head's own softmax (no override)
-                QCOMPARE(maxDiff(a.context, mh.context[ls][hs]), 0.0);
-                QCOMPARE(a.alignment.rows(), Eigen::Index(0));        // a head's values are not in a trace
                 QCOMPARE(maxDiff(v.steps[i].query, mh.query[ls][hs]), 0.0);
                 QCOMPARE(v.steps[i].token, tr.steps[i].token);
+                // The head's own computation from its keys and values (the layer's cross_keys/values block):
+                // e_j = q·k_j/√(d/h), and Σ_j a_j v_j is the head output the decoder computed.
+                const Eigen::Index n = static_cast<Eigen::Index>(tr.sourceTokens.size()), dk = mh.query[ls][hs].size();
+                QCOMPARE(v.keys.rows(), n);
+                QCOMPARE(v.keys.cols(), dk);
+                QCOMPARE(v.encoderStates.rows(), n);
+                QCOMPARE(v.encoderStates.cols(), dk);
+                const Vec e = v.keys * mh.query[ls][hs] / std::sqrt(static_cast<double>(dk));
+                QVERIFY2(maxDiff(e, a.scores) < 1e-9, qPrintable(QString::number(maxDiff(e, a.scores))));
+                QCOMPARE(a.alignment.rows(), n);
+                for (Eigen::Index j = 0; j < n; ++j)
+                    QVERIFY(maxDiff(a.alignment.row(j).transpose(), a.weights(j) * v.encoderStates.row(j).transpose()) < 1e-15);
+                QVERIFY2(maxDiff(a.context, mh.context[ls][hs]) < 1e-9, qPrintable(QString::number(maxDiff(a.context, mh.context[ls][hs]))));
             }
         }
+    // Without the layers' keys and values (precomputed attention), one head has its weights, scores and output
+    // but no alignment rows, and the encoder states stay the encoder output.
+    Trace bare = tr;
+    bare.crossKeys.clear();
+    bare.crossValues.clear();
+    const Trace v = selectHeads(bare, {0, HeadMode::One, 1});
+    QCOMPARE(v.keys.size(), Eigen::Index(0));
+    QCOMPARE(v.encoderStates, tr.encoderStates);
+    QCOMPARE(v.steps[0].attention->alignment.rows(), Eigen::Index(0));
+    QCOMPARE(maxDiff(v.steps[0].attention->context, tr.steps[0].multiHead->context[0][1]), 0.0);
+    // The keys and values survive a trace file (JSON and CBOR) and a bad layer count is refused with its place.
+    const json doc = traceToJson(tr);
+    QVERIFY(doc.contains("cross_keys") && doc.contains("cross_values"));
+    const Trace back = traceFromJson(json::from_cbor(json::to_cbor(doc)), "t.cbor");
+    QCOMPARE(back.crossKeys.size(), tr.crossKeys.size());
+    QVERIFY((back.crossKeys[1] - tr.crossKeys[1]).cwiseAbs().maxCoeff() == 0.0);
+    QVERIFY((back.crossValues[0] - tr.crossValues[0]).cwiseAbs().maxCoeff() == 0.0);
+    json bad = doc;
+    bad["cross_values"].erase(bad["cross_values"].begin());
+    QCOMPARE(inputFailure([&] { traceFromJson(bad, "t.json"); }).where, std::string("/cross_values"));
+    bad = doc;
+    bad.erase("cross_keys");
+    QCOMPARE(inputFailure([&] { traceFromJson(bad, "t.json"); }).where, std::string("/cross_keys"));
+    bad = doc;
+    bad["cross_keys"][0][0].erase(bad["cross_keys"][0][0].begin());
+    const std::string where = inputFailure([&] { traceFromJson(bad, "t.json"); }).where;
+    QVERIFY2(where.rfind("/cross_keys/0", 0) == 0, where.c_str());  // a ragged row: /cross_keys/0/0
 }
 
 void TestHeads::meanIsADistributionAndMaxIsNot()

@@ -1,8 +1,12 @@
 // The step view renderer paints every stage of every sample (and of synthetic traces: large vectors,
 // no attention, no encoder states) without a Qt warning; frames are not blank, differ between stages
 // and move smoothly with progress. StepView: tooltips and the inline editor.
+#include "core/decoding.h"
 #include "core/example.h"
+#include "core/heads.h"
+#include "core/random_model.h"
 #include "ui/step_renderer.h"
+#include "ui/step_text.h"
 #include "ui/step_view.h"
 
 #include <QDir>
@@ -243,6 +247,38 @@ private slots:
         QVERIFY(describeStepHit(t, pos, {StepPart::Weight, 0, -1}).startsWith(QString::fromUtf8("a₁ = ")));
         QVERIFY(describeStepHit(t, pos, {StepPart::None, -1, -1}).isEmpty());
         QVERIFY(describeStepHit(t, pos, {StepPart::EncoderCell, 999, 0}).isEmpty());
+    }
+
+    // One transformer head (core selectHeads with the layers' keys and values): the encoder column is the head's
+    // keys Kⱼ while scoring and its values Vⱼ from the alignment stage on, in the drawing, the tooltips and the
+    // legend; without them the column stays the encoder output hⱼ.
+    void oneHeadShowsItsKeysThenValues()
+    {
+        RandomModelOptions o;
+        o.hidden = 8;  // d_model 8, 2 heads of 4
+        o.sourceVocab = 14;
+        o.targetVocab = 16;
+        o.maxLen = 8;
+        const Model m = randomModel("transformer", o, 5);
+        const Trace full = translateTokens(m, {"s4", "s7", "s5"}).best;
+        const Trace head = selectHeads(full, {0, HeadMode::One, 1});
+        QCOMPARE(head.keys.rows(), Eigen::Index(3));
+        const auto tip = [](const char* letter, double x) {
+            return QString::fromUtf8(letter) + QString::fromUtf8("₂[1] = ") + displayNumber(x, 6) + QStringLiteral("  (s7)");
+        };
+        QCOMPARE(describeStepHit(head, {0, Stage::Score, 1.0}, {StepPart::EncoderCell, 1, 0}), tip("K", head.keys(1, 0)));
+        QCOMPARE(describeStepHit(head, {0, Stage::Align, 1.0}, {StepPart::EncoderCell, 1, 0}), tip("V", head.encoderStates(1, 0)));
+        QVERIFY(head.keys(1, 0) != head.encoderStates(1, 0));
+        QVERIFY2(stageLegend(head, 0, Stage::Score).contains(QString::fromUtf8("q · Kⱼ / √4")), qPrintable(stageLegend(head, 0, Stage::Score)));
+        QVERIFY(stageLegend(head, 0, Stage::Context).contains(QString::fromUtf8("this head's output Σⱼ aⱼ Vⱼ = ")));
+        Trace bare = full;
+        bare.crossKeys.clear();
+        bare.crossValues.clear();
+        const Trace noKeys = selectHeads(bare, {0, HeadMode::One, 1});
+        QCOMPARE(describeStepHit(noKeys, {0, Stage::Score, 1.0}, {StepPart::EncoderCell, 1, 0}).left(2), QString::fromUtf8("h₂"));
+        // The scoring frame draws other vectors (the keys) than with the encoder output; the frames differ.
+        QVERIFY(render(head, 0, 1, 1.0) != render(noKeys, 0, 1, 1.0));
+        QVERIFY(render(head, 0, 3, 1.0) != render(noKeys, 0, 3, 1.0));
     }
 
     void viewTooltipAndEditing()
