@@ -6,6 +6,7 @@
 // --beam default 3) need a model and --input. A training timeline (attnviz-timeline) gives its heatmaps across
 // training beside the loss curve (ui/timeline_export.h): a still, or a .gif with one frame per snapshot.
 #include "app/args.h"
+#include "core/any_file.h"
 #include "core/heads.h"
 #include "app/commands.h"
 
@@ -46,14 +47,6 @@ struct Loaded {
     std::optional<DecodeResult> decoded;
 };
 
-// Builds the trace from an example (its own states), a model (decoding --input) or a saved trace.
-// `defaultBeam`: the beam width when --beam is not given (3 for --view beam, else 1).
-// The document's "format" ("" when there is none).
-std::string formatOf(const json& doc)
-{
-    return doc.is_object() && doc.contains("format") && doc["format"].is_string() ? doc["format"].get<std::string>() : "";
-}
-
 // What-if options of an export (--prefix, --attention-override; SPEC §4) for model `m`.
 void addWhatIf(DecodeOptions& options, const Model& m, const Args& args)
 {
@@ -68,26 +61,17 @@ void addWhatIf(DecodeOptions& options, const Model& m, const Args& args)
     }
 }
 
-Loaded loadTrace(const std::string& file, const json& doc, const Args& args, int defaultBeam)
+// The trace from an example (its own states), a model (decoding --input) or a saved trace.
+// `defaultBeam`: the beam width when --beam is not given (3 for --view beam, else 1).
+Loaded loadTrace(AnyFile any, const Args& args, int defaultBeam)
 {
-    const std::string format = formatOf(doc);
-    if (format == "attnviz-example") {
+    if (any.content == FileContent::Example) {
         if (args.has("--input") || args.has("--beam"))
             throw UsageError("--input and --beam are for models; an example carries its own hidden states");
-        std::optional<ScoreKind> kind;
-        if (args.has("--score")) {
-            const std::string id = args.value("--score");
-            kind = scoreKindFromId(id);
-            if (!kind) {
-                std::string ids;
-                for (const std::string& s : allScoreIds()) ids += (ids.empty() ? "" : ", ") + s;
-                throw UsageError("--score: expected one of " + ids + ", found \"" + id + "\"");
-            }
-        }
-        // The example document, or hidden states from .npz / .safetensors / .pt (SPEC §5).
-        return {exampleTrace(loadExampleAny(file, kind)), std::nullopt, std::nullopt};
+        // The example document, or hidden states from .npz / .safetensors / .pt (SPEC §5), scored with --score.
+        return {exampleTrace(*any.example), std::nullopt, std::nullopt};
     }
-    if (format == "attnviz-model") {
+    if (any.content == FileContent::Model) {
         if (!args.has("--input"))
             throw UsageError("a model needs the sentence to translate: --input \"…\"");
         if (args.has("--score"))
@@ -95,7 +79,7 @@ Loaded loadTrace(const std::string& file, const json& doc, const Args& args, int
         DecodeOptions options;
         options.beam = static_cast<int>(args.integer("--beam", defaultBeam, 1, 1000));
         Loaded l;
-        l.model = modelFromJson(doc, file);
+        l.model = std::move(any.model);
         addWhatIf(options, *l.model, args);
         l.decoded = translate(*l.model, args.value("--input"), options);
         l.trace = l.decoded->best;
@@ -103,13 +87,9 @@ Loaded loadTrace(const std::string& file, const json& doc, const Args& args, int
     }
     if (args.has("--prefix") || args.has("--attention-override"))
         throw UsageError("--prefix and --attention-override decode a model: give an attnviz-model file and --input \"…\"");
-    if (format == "attnviz-trace") {
-        if (args.has("--input") || args.has("--score") || args.has("--beam"))
-            throw UsageError("--input, --score and --beam do not apply to a saved trace");
-        return {traceFromJson(doc, file), std::nullopt, std::nullopt};
-    }
-    throw InputError(file, "/format", "expected \"attnviz-example\", \"attnviz-model\", \"attnviz-trace\" or \"attnviz-timeline\", found "
-                                          + (doc.is_object() && doc.contains("format") ? describeJson(doc["format"]) : std::string("no \"format\" key")));
+    if (args.has("--input") || args.has("--score") || args.has("--beam"))
+        throw UsageError("--input, --score and --beam do not apply to a saved trace");
+    return {std::move(*any.trace), std::nullopt, std::nullopt};
 }
 
 // Qt's chatter on a headless run (QStandardPaths' runtime-dir notices) is not an error; everything else goes to stderr.
@@ -145,13 +125,12 @@ private:
 };
 
 // attnviz export TIMELINE -o FILE: the still (png, jpg, svg, pdf) or the animation (gif) of ui/timeline_export.h.
-int exportTimelineFile(const std::string& file, const json& doc, const Args& args, ui::ExportOptions options)
+int exportTimelineFile(Timeline timeline, const Args& args, ui::ExportOptions options)
 {
     for (const char* other : {"--input", "--score", "--beam", "--view", "--step", "--stage", "--progress", "--frames-per-stage"})
         if (args.has(other))
             throw UsageError(std::string(other) + " does not apply to a timeline (its traces are recorded); a timeline takes -o, --width, "
                                                   "--height, --dpi, --colormap, --fps and --merge-words");
-    Timeline timeline = timelineFromJson(doc, file);
     if (args.has("--merge-words"))
         for (TimelineSnapshot& s : timeline.snapshots)
             for (Trace& t : s.traces)
@@ -170,10 +149,10 @@ int exportTimelineFile(const std::string& file, const json& doc, const Args& arg
 }
 
 // export A --compare B --input "…" -o side.png (issue 14): both models translate the sentence; side by side.
-int exportComparisonFile(const std::string& fileA, const json& docA, const Args& args, ui::ExportOptions options)
+int exportComparisonFile(const std::string& fileA, AnyFile anyA, const Args& args, ui::ExportOptions options)
 {
     const std::string fileB = args.value("--compare");
-    if (formatOf(docA) != "attnviz-model")
+    if (anyA.content != FileContent::Model)
         throw UsageError("--compare puts two models side by side: " + fileA + " is not an attnviz-model file");
     if (!args.has("--input"))
         throw UsageError("--compare needs the sentence both models translate: --input \"…\"");
@@ -184,8 +163,7 @@ int exportComparisonFile(const std::string& fileA, const json& docA, const Args&
             throw UsageError(std::string(other) + " does not apply to --compare");
     // A may carry a what-if (--prefix, --attention-override); B is the model's own run. With B = A that is
     // the before/after picture of the what-if.
-    auto side = [&](const std::string& file, const json& doc, bool whatIf) {
-        const Model m = modelFromJson(doc, file);
+    auto side = [&](const std::string& file, const Model& m, bool whatIf) {
         DecodeOptions options;
         if (whatIf)
             addWhatIf(options, m, args);
@@ -199,8 +177,11 @@ int exportComparisonFile(const std::string& fileA, const json& docA, const Args&
         s.name = QString::fromStdString(name.empty() ? m.architecture : name);
         return s;
     };
-    ui::CompareSide a = side(fileA, docA, true);
-    ui::CompareSide b = side(fileB, loadDocument(fileB, modelLimits()), false);
+    ui::CompareSide a = side(fileA, *anyA.model, true);
+    AnyFile anyB = loadAnyFile(fileB);
+    if (anyB.content != FileContent::Model)
+        throw UsageError("--compare puts two models side by side: " + fileB + " is not an attnviz-model file");
+    ui::CompareSide b = side(fileB, *anyB.model, false);
     const bool whatIf = args.has("--prefix") || args.has("--attention-override");
     if (a.name == b.name) {
         a.name += whatIf ? QStringLiteral(" (what-if)") : QStringLiteral(" (A)");
@@ -259,15 +240,25 @@ int cmdExport(const CommandArgs& argv)
         options.colorMap = static_cast<ui::ColorMap>(names.indexOf(name));
     }
     const std::string file = args.positional()[0];
-    const json doc = isArrayFile(detectFileKind(file)) ? json{{"format", "attnviz-example"}} : loadDocument(file, timelineLimits());
-    if (formatOf(doc) == "attnviz-timeline")
-        return exportTimelineFile(file, doc, args, options);
+    std::optional<ScoreKind> scoreKind;  // an example's score function
+    if (args.has("--score")) {
+        const std::string id = args.value("--score");
+        scoreKind = scoreKindFromId(id);
+        if (!scoreKind) {
+            std::string ids;
+            for (const std::string& sid : allScoreIds()) ids += (ids.empty() ? "" : ", ") + sid;
+            throw UsageError("--score: expected one of " + ids + ", found \"" + id + "\"");
+        }
+    }
+    AnyFile any = loadAnyFile(file, scoreKind);  // the one loading path (core/any_file.h)
+    if (any.content == FileContent::Timeline)
+        return exportTimelineFile(std::move(*any.timeline), args, options);
     if (what != ui::ExportWhat::StepFrame && view != "architecture" && (args.has("--step") || args.has("--stage") || args.has("--progress")))
         throw UsageError("--step, --stage and --progress choose a frame of --view step or architecture");
 
     if (args.has("--compare"))
-        return exportComparisonFile(file, doc, args, options);
-    Loaded loaded = loadTrace(file, doc, args, view == "beam" ? 3 : 1);
+        return exportComparisonFile(file, std::move(any), args, options);
+    Loaded loaded = loadTrace(std::move(any), args, view == "beam" ? 3 : 1);
     if (args.has("--merge-words")) {
         if (graphView)
             throw UsageError("--merge-words applies to the heatmap, step and animation exports");

@@ -1,5 +1,6 @@
 #include "ui/document.h"
 
+#include "core/any_file.h"
 #include "core/array_file.h"
 #include "core/merge_words.h"
 #include "core/error.h"
@@ -109,16 +110,28 @@ Document::Loaded Document::load(const QString& path)
     Loaded out;
     try {
         const std::string file = path.toStdString();
-        // Hidden states from numerical tools (.npz, .safetensors, .pt): the one loading path in core.
+        // A file: the one loading path in core (models through the streaming reader; hidden states from
+        // .npz, .safetensors, .pt). Built-in resources (":/…", small examples) are parsed here.
         if (!path.startsWith(QLatin1Char(':'))) {
-            const FileKind fileKind = detectFileKind(file);
-            if (isArrayFile(fileKind)) {
-                Example ex = exampleFromArrays(loadArrayFile(file, fileKind), file);
-                out.trace = std::make_shared<const Trace>(exampleTrace(ex));
-                out.example = std::move(ex);
+            AnyFile any = loadAnyFile(file);
+            switch (any.content) {
+            case FileContent::Example:
+                out.trace = std::make_shared<const Trace>(exampleTrace(*any.example));
+                out.example = std::move(any.example);
                 out.kind = Kind::Example;
-                return out;
+                break;
+            case FileContent::Model:
+                out.model = std::make_shared<const Model>(std::move(*any.model));
+                out.kind = Kind::Model;
+                break;
+            case FileContent::Trace:
+                out.trace = std::make_shared<const Trace>(std::move(*any.trace));
+                out.kind = Kind::Trace;
+                break;
+            case FileContent::Timeline:
+                throw InputError(file, "", "expected an example, model or trace here; a training timeline opens in the Train panel");
             }
+            return out;
         }
         const json doc = readDocument(path);
         const json* format = doc.is_object() && doc.contains("format") ? &doc["format"] : nullptr;

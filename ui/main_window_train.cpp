@@ -1,6 +1,9 @@
 // File → Train a model… (issue 15): the Train panel, a window of its own beside the main one, made on first use.
 #include "ui/main_window.h"
 
+#include "core/any_file.h"
+#include "core/array_file.h"
+
 #include "ui/settings.h"
 #include "ui/train_panel.h"
 
@@ -27,17 +30,16 @@ void MainWindow::showTrainPanel()
 
 bool MainWindow::isTimelineFile(const QString& path)
 {
-    // A cheap peek: the "format" is a top-level key near the start (keys are written sorted: "architecture",
-    // "config", "format", …) in JSON and CBOR alike, whose text strings are stored as they are. The panel then
+    // core's format sniffing (the same as every loader's; it stops at the top-level "format"). The panel then
     // reads the whole file with loadTimeline, which checks every rule.
     if (path.startsWith(QLatin1Char(':')))
         return false;
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return false;
-    const QByteArray head = f.read(64 * 1024);
-    const int at = head.indexOf("attnviz-timeline");
-    return at >= 0 && head.lastIndexOf("format", at) >= 0;
+    try {
+        const std::string file = path.toStdString();
+        return !isArrayFile(detectFileKind(file)) && documentFormat(file) == "attnviz-timeline";
+    } catch (const std::exception&) {
+        return false;  // Document::openFile reports what is wrong with it
+    }
 }
 
 bool MainWindow::openTimeline(const QString& path)
