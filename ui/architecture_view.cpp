@@ -33,6 +33,39 @@ void ArchitectureView::setPosition(const attnviz::ui::StepPosition& pos)
     update();
 }
 
+void ArchitectureView::setAttentionLayer(int layer, const QString& heads)
+{
+    if (layer == attentionLayer_ && heads == attentionHeads_)
+        return;
+    attentionLayer_ = layer;
+    attentionHeads_ = heads;
+    update();
+}
+
+namespace {
+
+// A transformer trace without its model: the layer and head counts and d_model its numbers show (no ff size).
+ModelConfig configFromTrace(const Trace& trace)
+{
+    ModelConfig c = presetConfig(trace.architecture, 8, 8);
+    c.ffSize = 0;
+    for (const StepTrace& st : trace.steps) {
+        if (!st.multiHead || st.multiHead->heads.empty() || st.multiHead->heads.front().empty())
+            continue;
+        const MultiHeadStep& mh = *st.multiHead;
+        c.layers = c.decoderLayers = static_cast<int>(mh.heads.size());
+        c.heads = static_cast<int>(mh.heads.front().size());
+        if (!mh.query.empty() && !mh.query.front().empty())
+            c.hiddenSize = c.embeddingSize = c.heads * static_cast<int>(mh.query.front().front().size());
+        break;
+    }
+    if (!trace.encoderSelfAttention.empty())
+        c.encoderLayers = static_cast<int>(trace.encoderSelfAttention.size());
+    return c;
+}
+
+} // namespace
+
 void ArchitectureView::rebuild()
 {
     const int n = trace_ ? static_cast<int>(trace_->sourceTokens.size()) : 0;
@@ -44,7 +77,7 @@ void ArchitectureView::rebuild()
         if (model_ && (!trace_ || trace_->architecture.empty() || trace_->architecture == model_->architecture))
             graph_ = buildArchitectureGraph(*model_, std::max(1, n), T);
         else if (trace_ && isPreset(trace_->architecture)) {
-            const ModelConfig c = presetConfig(trace_->architecture, 1, 1);
+            const ModelConfig c = trace_->architecture == "transformer" ? configFromTrace(*trace_) : presetConfig(trace_->architecture, 1, 1);
             graph_ = buildArchitectureGraph(trace_->architecture, c, presetTopology(trace_->architecture, c), std::max(1, n), T);
         }
     } catch (const std::exception&) {
@@ -89,6 +122,8 @@ void ArchitectureView::paintEvent(QPaintEvent*)
     takeFitPending();
     ArchitecturePaintOptions o;
     o.font = QFont(font().family(), 9);
+    o.attentionLayer = attentionLayer_;
+    o.attentionHeads = attentionHeads_;
     paintArchitecture(p, QRectF(rect()), *graph_, trace_.get(), pos_, viewTransform(), o);
 }
 
