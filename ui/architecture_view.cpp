@@ -2,6 +2,7 @@
 
 #include "core/model.h"
 #include "ui/architecture_layout.h"
+#include "ui/transformer_painter.h"
 
 #include <QHelpEvent>
 #include <QPainter>
@@ -37,6 +38,8 @@ void ArchitectureView::setAttentionLayer(int layer, const QString& heads)
 {
     if (layer == attentionLayer_ && heads == attentionHeads_)
         return;
+    if (layer != attentionLayer_ && graph_ && graph_->transformer)
+        fitOnNextPaint();  // another layer picked: its cross-attention in the middle again
     attentionLayer_ = layer;
     attentionHeads_ = heads;
     update();
@@ -98,6 +101,10 @@ QPointF ArchitectureView::focusPoint() const
     if (!graph_)
         return bounds_.center();
     const ArchitectureLayout L = layoutArchitecture(*graph_);
+    if (graph_->transformer) {  // the cross-attention of the layer the window shows, in the middle
+        const int cross = graph_->transformerNode(ArchNodeKind::CrossAttention, ArchSide::Decoder, highlightedLayer(*graph_, attentionLayer_));
+        return cross >= 0 ? L.nodes[static_cast<std::size_t>(cross)].center() : bounds_.center();
+    }
     if (L.stepX.empty())
         return bounds_.center();
     const auto i = static_cast<std::size_t>(std::clamp(pos_.step, 0, static_cast<int>(L.stepX.size()) - 1));

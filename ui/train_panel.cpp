@@ -133,7 +133,9 @@ void TrainPanel::buildUi()
     form->addRow(tr("&Architecture"), arch_);
     // Picking an architecture brings its learning rate (a transformer's is the peak after the warm-up).
     connect(arch_, qOverload<int>(&QComboBox::activated), this, [this] {
-        setSettings(TrainSettings::suggestedForArchitecture(arch_->currentData().toString(), settings()));
+        TrainSettings before = settings();
+        before.architecture = architecture_;
+        setSettings(TrainSettings::suggestedForArchitecture(arch_->currentData().toString(), before));
     });
     connect(arch_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] { updateControls(); });
     hidden_ = new QSpinBox;
@@ -345,6 +347,7 @@ void TrainPanel::setSettings(const TrainSettings& s)
     task_->setCurrentIndex(std::max(0, task_->findData(TrainSettings::taskId(s.task))));
     file_->setText(s.file);
     arch_->setCurrentIndex(std::max(0, arch_->findData(s.architecture)));
+    architecture_ = arch_->currentData().toString();
     hidden_->setValue(s.hidden);
     embedding_->setValue(s.embedding);
     epochs_->setValue(s.epochs);

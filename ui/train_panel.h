@@ -142,6 +142,7 @@ private:
     QSpinBox* embedding_ = nullptr;
     // the transformer's own sizes (shown instead of hidden and embedding when it is picked)
     QFormLayout* form_ = nullptr;
+    QString architecture_;  // the architecture before the person picks another (its learning rate goes with it)
     QSpinBox* dModel_ = nullptr;
     QSpinBox* heads_ = nullptr;
     QSpinBox* encoderLayers_ = nullptr;

@@ -14,6 +14,7 @@ constexpr double kLayerPad = 8, kLayerGap = 14;    // inside a layer's frame; be
 constexpr double kFrameIn = 26, kFrameOut = 10;    // frame beyond the boxes: the residual side, the other side
 constexpr double kTokPitch = 34, kTokW = 30, kTokH = 20;
 constexpr double kMargin = 16, kLabelW = 64, kGap = 150;
+constexpr double kDecoderLabelW = 104;             // "layer 2", "shown: mean of 4 heads" right of the decoder
 constexpr double kBars = 24;                       // room for the attention bars over the memory cells
 constexpr double kTitle = 24;                      // "encoder · 2 layers" over each stack
 
@@ -140,7 +141,7 @@ ArchitectureLayout layoutTransformer(const ArchitectureGraph& g)
     L.memoryBusX = std::max(memRight + 16, (L.encoderBlock.right() + L.decoderBlock.left()) / 2);
     L.memoryBusX = std::min(L.memoryBusX, L.decoderBlock.left() - 16);
     const double outRight = L.outputCells.empty() ? cxD : std::max(L.outputCells.back().right(), L.inputCells.back().right());
-    L.feedbackX = std::max(L.decoderBlock.right() + kLabelW, outRight + 16);
+    L.feedbackX = std::max(L.decoderBlock.right() + kDecoderLabelW, outRight + 16);
     L.bounds = QRectF(QPointF(0, 0), QPointF(L.feedbackX + 12 + kMargin, base + kMargin));
     return L;
 }

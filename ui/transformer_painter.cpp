@@ -175,17 +175,18 @@ void paintTransformerScene(QPainter& p, const ArchitectureGraph& g, const Archit
                 b = &x;
         if (b) {
             p.setPen(kAttBorder);
-            const QRectF box(L.decoderBlock.right() + 6, b->rect.center().y() + 8, L.feedbackX - L.decoderBlock.right() - 10, 30);
-            p.drawText(box, Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap, QStringLiteral("shown: ") + o.attentionHeads);
+            const QRectF box(L.decoderBlock.right() + 6, b->rect.center().y() + 8, L.feedbackX - L.decoderBlock.right() - 10, 40);
+            p.drawText(box, Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap, QStringLiteral("shown:\n") + o.attentionHeads);
         }
     }
     p.setFont(font);
     p.setPen(QColor(0x40, 0x40, 0x40));
-    const double titleY = std::min(L.memoryCells.empty() ? L.encoderBlock.top() : L.memoryCells.front().top() - 26,
-                                   L.outputCells.empty() ? L.decoderBlock.top() : L.outputCells.front().top());
-    p.drawText(QRectF(L.encoderBlock.left(), titleY - 22, 300, 18), Qt::AlignLeft | Qt::AlignVCenter,
+    // titles over each stack: over the bars of m, over the outputs
+    const double encTitle = L.memoryCells.empty() ? L.encoderBlock.top() : L.memoryCells.front().top() - 24;
+    const double decTitle = L.outputCells.empty() ? L.decoderBlock.top() : L.outputCells.front().top() - 4;
+    p.drawText(QRectF(L.encoderBlock.left(), encTitle - 20, 300, 18), Qt::AlignLeft | Qt::AlignVCenter,
                QStringLiteral("encoder · %1 layer%2").arg(g.encoderLayers).arg(g.encoderLayers == 1 ? QString() : QStringLiteral("s")));
-    p.drawText(QRectF(L.decoderBlock.left(), titleY - 22, 300, 18), Qt::AlignLeft | Qt::AlignVCenter,
+    p.drawText(QRectF(L.decoderBlock.left(), decTitle - 20, 300, 18), Qt::AlignLeft | Qt::AlignVCenter,
                QStringLiteral("decoder · %1 layer%2").arg(g.decoderLayers).arg(g.decoderLayers == 1 ? QString() : QStringLiteral("s")));
 
     // Edges.
@@ -302,7 +303,15 @@ void paintTransformerScene(QPainter& p, const ArchitectureGraph& g, const Archit
         p.setBrush(fill);
         p.drawRoundedRect(r, 3, 3);
         p.setPen(QColor(0x20, 0x20, 0x20));
-        p.drawText(r, Qt::AlignCenter, QFontMetricsF(p.font()).elidedText(label, Qt::ElideRight, r.width() + 2));
+        // a token wider than its cell ("<sos>", a word): smaller, down to 70 %, then elided
+        const QFont f = p.font();
+        QFont fit = f;
+        const double w = QFontMetricsF(f).horizontalAdvance(label);
+        if (w > r.width() - 2)
+            fit.setPointSizeF(f.pointSizeF() * std::max(0.7, (r.width() - 2) / w));
+        p.setFont(fit);
+        p.drawText(r, Qt::AlignCenter, QFontMetricsF(fit).elidedText(label, Qt::ElideRight, r.width() + 2));
+        p.setFont(f);
     };
     p.setFont(small);
     for (int j = 0; j < n; ++j) {

@@ -264,7 +264,7 @@ private slots:
         QCOMPARE(countKind(g, K::Linear), 1);
         QCOMPARE(countKind(g, K::Output), 1);
         QCOMPARE(countKind(g, K::EncoderCell) + countKind(g, K::DecoderCell) + countKind(g, K::Attention), 0);
-        QCOMPARE(static_cast<int>(g.nodes.size()), 4 * encoderLayers + 6 * decoderLayers + 9);
+        QCOMPARE(static_cast<int>(g.nodes.size()), 4 * encoderLayers + 6 * decoderLayers + 8);  // + 2 embeddings, 2 PE, 2 final norms, linear, softmax
         // every sublayer has its residual into the Add & Norm that closes it
         QCOMPARE(static_cast<int>(g.edgesOfKind(ArchEdgeKind::Residual).size()), 2 * encoderLayers + 3 * decoderLayers);
         for (const ArchEdge& e : g.edgesOfKind(ArchEdgeKind::Residual)) {
