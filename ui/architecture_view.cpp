@@ -48,23 +48,25 @@ void ArchitectureView::setAttentionLayer(int layer, const QString& heads)
 namespace {
 
 // A transformer trace without its model: the layer and head counts and d_model its numbers show (no ff size).
-ModelConfig configFromTrace(const Trace& trace)
+// Nothing when the trace lacks them (no sizes are made up: the view then shows its hint).
+std::optional<ModelConfig> configFromTrace(const Trace& trace)
 {
     ModelConfig c = presetConfig(trace.architecture, 8, 8);
     c.ffSize = 0;
     for (const StepTrace& st : trace.steps) {
-        if (!st.multiHead || st.multiHead->heads.empty() || st.multiHead->heads.front().empty())
+        if (!st.multiHead || st.multiHead->heads.empty() || st.multiHead->heads.front().empty() || st.multiHead->query.empty()
+            || st.multiHead->query.front().empty())
             continue;
         const MultiHeadStep& mh = *st.multiHead;
         c.layers = c.decoderLayers = static_cast<int>(mh.heads.size());
         c.heads = static_cast<int>(mh.heads.front().size());
-        if (!mh.query.empty() && !mh.query.front().empty())
-            c.hiddenSize = c.embeddingSize = c.heads * static_cast<int>(mh.query.front().front().size());
-        break;
-    }
-    if (!trace.encoderSelfAttention.empty())
+        c.hiddenSize = c.embeddingSize = c.heads * static_cast<int>(mh.query.front().front().size());
+        if (trace.encoderSelfAttention.empty())
+            return std::nullopt;
         c.encoderLayers = static_cast<int>(trace.encoderSelfAttention.size());
-    return c;
+        return c;
+    }
+    return std::nullopt;
 }
 
 } // namespace
@@ -80,8 +82,10 @@ void ArchitectureView::rebuild()
         if (model_ && (!trace_ || trace_->architecture.empty() || trace_->architecture == model_->architecture))
             graph_ = buildArchitectureGraph(*model_, std::max(1, n), T);
         else if (trace_ && isPreset(trace_->architecture)) {
-            const ModelConfig c = trace_->architecture == "transformer" ? configFromTrace(*trace_) : presetConfig(trace_->architecture, 1, 1);
-            graph_ = buildArchitectureGraph(trace_->architecture, c, presetTopology(trace_->architecture, c), std::max(1, n), T);
+            const std::optional<ModelConfig> c = trace_->architecture == "transformer" ? configFromTrace(*trace_)
+                                                                                       : presetConfig(trace_->architecture, 1, 1);
+            if (c)
+                graph_ = buildArchitectureGraph(trace_->architecture, *c, presetTopology(trace_->architecture, *c), std::max(1, n), T);
         }
     } catch (const std::exception&) {
         graph_.reset();
