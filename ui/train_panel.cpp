@@ -160,12 +160,10 @@ void TrainPanel::buildUi()
     layersLayout->setContentsMargins(0, 0, 0, 0);
     encoderLayers_ = spin(1, 16, tr("Encoder layers"));
     decoderLayers_ = spin(1, 16, tr("Decoder layers"));
-    layersLayout->addWidget(encoderLayers_);
-    layersLayout->addWidget(new QLabel(tr("encoder +")));
-    layersLayout->addWidget(decoderLayers_);
-    layersLayout->addWidget(new QLabel(tr("decoder")));
-    layersLayout->addStretch(1);
-    form->addRow(tr("La&yers"), layersRow);
+    layersLayout->addWidget(encoderLayers_, 1);
+    layersLayout->addWidget(new QLabel(tr("+")));
+    layersLayout->addWidget(decoderLayers_, 1);
+    form->addRow(tr("La&yers (enc + dec)"), layersRow);
     ffSize_ = spin(1, 8192, tr("The feed-forward network's inner size (dim_feedforward; often 4 × d_model)"));
     form->addRow(tr("&Feed-forward size"), ffSize_);
     warmup_ = spin(1, 1'000'000, tr("Updates of linear warm-up to the learning rate, which then decays as 1/√step (Vaswani et al. 2017 §5.3)"));
