@@ -674,6 +674,17 @@ void TestTrainPanel::tinyTransformerTrainsFromThePanel()
     QVERIFY(w.document()->trace()->steps.front().multiHead);
     QVERIFY(QFile::exists(QString::fromStdString(p->lastResult().savedModel)));
     QVERIFY(loadModel(p->lastResult().savedModel).isTransformer());
+    // remembered: a new panel shows the transformer and its sizes
+    TrainPanel again(nullptr);
+    const TrainSettings r = again.settings();
+    QCOMPARE(r.architecture, QStringLiteral("transformer"));
+    QCOMPARE(r.dModel, 16);
+    QCOMPARE(r.heads, 2);
+    QCOMPARE(r.encoderLayers, 1);
+    QCOMPARE(r.decoderLayers, 1);
+    QCOMPARE(r.ffSize, 32);
+    QCOMPARE(r.warmup, 30);
+    QCOMPARE(r.learningRate, 0.004);
 }
 
 QTEST_MAIN(TestTrainPanel)
