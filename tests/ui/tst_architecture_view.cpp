@@ -301,6 +301,39 @@ private slots:
                  qPrintable(QStringLiteral("ink %1×%2 of %3×%4").arg(ink.width()).arg(ink.height()).arg(png.width()).arg(png.height())));
     }
 
+    void transformerDeepLongLayout()
+    {
+        // 6 + 6 layers, 30 source tokens, 25 steps: every box, frame and token cell inside the picture, none overlapping
+        ModelConfig c = presetConfig("transformer", 64, 64);
+        c.heads = 8;
+        c.encoderLayers = 6;
+        c.decoderLayers = c.layers = 6;
+        c.ffSize = 256;
+        const ArchitectureGraph g = buildArchitectureGraph("transformer", c, presetTopology("transformer", c), 30, 25);
+        const ArchitectureLayout L = layoutArchitecture(g);
+        std::vector<QRectF> all = L.nodes;
+        for (const auto* cells : {&L.sourceCells, &L.memoryCells, &L.inputCells, &L.outputCells})
+            all.insert(all.end(), cells->begin(), cells->end());
+        QCOMPARE(static_cast<int>(all.size()), static_cast<int>(g.nodes.size()) + 2 * 30 + 2 * 25);
+        for (std::size_t a = 0; a < all.size(); ++a) {
+            QVERIFY(L.bounds.contains(all[a]));
+            for (std::size_t b = a + 1; b < all.size(); ++b)
+                QVERIFY2(!all[a].intersects(all[b]), qPrintable(QStringLiteral("%1 / %2").arg(a).arg(b)));
+        }
+        QCOMPARE(static_cast<int>(L.layerBlocks.size()), 12);
+        for (std::size_t a = 0; a < L.layerBlocks.size(); ++a)
+            for (std::size_t b = a + 1; b < L.layerBlocks.size(); ++b)
+                QVERIFY(!L.layerBlocks[a].rect.intersects(L.layerBlocks[b].rect));
+        // the bus to m runs between the stacks; the feedback line right of everything else
+        QVERIFY(L.memoryBusX > L.encoderBlock.right() && L.memoryBusX < L.decoderBlock.left());
+        QVERIFY(L.memoryBusX > L.memoryCells.back().right());
+        QVERIFY(L.feedbackX > L.outputCells.back().right() && L.feedbackX < L.bounds.right());
+        StepPosition pos;
+        pos.step = 24;
+        pos.stage = Stage::Context;
+        QVERIFY(inkFraction(render(g, nullptr, pos, QSize(1600, 1000))) > 0.03);
+    }
+
     void zoomPanFit()
     {
         const Case c = makeCase("luong");
