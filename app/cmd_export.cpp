@@ -264,6 +264,8 @@ int cmdExport(const CommandArgs& argv)
             throw UsageError("--merge-words applies to the heatmap, step and animation exports");
         loaded.trace = mergeWords(loaded.trace);  // SentencePiece pieces → words (unchanged for word models)
     }
+    // The decoder layer (and heads) the architecture view highlights: the default (last layer, mean) or --heads.
+    HeadSelection shownHeads;
     if (args.has("--heads")) {  // issues 13 and 16: one head, or the mean or max over a layer's heads
         const std::string text = args.value("--heads");
         const std::optional<HeadSelection> sel = parseHeadSelection(text);
@@ -275,6 +277,7 @@ int cmdExport(const CommandArgs& argv)
         if (sel->layer >= shape.layers || (sel->mode == HeadMode::One && sel->head >= shape.heads))
             throw UsageError("--heads " + text + ": " + file + " has " + std::to_string(shape.layers) + " decoder layers of "
                              + std::to_string(shape.heads) + " heads");
+        shownHeads = resolved(*sel, shape);
         loaded.trace = selectHeads(loaded.trace, *sel);
         const std::string label = describeSelection(*sel, shape);
         loaded.trace.title = loaded.trace.title.empty() ? label : loaded.trace.title + " · " + label;
@@ -295,7 +298,11 @@ int cmdExport(const CommandArgs& argv)
     if (view == "architecture") {
         const int n = std::max(1, static_cast<int>(trace.sourceTokens.size()));
         const ArchitectureGraph graph = buildArchitectureGraph(*loaded.model, n, static_cast<int>(trace.steps.size()));
-        ok = ui::exportArchitecture(graph, &trace, pos, options, &error);
+        const HeadShape shape = headShape(loaded.decoded ? loaded.decoded->best : trace);
+        const std::string shown = describeSelection(shownHeads, shape);
+        const std::size_t dot = shown.find(" · ");
+        ok = ui::exportArchitecture(graph, &trace, pos, options, &error, shape.empty() ? -1 : resolved(shownHeads, shape).layer,
+                                    QString::fromStdString(dot == std::string::npos ? shown : shown.substr(dot + std::string(" · ").size())));
     } else if (view == "beam") {
         ok = ui::exportBeamTree(*loaded.decoded, 0, options, &error);
     } else {

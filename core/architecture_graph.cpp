@@ -33,7 +33,7 @@ struct Builder {
 
 int ArchitectureGraph::encoderCell(int layer, ArchDirection dir, int position) const
 {
-    if (layer < 0 || layer >= layers || position < 0 || position >= sourceLength)
+    if (encoderIndex.empty() || layer < 0 || layer >= layers || position < 0 || position >= sourceLength)
         return -1;
     const bool bidi = encoderLayerBidirectional(layer);
     if (bidi && dir == ArchDirection::None)
@@ -46,7 +46,7 @@ int ArchitectureGraph::encoderCell(int layer, ArchDirection dir, int position) c
 
 int ArchitectureGraph::decoderCell(int layer, int step) const
 {
-    if (layer < 0 || layer >= layers || step < 0 || step >= targetLength)
+    if (decoderIndex.empty() || layer < 0 || layer >= layers || step < 0 || step >= targetLength)
         return -1;
     return decoderIndex[static_cast<std::size_t>(layer * targetLength + step)];
 }
@@ -76,12 +76,96 @@ std::vector<int> ArchitectureGraph::keyCells(int position) const
     return {encoderCell(top, ArchDirection::None, position)};
 }
 
+int ArchitectureGraph::transformerNode(ArchNodeKind kind, ArchSide side, int layer, int sublayer) const
+{
+    for (std::size_t k = 0; k < nodes.size(); ++k) {
+        const ArchNode& a = nodes[k];
+        if (a.kind == kind && a.side == side && a.layer == layer && (sublayer < 0 || a.sublayer == sublayer))
+            return static_cast<int>(k);
+    }
+    return -1;
+}
+
+namespace {
+
+// The block diagram of nn.Transformer (see the header): post-norm layers, x = LN(x + sublayer(x)).
+ArchitectureGraph buildTransformerGraph(const ModelConfig& config, const Topology& topo, int n, int T)
+{
+    if (n < 1 || T < 0 || config.hiddenSize < 1 || config.heads < 1 || config.encoderLayers < 1 || config.decoderLayers < 1)
+        throw ShapeError("architecture graph: expected n ≥ 1, T ≥ 0, d_model, heads, encoder and decoder layers ≥ 1, found n = "
+                         + std::to_string(n) + ", T = " + std::to_string(T) + ", d_model = " + std::to_string(config.hiddenSize)
+                         + ", heads = " + std::to_string(config.heads) + ", layers = " + std::to_string(config.encoderLayers)
+                         + " + " + std::to_string(config.decoderLayers));
+    ArchitectureGraph g;
+    g.preset = "transformer";
+    g.score = config.score ? scoreId(*config.score) : std::string("scaled_dot");
+    g.sourceLength = n;
+    g.targetLength = T;
+    g.layers = config.decoderLayers;
+    g.topology = topo;
+    g.hasAttention = true;
+    g.transformer = true;
+    g.dModel = config.hiddenSize;
+    g.heads = config.heads;
+    g.encoderLayers = config.encoderLayers;
+    g.decoderLayers = config.decoderLayers;
+    g.ffSize = config.ffSize;
+    Builder b{g};
+    using K = ArchNodeKind;
+    using E = ArchEdgeKind;
+    auto node = [&](K kind, ArchSide side, int layer, int sublayer) {
+        const int k = b.add(kind, side, -1, layer);
+        g.nodes[static_cast<std::size_t>(k)].sublayer = sublayer;
+        return k;
+    };
+    // One sublayer with its residual: x → sublayer → LN(x + ·). Returns the Add & Norm (the new x).
+    auto sublayer = [&](int x, K kind, ArchSide side, int layer, int index) {
+        const int s = node(kind, side, layer, index);
+        const int norm = node(K::AddNorm, side, layer, index + 1);
+        b.edge(x, s, E::FeedForward);
+        b.edge(s, norm, E::FeedForward);
+        b.edge(x, norm, E::Residual);
+        return norm;
+    };
+
+    // Encoder: E[x]·√d + PE, the layers, the final norm (the memory m).
+    const int srcEmb = node(K::Embedding, ArchSide::Encoder, -1, -1);
+    int x = node(K::PositionalEncoding, ArchSide::Encoder, -1, -1);
+    b.edge(srcEmb, x, E::FeedForward);
+    for (int k = 0; k < g.encoderLayers; ++k) {
+        x = sublayer(x, K::SelfAttention, ArchSide::Encoder, k, 0);
+        x = sublayer(x, K::FeedForwardBlock, ArchSide::Encoder, k, 2);
+    }
+    const int memory = node(K::FinalNorm, ArchSide::Encoder, -1, -1);
+    b.edge(x, memory, E::FeedForward);
+
+    // Decoder: E[y]·√d + PE, the layers (cross-attention reads m), the final norm, linear, softmax.
+    const int tgtEmb = node(K::Embedding, ArchSide::Decoder, -1, -1);
+    x = node(K::PositionalEncoding, ArchSide::Decoder, -1, -1);
+    b.edge(tgtEmb, x, E::FeedForward);
+    for (int k = 0; k < g.decoderLayers; ++k) {
+        x = sublayer(x, K::MaskedSelfAttention, ArchSide::Decoder, k, 0);
+        x = sublayer(x, K::CrossAttention, ArchSide::Decoder, k, 2);
+        b.edge(memory, g.transformerNode(K::CrossAttention, ArchSide::Decoder, k), E::Memory);
+        x = sublayer(x, K::FeedForwardBlock, ArchSide::Decoder, k, 4);
+    }
+    const int norm = node(K::FinalNorm, ArchSide::Decoder, -1, -1);
+    b.edge(x, norm, E::FeedForward);
+    const int linear = node(K::Linear, ArchSide::Decoder, -1, -1);
+    b.edge(norm, linear, E::FeedForward);
+    const int out = node(K::Output, ArchSide::Decoder, -1, -1);
+    b.edge(linear, out, E::FeedForward);
+    b.edge(out, tgtEmb, E::TokenFeedback);  // y_t is the input of step t + 1 (outputs shifted right)
+    return g;
+}
+
+} // namespace
+
 ArchitectureGraph buildArchitectureGraph(const std::string& preset, const ModelConfig& config, const Topology& topo,
                                          int n, int T)
 {
-    if (preset == "transformer")  // its stacks of attention layers are not this graph of recurrent cells
-        throw ShapeError("architecture graph: the transformer's encoder and decoder stacks are not drawn yet "
-                         "(the heatmap, step and beam views show it)");
+    if (preset == "transformer")  // stacks of attention layers, not a graph of recurrent cells
+        return buildTransformerGraph(config, topo, n, T);
     if (n < 1 || T < 0 || config.layers < 1)
         throw ShapeError("architecture graph: expected n ≥ 1, T ≥ 0 and layers ≥ 1, found n = " + std::to_string(n) +
                          ", T = " + std::to_string(T) + ", layers = " + std::to_string(config.layers));
@@ -223,7 +307,14 @@ ArchitectureGraph buildArchitectureGraph(const std::string& preset, const ModelC
 
 ArchitectureGraph buildArchitectureGraph(const Model& model, int sourceLength, int targetLength)
 {
-    return buildArchitectureGraph(model.architecture, model.config, model.topology, sourceLength, targetLength);
+    ArchitectureGraph g = buildArchitectureGraph(model.architecture, model.config, model.topology, sourceLength, targetLength);
+    if (g.transformer) {
+        g.sourceVocab = model.source.size();
+        g.targetVocab = model.target.size();
+        if (g.ffSize <= 0 && !model.weights.transformer.encoderLayers.empty())
+            g.ffSize = static_cast<int>(model.weights.transformer.encoderLayers.front().ff.linear1Weight.rows());
+    }
+    return g;
 }
 
 const char* archNodeKindName(ArchNodeKind kind)
@@ -237,6 +328,14 @@ const char* archNodeKindName(ArchNodeKind kind)
     case ArchNodeKind::Context: return "context";
     case ArchNodeKind::AttentionalState: return "attentional state";
     case ArchNodeKind::Output: return "output";
+    case ArchNodeKind::PositionalEncoding: return "positional encoding";
+    case ArchNodeKind::SelfAttention: return "self-attention";
+    case ArchNodeKind::MaskedSelfAttention: return "masked self-attention";
+    case ArchNodeKind::CrossAttention: return "cross-attention";
+    case ArchNodeKind::FeedForwardBlock: return "feed-forward network";
+    case ArchNodeKind::AddNorm: return "add & norm";
+    case ArchNodeKind::FinalNorm: return "layer norm";
+    case ArchNodeKind::Linear: return "linear";
     }
     return "?";
 }
@@ -253,6 +352,7 @@ const char* archEdgeKindName(ArchEdgeKind kind)
     case ArchEdgeKind::Init: return "init";
     case ArchEdgeKind::InputFeed: return "input feeding";
     case ArchEdgeKind::TokenFeedback: return "token feedback";
+    case ArchEdgeKind::Memory: return "encoder output m";
     }
     return "?";
 }

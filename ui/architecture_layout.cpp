@@ -33,6 +33,8 @@ double decoderRow(const ArchitectureGraph& g, int layer)
 
 ArchitectureLayout layoutArchitecture(const ArchitectureGraph& g)
 {
+    if (g.transformer)
+        return layoutTransformer(g);
     ArchitectureLayout L;
     const int n = g.sourceLength, T = g.targetLength;
     const double top = g.encoderRows();
@@ -75,6 +77,7 @@ ArchitectureLayout layoutArchitecture(const ArchitectureGraph& g)
         case ArchNodeKind::Context: L.nodes[k] = circleAt(xs + kSideX, ctxRow); break;
         case ArchNodeKind::AttentionalState: L.nodes[k] = cellAt(xs, hsRow); break;
         case ArchNodeKind::Output: L.nodes[k] = cellAt(xs, outRow); break;
+        default: break;  // the transformer's kinds: layoutTransformer
         }
     }
     L.sourceTokenY = y(0) + kCellH / 2 + 16;

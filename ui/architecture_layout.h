@@ -6,6 +6,11 @@
 // per step), both stacked bottom-up: embeddings, layer 0 (a bidirectional layer as its forward then
 // backward row), …, top layer; above the decoder: attention (α), context (c), the attentional state
 // (h̃, Luong) and the output token. A bridge (Bahdanau) sits between the blocks.
+//
+// A transformer (ui/transformer_layout.cpp) is drawn as Vaswani et al.'s figure 1 with every layer spelt out:
+// the encoder stack on the left, the decoder stack on the right, bottom-up, one box per sublayer; the source
+// tokens under the encoder and the encoder output m (one cell per source token) on top of it; the decoder's
+// input tokens (<sos> y1 … shifted right) under the decoder and its outputs above the softmax.
 #include "core/architecture_graph.h"
 
 #include <QRectF>
@@ -21,6 +26,12 @@ struct ArchRowLabel {
     bool decoder = false;
 };
 
+struct ArchLayerBlock {     // transformer: the frame around one layer's sublayers
+    QRectF rect;
+    int layer = 0;
+    bool decoder = false;
+};
+
 struct ArchitectureLayout {
     std::vector<QRectF> nodes;      // per graph node
     std::vector<double> stepX;      // centre of decoder column i
@@ -32,6 +43,14 @@ struct ArchitectureLayout {
     double columnWidth = 0;         // decoder column pitch
     std::vector<ArchRowLabel> rows;
     QRectF bounds;                  // everything, with a margin
+    // transformer only
+    std::vector<ArchLayerBlock> layerBlocks;
+    std::vector<QRectF> sourceCells;   // x_j under the encoder (n)
+    std::vector<QRectF> memoryCells;   // m_j on top of the encoder (n): what cross-attention reads
+    std::vector<QRectF> inputCells;    // decoder inputs <sos>, y_1 … y_{T−1} (T)
+    std::vector<QRectF> outputCells;   // y_1 … y_T above the softmax (T)
+    double memoryBusX = 0;             // the vertical line m runs along to every cross-attention
+    double feedbackX = 0;              // the line y_t runs down to the decoder input, right of the decoder
 };
 
 // Row index (0 = embeddings) of an encoder/decoder cell; fractional rows centre the decoder's layer 0
@@ -39,7 +58,8 @@ struct ArchitectureLayout {
 double encoderRow(const ArchitectureGraph& g, int layer, ArchDirection dir);
 double decoderRow(const ArchitectureGraph& g, int layer);
 
-ArchitectureLayout layoutArchitecture(const ArchitectureGraph& g);
+ArchitectureLayout layoutArchitecture(const ArchitectureGraph& g);  // either kind
+ArchitectureLayout layoutTransformer(const ArchitectureGraph& g);   // g.transformer
 // The node under a scene point, or -1.
 int architectureNodeAt(const ArchitectureLayout& layout, const QPointF& scene);
 

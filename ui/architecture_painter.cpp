@@ -2,6 +2,7 @@
 #include "ui/token_label.h"
 
 #include "ui/architecture_layout.h"
+#include "ui/transformer_painter.h"
 
 #include <QFontMetricsF>
 #include <QPainter>
@@ -29,6 +30,7 @@ QColor edgeColor(K kind)
     case K::Init: return QColor(0xc0, 0x39, 0x2b);
     case K::InputFeed: return QColor(0xb8, 0x86, 0x0b);
     case K::TokenFeedback: return QColor(0xb0, 0xb0, 0xb0);
+    case K::Memory: return QColor(0xd9, 0x6a, 0x10);
     }
     return Qt::black;
 }
@@ -158,6 +160,8 @@ QPainterPath routeEdge(const ArchitectureGraph& g, const ArchitectureLayout& L, 
     case K::Attention:
         poly({topMid(ra), rb.center()});
         return path;
+    case K::Memory:  // transformer only (ui/transformer_painter.cpp)
+        break;
     }
     return path;
 }
@@ -170,6 +174,7 @@ double edgeWidth(K kind, const ArchitectureGraph& g)
     case K::Query: return 1.8;
     case K::Context: return 1.6;
     case K::InputFeed: return 1.4;
+    case K::Memory: return 1.6;
     default: return 1.1;
     }
 }
@@ -208,14 +213,36 @@ NodeStyle nodeStyle(const ArchitectureGraph& g, const ArchNode& a)
     case N::Context: return {QColor(0xee, 0xe0, 0xf8), QColor(0x8e, 0x44, 0xad), QStringLiteral("c")};
     case N::AttentionalState: return {QColor(0xff, 0xf3, 0xc4), QColor(0xb8, 0x86, 0x0b), QStringLiteral("h̃")};
     case N::Output: return {Qt::white, QColor(0x33, 0x33, 0x33), QString()};
+    default: break;  // the transformer's kinds (ui/transformer_painter.cpp)
     }
     return {};
 }
 
 } // namespace
 
+void paintArrowHead(QPainter& p, const QPointF& tip, const QPointF& from, const QColor& color, double size)
+{
+    arrowHead(p, tip, from, color, size);
+}
+
+QString edgeLegendName(const ArchitectureGraph& g, ArchEdgeKind kind)
+{
+    if (g.transformer) {
+        switch (kind) {
+        case K::FeedForward: return QStringLiteral("data flow");
+        case K::Residual: return QStringLiteral("residual: x + sublayer(x)");
+        case K::Memory: return QStringLiteral("m → keys, values of cross-attention");
+        case K::TokenFeedback: return QStringLiteral("y(t) → input of step t+1");
+        default: break;
+        }
+    }
+    return QString::fromLatin1(archEdgeKindName(kind));
+}
+
 QStringList describeArchitecture(const ArchitectureGraph& g)
 {
+    if (g.transformer)
+        return describeTransformer(g);
     const Topology& t = g.topology;
     QString l1 = QStringLiteral("%1 — %2-layer %3 encoder–decoder")
                      .arg(QString::fromStdString(g.preset)).arg(g.layers).arg(g.cell == "gru" ? QStringLiteral("GRU") : QStringLiteral("LSTM"));
@@ -256,6 +283,8 @@ QStringList describeArchitecture(const ArchitectureGraph& g)
 
 QString describeNode(const ArchitectureGraph& g, int node, const Trace* trace)
 {
+    if (g.transformer)
+        return describeTransformerNode(g, node);
     if (node < 0 || node >= static_cast<int>(g.nodes.size()))
         return QString();
     const ArchNode& a = g.nodes[static_cast<std::size_t>(node)];
@@ -277,15 +306,12 @@ QString describeNode(const ArchitectureGraph& g, int node, const Trace* trace)
     return s;
 }
 
-void paintArchitecture(QPainter& p, const QRectF& rect, const ArchitectureGraph& g, const Trace* trace,
-                       const StepPosition& pos, const ViewTransform& vt, const ArchitecturePaintOptions& o)
+namespace {
+
+// The unrolled recurrent network (scene coordinates).
+void paintRecurrentScene(QPainter& p, const ArchitectureGraph& g, const ArchitectureLayout& L, const Trace* trace,
+                         const StepPosition& pos, const QFont& font, const QFont& small)
 {
-    const ArchitectureLayout L = layoutArchitecture(g);
-    QFont font = o.font;
-    if (font.family().isEmpty() || o.font == QFont())
-        font = QFont(QStringLiteral("DejaVu Sans"), 9);
-    QFont small = font;
-    small.setPointSizeF(font.pointSizeF() * 0.8);
     const int T = g.targetLength, n = g.sourceLength;
     const int s = T > 0 ? std::clamp(pos.step, 0, T - 1) : -1;
     const int stage = static_cast<int>(pos.stage);
@@ -294,8 +320,6 @@ void paintArchitecture(QPainter& p, const QRectF& rect, const ArchitectureGraph&
     Vec weights;
     if (st && st->attention && st->attention->weights.size() == n)
         weights = st->attention->weights;
-
-    beginViewCanvas(p, rect, vt);
 
     // Blocks and the current step's column.
     p.setPen(QPen(QColor(0xd0, 0xd8, 0xe4), 1, Qt::DashLine));
@@ -451,6 +475,28 @@ void paintArchitecture(QPainter& p, const QRectF& rect, const ArchitectureGraph&
         p.drawText(QRectF(x - 40, L.inputTokenY - 10, 80, 16), Qt::AlignCenter, elide(tok, font, 80));
         p.drawText(QRectF(x - 40, L.targetTokenY - 14, 80, 16), Qt::AlignCenter, QStringLiteral("t=%1").arg(i + 1));
     }
+}
+
+} // namespace
+
+void paintArchitecture(QPainter& p, const QRectF& rect, const ArchitectureGraph& g, const Trace* trace,
+                       const StepPosition& pos, const ViewTransform& vt, const ArchitecturePaintOptions& o)
+{
+    const ArchitectureLayout L = layoutArchitecture(g);
+    QFont font = o.font;
+    if (font.family().isEmpty() || o.font == QFont())
+        font = QFont(QStringLiteral("DejaVu Sans"), 9);
+    QFont small = font;
+    small.setPointSizeF(font.pointSizeF() * 0.8);
+    const int T = g.targetLength;
+    const int s = T > 0 ? std::clamp(pos.step, 0, T - 1) : -1;
+    const int stage = static_cast<int>(pos.stage);
+
+    beginViewCanvas(p, rect, vt);
+    if (g.transformer)
+        paintTransformerScene(p, g, L, trace, pos, o, font, small);
+    else
+        paintRecurrentScene(p, g, L, trace, pos, font, small);
     p.restore();
 
     // Header and legend, not zoomed.
@@ -482,7 +528,7 @@ void paintArchitecture(QPainter& p, const QRectF& rect, const ArchitectureGraph&
         double x = rect.left() + 8;
         const double y = rect.bottom() - fm.height() - 6;
         for (K kind : kinds) {
-            const QString name = QString::fromLatin1(archEdgeKindName(kind));
+            const QString name = edgeLegendName(g, kind);
             const double w = 26 + fm.horizontalAdvance(name) + 14;
             p.fillRect(QRectF(x - 2, y - 2, w, fm.height() + 4), QColor(255, 255, 255, 220));
             p.setPen(edgePen(kind, std::min(3.0, edgeWidth(kind, g))));

@@ -19,6 +19,10 @@ struct ArchitecturePaintOptions {
     QFont font;                 // default: DejaVu Sans 9 pt
     bool showHeader = true;     // description of the wiring, top left (not zoomed)
     bool showLegend = true;     // edge kinds, bottom left (not zoomed)
+    // transformer: the decoder layer whose cross-attention the window shows (its layer/head picker; −1: the
+    // last, the trace's default) and how its heads are shown ("mean of 4 heads"; "" → not written)
+    int attentionLayer = -1;
+    QString attentionHeads;
 };
 
 // `trace` may be null (no weights, no tokens). `t` maps the scene to the painter's device coordinates.
@@ -29,5 +33,9 @@ void paintArchitecture(QPainter& p, const QRectF& rect, const ArchitectureGraph&
 QStringList describeArchitecture(const ArchitectureGraph& graph);
 // A node's tooltip text ("encoder layer 1 ←, position 3 "cat"").
 QString describeNode(const ArchitectureGraph& graph, int node, const Trace* trace);
+// The legend's name of an edge kind (a transformer's main path is "data flow", not "feed-forward").
+QString edgeLegendName(const ArchitectureGraph& graph, ArchEdgeKind kind);
+// An arrow head at `tip`, pointing away from `from` (shared with ui/transformer_painter.cpp).
+void paintArrowHead(QPainter& p, const QPointF& tip, const QPointF& from, const QColor& color, double size);
 
 } // namespace attnviz::ui

@@ -2,6 +2,7 @@
 
 #include "core/model.h"
 #include "ui/architecture_layout.h"
+#include "ui/transformer_painter.h"
 
 #include <QHelpEvent>
 #include <QPainter>
@@ -33,6 +34,43 @@ void ArchitectureView::setPosition(const attnviz::ui::StepPosition& pos)
     update();
 }
 
+void ArchitectureView::setAttentionLayer(int layer, const QString& heads)
+{
+    if (layer == attentionLayer_ && heads == attentionHeads_)
+        return;
+    if (layer != attentionLayer_ && graph_ && graph_->transformer)
+        fitOnNextPaint();  // another layer picked: its cross-attention in the middle again
+    attentionLayer_ = layer;
+    attentionHeads_ = heads;
+    update();
+}
+
+namespace {
+
+// A transformer trace without its model: the layer and head counts and d_model its numbers show (no ff size).
+// Nothing when the trace lacks them (no sizes are made up: the view then shows its hint).
+std::optional<ModelConfig> configFromTrace(const Trace& trace)
+{
+    ModelConfig c = presetConfig(trace.architecture, 8, 8);
+    c.ffSize = 0;
+    for (const StepTrace& st : trace.steps) {
+        if (!st.multiHead || st.multiHead->heads.empty() || st.multiHead->heads.front().empty() || st.multiHead->query.empty()
+            || st.multiHead->query.front().empty())
+            continue;
+        const MultiHeadStep& mh = *st.multiHead;
+        c.layers = c.decoderLayers = static_cast<int>(mh.heads.size());
+        c.heads = static_cast<int>(mh.heads.front().size());
+        c.hiddenSize = c.embeddingSize = c.heads * static_cast<int>(mh.query.front().front().size());
+        if (trace.encoderSelfAttention.empty())
+            return std::nullopt;
+        c.encoderLayers = static_cast<int>(trace.encoderSelfAttention.size());
+        return c;
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
 void ArchitectureView::rebuild()
 {
     const int n = trace_ ? static_cast<int>(trace_->sourceTokens.size()) : 0;
@@ -44,8 +82,10 @@ void ArchitectureView::rebuild()
         if (model_ && (!trace_ || trace_->architecture.empty() || trace_->architecture == model_->architecture))
             graph_ = buildArchitectureGraph(*model_, std::max(1, n), T);
         else if (trace_ && isPreset(trace_->architecture)) {
-            const ModelConfig c = presetConfig(trace_->architecture, 1, 1);
-            graph_ = buildArchitectureGraph(trace_->architecture, c, presetTopology(trace_->architecture, c), std::max(1, n), T);
+            const std::optional<ModelConfig> c = trace_->architecture == "transformer" ? configFromTrace(*trace_)
+                                                                                       : presetConfig(trace_->architecture, 1, 1);
+            if (c)
+                graph_ = buildArchitectureGraph(trace_->architecture, *c, presetTopology(trace_->architecture, *c), std::max(1, n), T);
         }
     } catch (const std::exception&) {
         graph_.reset();
@@ -65,6 +105,10 @@ QPointF ArchitectureView::focusPoint() const
     if (!graph_)
         return bounds_.center();
     const ArchitectureLayout L = layoutArchitecture(*graph_);
+    if (graph_->transformer) {  // the cross-attention of the layer the window shows, in the middle
+        const int cross = graph_->transformerNode(ArchNodeKind::CrossAttention, ArchSide::Decoder, highlightedLayer(*graph_, attentionLayer_));
+        return cross >= 0 ? L.nodes[static_cast<std::size_t>(cross)].center() : bounds_.center();
+    }
     if (L.stepX.empty())
         return bounds_.center();
     const auto i = static_cast<std::size_t>(std::clamp(pos_.step, 0, static_cast<int>(L.stepX.size()) - 1));
@@ -89,6 +133,8 @@ void ArchitectureView::paintEvent(QPaintEvent*)
     takeFitPending();
     ArchitecturePaintOptions o;
     o.font = QFont(font().family(), 9);
+    o.attentionLayer = attentionLayer_;
+    o.attentionHeads = attentionHeads_;
     paintArchitecture(p, QRectF(rect()), *graph_, trace_.get(), pos_, viewTransform(), o);
 }
 

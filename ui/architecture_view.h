@@ -27,11 +27,16 @@ public:
     void setModel(std::shared_ptr<const attnviz::Model> model);
     const ArchitectureGraph* graph() const { return graph_ ? &*graph_ : nullptr; }
     const StepPosition& position() const { return pos_; }
+    int attentionLayer() const { return attentionLayer_; }
+    const QString& attentionHeads() const { return attentionHeads_; }
     QSize sizeHint() const override { return QSize(900, 520); }
 
 public slots:
     void setTrace(std::shared_ptr<const attnviz::Trace> trace);
     void setPosition(const attnviz::ui::StepPosition& pos);
+    // A transformer's decoder layer whose cross-attention the window shows (−1: the last) and how its heads are
+    // shown ("mean of 4 heads"): that layer is highlighted.
+    void setAttentionLayer(int layer, const QString& heads);
 
 protected:
     QRectF sceneBounds() const override;
@@ -50,6 +55,8 @@ private:
     std::optional<ArchitectureGraph> graph_;
     QRectF bounds_;
     StepPosition pos_;
+    int attentionLayer_ = -1;
+    QString attentionHeads_;
 };
 
 } // namespace attnviz::ui

@@ -3,6 +3,7 @@
 // document's trace; the default (the last layer's mean) is the document's trace itself.
 #include "ui/main_window.h"
 
+#include "ui/architecture_view.h"
 #include "ui/heads_view.h"
 
 #include <QAction>
@@ -84,8 +85,10 @@ void MainWindow::updateHeadInputs()
     const bool show = !shape.empty();
     for (QAction* a : headInputs_)
         a->setVisible(show);
-    if (!show)
+    if (!show) {
+        arch_->setAttentionLayer(-1, QString());
         return;
+    }
     if (layerBox_->count() != shape.layers || headBox_->count() != shape.heads + 2) {  // a new shape: the default view
         heads_ = {};
         const QSignalBlocker b1(layerBox_), b2(headBox_);
@@ -103,6 +106,9 @@ void MainWindow::updateHeadInputs()
     layerBox_->setCurrentIndex(sel.layer);
     headBox_->setCurrentIndex(headRow(sel));
     headsView_->setSelection(sel);
+    // the architecture view frames the picked layer and says which heads the other views show
+    const QString shown = QString::fromStdString(describeSelection(sel, shape));
+    arch_->setAttentionLayer(sel.layer, shown.mid(shown.indexOf(QStringLiteral(" · ")) + 3));
 }
 
 std::shared_ptr<const Trace> MainWindow::headView() const

@@ -297,7 +297,8 @@ bool MainWindow::exportTo(ExportKind kind, const QString& path, const QSize& siz
         ok = exportStepFrame(*trace, ctl_->position(), opt, &error);
     } else if (kind == ExportKind::Architecture) {
         const ArchitectureGraph* graph = arch_->graph();
-        ok = graph ? exportArchitecture(*graph, trace.get(), ctl_->position(), opt, &error) : false;
+        ok = graph ? exportArchitecture(*graph, trace.get(), ctl_->position(), opt, &error, arch_->attentionLayer(), arch_->attentionHeads())
+                   : false;
         if (!graph)
             error = tr("Nothing to export: no architecture is known for this document.");
     } else if (kind == ExportKind::BeamTree) {

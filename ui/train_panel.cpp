@@ -94,7 +94,7 @@ TrainPanel::~TrainPanel()
 void TrainPanel::buildUi()
 {
     // --- left: the settings and the buttons ---
-    auto* form = new QFormLayout;
+    auto* form = form_ = new QFormLayout;
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     task_ = new QComboBox;
     task_->addItem(tr("Dates → ISO"), TrainSettings::taskId(TrainSettings::Task::Dates));
@@ -128,14 +128,47 @@ void TrainPanel::buildUi()
         if (trainablePreset(p))
             arch_->addItem(QString::fromStdString(p), QString::fromStdString(p));
     arch_->setToolTip(tr("The presets of SPEC §4: bahdanau (additive attention, bidirectional GRU encoder), luong (general, "
-                         "2 layers), seq2seq_attention (dot), seq2seq (no attention), gnmt (8 layers)"));
+                         "2 layers), seq2seq_attention (dot), seq2seq (no attention), gnmt (8 layers), transformer "
+                         "(multi-head attention, post-norm nn.Transformer)"));
     form->addRow(tr("&Architecture"), arch_);
+    // Picking an architecture brings its learning rate (a transformer's is the peak after the warm-up).
+    connect(arch_, qOverload<int>(&QComboBox::activated), this, [this] {
+        TrainSettings before = settings();
+        before.architecture = architecture_;
+        setSettings(TrainSettings::suggestedForArchitecture(arch_->currentData().toString(), before));
+    });
+    connect(arch_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] { updateControls(); });
     hidden_ = new QSpinBox;
     hidden_->setRange(1, 1024);
     form->addRow(tr("&Hidden size"), hidden_);
     embedding_ = new QSpinBox;
     embedding_->setRange(1, 1024);
     form->addRow(tr("&Embedding size"), embedding_);
+    // the transformer's sizes, as attnviz train --arch transformer takes them
+    auto spin = [](int lo, int hi, const QString& tip) {
+        auto* b = new QSpinBox;
+        b->setRange(lo, hi);
+        b->setToolTip(tip);
+        return b;
+    };
+    dModel_ = spin(1, 1024, tr("d_model: the size of every token vector (embeddings, attention, layer outputs)"));
+    form->addRow(tr("d_&model"), dModel_);
+    heads_ = spin(1, 64, tr("Attention heads per layer; must divide d_model (each head gets d_model / heads numbers)"));
+    form->addRow(tr("H&eads"), heads_);
+    auto* layersRow = new QWidget;
+    auto* layersLayout = new QHBoxLayout(layersRow);
+    layersLayout->setContentsMargins(0, 0, 0, 0);
+    encoderLayers_ = spin(1, 16, tr("Encoder layers"));
+    decoderLayers_ = spin(1, 16, tr("Decoder layers"));
+    layersLayout->addWidget(encoderLayers_, 1);
+    layersLayout->addWidget(new QLabel(tr("+")));
+    layersLayout->addWidget(decoderLayers_, 1);
+    form->addRow(tr("La&yers (enc + dec)"), layersRow);
+    ffSize_ = spin(1, 8192, tr("The feed-forward network's inner size (dim_feedforward; often 4 × d_model)"));
+    form->addRow(tr("&Feed-forward size"), ffSize_);
+    warmup_ = spin(1, 1'000'000, tr("Updates of linear warm-up to the learning rate, which then decays as 1/√step (Vaswani et al. 2017 §5.3)"));
+    warmup_->setSingleStep(100);
+    form->addRow(tr("&Warm-up updates"), warmup_);
     epochs_ = new QSpinBox;
     epochs_->setRange(0, 1000);
     form->addRow(tr("E&pochs"), epochs_);
@@ -298,6 +331,12 @@ TrainSettings TrainPanel::settings() const
     s.trainPairs = pairs_->value();
     s.learningRate = lr_->value();
     s.probe = probe_->text();
+    s.dModel = dModel_->value();
+    s.heads = heads_->value();
+    s.encoderLayers = encoderLayers_->value();
+    s.decoderLayers = decoderLayers_->value();
+    s.ffSize = ffSize_->value();
+    s.warmup = warmup_->value();
     return s;
 }
 
@@ -306,12 +345,19 @@ void TrainPanel::setSettings(const TrainSettings& s)
     task_->setCurrentIndex(std::max(0, task_->findData(TrainSettings::taskId(s.task))));
     file_->setText(s.file);
     arch_->setCurrentIndex(std::max(0, arch_->findData(s.architecture)));
+    architecture_ = arch_->currentData().toString();
     hidden_->setValue(s.hidden);
     embedding_->setValue(s.embedding);
     epochs_->setValue(s.epochs);
     pairs_->setValue(s.trainPairs);
     lr_->setValue(s.learningRate);
     probe_->setText(s.probe);
+    dModel_->setValue(s.dModel);
+    heads_->setValue(s.heads);
+    encoderLayers_->setValue(s.encoderLayers);
+    decoderLayers_->setValue(s.decoderLayers);
+    ffSize_->setValue(s.ffSize);
+    warmup_->setValue(s.warmup);
     updateControls();
 }
 
@@ -672,8 +718,15 @@ void TrainPanel::updateControls()
     if (auto* form = qobject_cast<QFormLayout*>(fileRow_->parentWidget() ? fileRow_->parentWidget()->layout() : nullptr))
         if (QWidget* label = form->labelForField(fileRow_))
             label->setVisible(isFile);
+    // a transformer's own sizes instead of hidden and embedding
+    const bool transformer = isTransformerPreset(arch_->currentData().toString());
+    for (QWidget* w : std::initializer_list<QWidget*>{hidden_, embedding_})
+        form_->setRowVisible(w, !transformer);
+    for (QWidget* w : std::initializer_list<QWidget*>{dModel_, heads_, encoderLayers_->parentWidget(), ffSize_, warmup_})
+        form_->setRowVisible(w, transformer);
     const bool review = state_ == State::Review;  // the settings are not the recorded run's: greyed out
-    for (QWidget* w : std::initializer_list<QWidget*>{task_, file_, browse_, arch_, hidden_, embedding_, epochs_, pairs_, lr_, probe_})
+    for (QWidget* w : std::initializer_list<QWidget*>{task_, file_, browse_, arch_, hidden_, embedding_, epochs_, pairs_, lr_, probe_,
+                                                      dModel_, heads_, encoderLayers_, decoderLayers_, ffSize_, warmup_})
         w->setEnabled(!running && !review);
     start_->setEnabled(!running && !review);
     pause_->setEnabled(running && state_ == State::Running);

@@ -21,6 +21,7 @@ class QComboBox;
 class QCustomPlot;
 class QCPItemStraightLine;
 class QDoubleSpinBox;
+class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
@@ -139,6 +140,15 @@ private:
     QComboBox* arch_ = nullptr;
     QSpinBox* hidden_ = nullptr;
     QSpinBox* embedding_ = nullptr;
+    // the transformer's own sizes (shown instead of hidden and embedding when it is picked)
+    QFormLayout* form_ = nullptr;
+    QString architecture_;  // the architecture before the person picks another (its learning rate goes with it)
+    QSpinBox* dModel_ = nullptr;
+    QSpinBox* heads_ = nullptr;
+    QSpinBox* encoderLayers_ = nullptr;
+    QSpinBox* decoderLayers_ = nullptr;
+    QSpinBox* ffSize_ = nullptr;
+    QSpinBox* warmup_ = nullptr;
     QSpinBox* epochs_ = nullptr;
     QSpinBox* pairs_ = nullptr;
     QDoubleSpinBox* lr_ = nullptr;

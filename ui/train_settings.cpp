@@ -14,6 +14,8 @@ namespace attnviz::ui {
 namespace {
 
 constexpr int kMaxSize = 1024, kMaxEpochs = 1000, kMaxPairs = 10'000'000;
+constexpr int kMaxHeads = 64, kMaxLayers = 16, kMaxFf = 8192, kMaxWarmup = 1'000'000;
+constexpr double kTransformerLearningRate = 0.001;  // attnviz train --arch transformer's default --lr
 
 } // namespace
 
@@ -61,6 +63,19 @@ TrainSettings TrainSettings::suggested(Task task, TrainSettings from)
     }
     if (task != Task::File)
         from.probe.clear();  // a probe of another task would not fit
+    if (isTransformerPreset(from.architecture))
+        from.learningRate = kTransformerLearningRate;
+    return from;
+}
+
+TrainSettings TrainSettings::suggestedForArchitecture(const QString& architecture, TrainSettings from)
+{
+    const bool was = isTransformerPreset(from.architecture), now = isTransformerPreset(architecture);
+    from.architecture = architecture;
+    if (now && !was)
+        from.learningRate = kTransformerLearningRate;
+    else if (was && !now)
+        from.learningRate = suggested(from.task, from).learningRate;
     return from;
 }
 
@@ -88,6 +103,12 @@ TrainSettings TrainSettings::load()
     if (ok && std::isfinite(lr) && lr > 0 && lr <= 1)
         s.learningRate = lr;
     s.probe = q.value(QStringLiteral("probe"), s.probe).toString();
+    s.dModel = integer("dModel", s.dModel, 1, kMaxSize);
+    s.heads = integer("heads", s.heads, 1, kMaxHeads);
+    s.encoderLayers = integer("encoderLayers", s.encoderLayers, 1, kMaxLayers);
+    s.decoderLayers = integer("decoderLayers", s.decoderLayers, 1, kMaxLayers);
+    s.ffSize = integer("ffSize", s.ffSize, 1, kMaxFf);
+    s.warmup = integer("warmup", s.warmup, 1, kMaxWarmup);
     return s;
 }
 
@@ -104,11 +125,22 @@ void TrainSettings::save() const
     q.setValue(QStringLiteral("trainPairs"), trainPairs);
     q.setValue(QStringLiteral("learningRate"), learningRate);
     q.setValue(QStringLiteral("probe"), probe);
+    q.setValue(QStringLiteral("dModel"), dModel);
+    q.setValue(QStringLiteral("heads"), heads);
+    q.setValue(QStringLiteral("encoderLayers"), encoderLayers);
+    q.setValue(QStringLiteral("decoderLayers"), decoderLayers);
+    q.setValue(QStringLiteral("ffSize"), ffSize);
+    q.setValue(QStringLiteral("warmup"), warmup);
 }
 
 bool trainablePreset(const std::string& preset)
 {
-    return isPreset(preset) && preset != "transformer";
+    return isPreset(preset);
+}
+
+bool isTransformerPreset(const QString& architecture)
+{
+    return architecture == QLatin1String("transformer");
 }
 
 QString enEsCorpus(const QString& samplesDir)
@@ -185,18 +217,38 @@ std::optional<TrainRequest> makeTrainRequest(const TrainSettings& s, const QStri
     }
     }
     if (!trainablePreset(s.architecture.toStdString()))
-        return fail(QObject::tr("Architecture \"%1\": expected a preset the trainer can train (seq2seq, seq2seq_attention, bahdanau, luong, gnmt).").arg(s.architecture));
+        return fail(QObject::tr("Architecture \"%1\": expected a preset the trainer can train (seq2seq, seq2seq_attention, bahdanau, luong, gnmt, transformer).").arg(s.architecture));
     if (s.epochs < 1 || s.epochs > kMaxEpochs)
         return fail(QObject::tr("Epochs: expected 1 to %1, found %2.").arg(kMaxEpochs).arg(s.epochs));
-    if (s.hidden < 1 || s.hidden > kMaxSize || s.embedding < 1 || s.embedding > kMaxSize)
+    const bool transformer = isTransformerPreset(s.architecture);
+    if (transformer) {  // as attnviz train --arch transformer checks them
+        if (s.dModel < 1 || s.dModel > kMaxSize)
+            return fail(QObject::tr("d_model: expected 1 to %1, found %2.").arg(kMaxSize).arg(s.dModel));
+        if (s.heads < 1 || s.heads > kMaxHeads || s.dModel % s.heads != 0)
+            return fail(QObject::tr("Heads: expected a number that divides d_model %1 (each head gets d_model / heads numbers), found %2.").arg(s.dModel).arg(s.heads));
+        if (s.encoderLayers < 1 || s.encoderLayers > kMaxLayers || s.decoderLayers < 1 || s.decoderLayers > kMaxLayers)
+            return fail(QObject::tr("Layers: expected 1 to %1 encoder and decoder layers, found %2 and %3.").arg(kMaxLayers).arg(s.encoderLayers).arg(s.decoderLayers));
+        if (s.ffSize < 1 || s.ffSize > kMaxFf)
+            return fail(QObject::tr("Feed-forward size: expected 1 to %1, found %2.").arg(kMaxFf).arg(s.ffSize));
+        if (s.warmup < 1 || s.warmup > kMaxWarmup)
+            return fail(QObject::tr("Warm-up: expected 1 to %1 updates, found %2.").arg(kMaxWarmup).arg(s.warmup));
+    } else if (s.hidden < 1 || s.hidden > kMaxSize || s.embedding < 1 || s.embedding > kMaxSize) {
         return fail(QObject::tr("Hidden and embedding sizes: expected 1 to %1, found %2 and %3.").arg(kMaxSize).arg(s.hidden).arg(s.embedding));
+    }
     if (s.trainPairs < 1 || s.trainPairs > kMaxPairs)
         return fail(QObject::tr("Training pairs: expected 1 to %1, found %2.").arg(kMaxPairs).arg(s.trainPairs));
     if (!(std::isfinite(s.learningRate) && s.learningRate > 0 && s.learningRate <= 1))
         return fail(QObject::tr("Learning rate: expected a number above 0 and at most 1, found %1.").arg(s.learningRate));
     r.architecture = s.architecture.toStdString();
-    r.hidden = s.hidden;
-    r.embedding = s.embedding;
+    r.hidden = transformer ? s.dModel : s.hidden;
+    r.embedding = transformer ? s.dModel : s.embedding;
+    if (transformer) {
+        r.heads = s.heads;
+        r.encoderLayers = s.encoderLayers;
+        r.decoderLayers = s.decoderLayers;
+        r.ffSize = s.ffSize;
+        r.warmup = s.warmup;
+    }
     r.epochs = s.epochs;
     r.learningRate = s.learningRate;
     r.trainPairs = static_cast<std::size_t>(s.trainPairs);

@@ -104,11 +104,24 @@ void TrainWorker::run()
         }
         if (cancel_.load())
             throw std::runtime_error("stopped before training began");
+        const bool transformer = r.architecture == "transformer";
         ModelConfig c = presetConfig(r.architecture, r.hidden, r.embedding);
+        if (transformer) {  // as attnviz train --arch transformer
+            c.heads = r.heads;
+            c.encoderLayers = r.encoderLayers;
+            c.decoderLayers = c.layers = r.decoderLayers;
+            c.ffSize = r.ffSize;
+        }
         Model model = newModelForTask(r.architecture, c, task, 2, r.seed);
         std::vector<PairIds> trainIds = encodePairs(model, task.train);
         std::vector<PairIds> validIds = encodePairs(model, task.valid);
-        if (model.config.score == ScoreKind::Location) {
+        if (transformer) {  // positions for max_len source tokens and max_len decoder steps (the target and <eos>)
+            auto tooLong = [&](const PairIds& p) {
+                return static_cast<int>(p.src.size()) > model.config.maxLen || static_cast<int>(p.tgt.size()) + 1 > model.config.maxLen;
+            };
+            trainIds.erase(std::remove_if(trainIds.begin(), trainIds.end(), tooLong), trainIds.end());
+            validIds.erase(std::remove_if(validIds.begin(), validIds.end(), tooLong), validIds.end());
+        } else if (model.config.score == ScoreKind::Location) {
             auto tooLong = [&](const PairIds& p) { return static_cast<int>(p.src.size()) > model.config.maxLen; };
             trainIds.erase(std::remove_if(trainIds.begin(), trainIds.end(), tooLong), trainIds.end());
             validIds.erase(std::remove_if(validIds.begin(), validIds.end(), tooLong), validIds.end());
@@ -122,6 +135,11 @@ void TrainWorker::run()
         o.learningRate = r.learningRate;
         o.threads = r.threads;
         o.seed = r.seed;
+        if (transformer) {  // Adam as Vaswani et al. 2017 §5.3 (β2 0.98, ε 1e-9), linear warm-up then 1/√step
+            o.beta2 = 0.98;
+            o.epsilon = 1e-9;
+            o.warmupSteps = r.warmup;
+        }
         const int perEpoch = static_cast<int>((trainIds.size() + static_cast<std::size_t>(o.batchSize) - 1) / static_cast<std::size_t>(o.batchSize));
         const long long total = static_cast<long long>(perEpoch) * o.epochs;
 
@@ -158,8 +176,14 @@ void TrainWorker::run()
             p.totalBatches = total;
             p.epochs = o.epochs;
             std::ostringstream d;
-            d << r.architecture << " (" << cellId(c.cell) << ", H " << c.hiddenSize << ", E " << c.embeddingSize << ", layers "
-              << model.config.layers << ") on " << shownTask << ": " << trainIds.size() << " training / " << validIds.size()
+            if (transformer)
+                d << r.architecture << " (d_model " << model.config.hiddenSize << ", " << model.config.heads << " heads, "
+                  << model.config.encoderLayers << " + " << model.config.decoderLayers << " layers, ff " << model.config.ffSize
+                  << ", warm-up " << o.warmupSteps << ")";
+            else
+                d << r.architecture << " (" << cellId(c.cell) << ", H " << c.hiddenSize << ", E " << c.embeddingSize << ", layers "
+                  << model.config.layers << ")";
+            d << " on " << shownTask << ": " << trainIds.size() << " training / " << validIds.size()
               << " validation pairs, vocabulary " << model.source.size() << " → " << model.target.size();
             p.description = d.str();
             queue([&](TrainUpdate& q) { q.prepared = std::move(p); });

@@ -31,7 +31,9 @@ struct TrainRequest {
     bool sentencePiece = false;          // file tasks: learn SentencePiece pieces (else whitespace tokens)
     int pieces = 2000;                   // per side, with sentencePiece
     std::string architecture = "bahdanau";
-    int hidden = 64, embedding = 32, epochs = 3, batchSize = 32, threads = 2;
+    int hidden = 64, embedding = 32, epochs = 3, batchSize = 32, threads = 2;  // a transformer: hidden = d_model
+    // transformer only (as attnviz train --arch transformer): heads, layers, feed-forward size, warm-up updates
+    int heads = 4, encoderLayers = 2, decoderLayers = 2, ffSize = 256, warmup = 400;
     double learningRate = 0.003;
     std::size_t trainPairs = 20000;      // generated tasks: how many; files: at most this many (the first ones)
     std::size_t validPairs = 500;

@@ -57,12 +57,14 @@ QSize beamExportSize(const DecodeResult& result)
 }
 
 bool exportArchitecture(const ArchitectureGraph& graph, const Trace* trace, const StepPosition& pos, const ExportOptions& options,
-                        QString* error)
+                        QString* error, int attentionLayer, const QString& attentionHeads)
 {
     const QRectF scene = layoutArchitecture(graph).bounds;
     return writePainting(options, architectureExportSize(graph), [&](QPainter& p, const QRectF& r) {
         ArchitecturePaintOptions o;
         o.font = viewFont(options.font);
+        o.attentionLayer = attentionLayer;
+        o.attentionHeads = attentionHeads;
         paintArchitecture(p, r, graph, trace, pos, fitTransform(scene, r.marginsRemoved(kArchitectureChrome), 4.0), o);
     }, error);
 }

@@ -12,8 +12,10 @@ namespace attnviz::ui {
 
 // Issue 12: without a size (options.size invalid) the picture is cropped to its content: the scene at the scale
 // that fits it in 1400 × 800, plus the header, and no wider blank margins than the header needs. `trace` may be null.
+// attentionLayer, attentionHeads: a transformer's highlighted decoder layer and what its heads show
+// (ArchitecturePaintOptions).
 bool exportArchitecture(const ArchitectureGraph& graph, const Trace* trace, const StepPosition& pos, const ExportOptions& options,
-                        QString* error);
+                        QString* error, int attentionLayer = -1, const QString& attentionHeads = QString());
 // `selected` as in BeamView (-1: none). Default size as above.
 bool exportBeamTree(const DecodeResult& result, int selected, const ExportOptions& options, QString* error);
 // The content-fitted default sizes (what the export dialog offers).

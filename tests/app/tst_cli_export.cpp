@@ -256,7 +256,8 @@ private slots:
         QTest::newRow("gif") << QStringLiteral("tf.gif") << QString();
         QTest::newRow("step") << QStringLiteral("tf_step.png") << QStringLiteral("step");
         QTest::newRow("beam") << QStringLiteral("tf_beam.png") << QStringLiteral("beam");
-        QTest::newRow("architecture (not drawn yet: exit 2)") << QStringLiteral("tf_arch.png") << QStringLiteral("architecture");
+        QTest::newRow("architecture") << QStringLiteral("tf_arch.png") << QStringLiteral("architecture");
+        QTest::newRow("architecture svg") << QStringLiteral("tf_arch.svg") << QStringLiteral("architecture");
     }
     void transformerModel()
     {
@@ -270,16 +271,37 @@ private slots:
         if (!view.isEmpty())
             args << QStringLiteral("--view") << view;
         const Run r = attnviz(args);
-        if (view == QLatin1String("architecture")) {  // the architecture view draws recurrent cells only, so far
-            QCOMPARE(r.code, 2);
-            QVERIFY2(r.err.contains("transformer") && r.err.contains("not drawn yet"), r.err.constData());
-            QVERIFY(!QFile::exists(out));
-            return;
-        }
         QVERIFY2(r.code == 0, r.err.constData());
         QVERIFY(bytes(out).size() > 1000);
         if (file.endsWith(QLatin1String(".png")))
             QCOMPARE(pngSize(bytes(out)), QSize(480, 300));
+        if (view == QLatin1String("architecture") && file.endsWith(QLatin1String(".svg"))) {
+            // the stacks' boxes are there, with the model's sizes (d_model 8, 2 heads, ff 16)
+            const QByteArray svg = bytes(out);
+            for (const char* text : {"masked self-attention · 2 heads", "cross-attention over m · 2 heads", "feed-forward 8 → 16 → 8, ReLU",
+                                     "add &amp; norm", "1 encoder + 2 decoder layers"})
+                QVERIFY2(svg.contains(text), text);
+        }
+    }
+
+    // The architecture of a transformer at the layer --heads picks: another picture than the default (last layer).
+    void transformerArchitectureHeads()
+    {
+        const QString model = QStringLiteral(ATTNVIZ_TESTDATA_DIR "/transformer_tiny.json");
+        auto run = [&](const QString& file, const QString& heads) {
+            QStringList args{QStringLiteral("export"), model, QStringLiteral("--input"), QStringLiteral("the cat sat on the mat"),
+                             QStringLiteral("--view"), QStringLiteral("architecture"), QStringLiteral("--step"), QStringLiteral("2"),
+                             QStringLiteral("--stage"), QStringLiteral("3"), QStringLiteral("-o"), dir_.filePath(file)};
+            if (!heads.isEmpty())
+                args << QStringLiteral("--heads") << heads;
+            return attnviz(args);
+        };
+        const Run a = run(QStringLiteral("tfa_default.png"), QString());
+        QVERIFY2(a.code == 0, a.err.constData());
+        const Run b = run(QStringLiteral("tfa_l1.png"), QStringLiteral("1:2"));
+        QVERIFY2(b.code == 0, b.err.constData());
+        QVERIFY(bytes(dir_.filePath(QStringLiteral("tfa_default.png"))).size() > 4000);
+        QVERIFY(bytes(dir_.filePath(QStringLiteral("tfa_default.png"))) != bytes(dir_.filePath(QStringLiteral("tfa_l1.png"))));
     }
 
     // --heads (issues 13 and 16): one head, or a layer's mean or max; the picture differs from the default one,

@@ -226,6 +226,112 @@ private slots:
         // T = 0: an encoder alone
         QCOMPARE(countKind(buildArchitectureGraph(m, 3, 0), ArchNodeKind::DecoderCell), 0);
     }
+
+    // The transformer (issue 16): the block diagram of nn.Transformer, one node per sublayer of every layer.
+    void transformerStacks_data()
+    {
+        QTest::addColumn<int>("encoderLayers");
+        QTest::addColumn<int>("decoderLayers");
+        QTest::newRow("2 + 2") << 2 << 2;
+        QTest::newRow("1 + 3") << 1 << 3;
+        QTest::newRow("6 + 6") << 6 << 6;
+    }
+    void transformerStacks()
+    {
+        QFETCH(int, encoderLayers);
+        QFETCH(int, decoderLayers);
+        ModelConfig c = presetConfig("transformer", 32, 32);
+        c.heads = 4;
+        c.encoderLayers = encoderLayers;
+        c.decoderLayers = c.layers = decoderLayers;
+        c.ffSize = 64;
+        const ArchitectureGraph g = buildArchitectureGraph("transformer", c, presetTopology("transformer", c), 5, 4);
+        QVERIFY(g.transformer);
+        QCOMPARE(g.dModel, 32);
+        QCOMPARE(g.heads, 4);
+        QCOMPARE(g.ffSize, 64);
+        QCOMPARE(g.encoderLayers, encoderLayers);
+        QCOMPARE(g.decoderLayers, decoderLayers);
+        using K = ArchNodeKind;
+        QCOMPARE(countKind(g, K::SelfAttention), encoderLayers);
+        QCOMPARE(countKind(g, K::MaskedSelfAttention), decoderLayers);
+        QCOMPARE(countKind(g, K::CrossAttention), decoderLayers);
+        QCOMPARE(countKind(g, K::FeedForwardBlock), encoderLayers + decoderLayers);
+        QCOMPARE(countKind(g, K::AddNorm), 2 * encoderLayers + 3 * decoderLayers);
+        QCOMPARE(countKind(g, K::Embedding), 2);
+        QCOMPARE(countKind(g, K::PositionalEncoding), 2);
+        QCOMPARE(countKind(g, K::FinalNorm), 2);
+        QCOMPARE(countKind(g, K::Linear), 1);
+        QCOMPARE(countKind(g, K::Output), 1);
+        QCOMPARE(countKind(g, K::EncoderCell) + countKind(g, K::DecoderCell) + countKind(g, K::Attention), 0);
+        QCOMPARE(static_cast<int>(g.nodes.size()), 4 * encoderLayers + 6 * decoderLayers + 8);  // + 2 embeddings, 2 PE, 2 final norms, linear, softmax
+        // every sublayer has its residual into the Add & Norm that closes it
+        QCOMPARE(static_cast<int>(g.edgesOfKind(ArchEdgeKind::Residual).size()), 2 * encoderLayers + 3 * decoderLayers);
+        for (const ArchEdge& e : g.edgesOfKind(ArchEdgeKind::Residual)) {
+            const ArchNode& to = g.nodes[static_cast<std::size_t>(e.to)];
+            QCOMPARE(to.kind, K::AddNorm);
+            // the residual's source feeds the sublayer the Add & Norm closes
+            const int sub = to.sublayer - 1;  // the sublayer it closes
+            const std::vector<int> into = sourcesInto(g, ArchEdgeKind::FeedForward, [&] {
+                for (std::size_t k = 0; k < g.nodes.size(); ++k)
+                    if (g.nodes[k].side == to.side && g.nodes[k].layer == to.layer && g.nodes[k].sublayer == sub)
+                        return static_cast<int>(k);
+                return -1;
+            }());
+            QCOMPARE(into, std::vector<int>{e.from});
+        }
+        // the encoder's final norm (m) reaches every decoder layer's cross-attention and nothing else
+        const int memory = g.transformerNode(K::FinalNorm, ArchSide::Encoder, -1);
+        QVERIFY(memory >= 0);
+        const std::vector<ArchEdge> mem = g.edgesOfKind(ArchEdgeKind::Memory);
+        QCOMPARE(static_cast<int>(mem.size()), decoderLayers);
+        for (int k = 0; k < decoderLayers; ++k) {
+            const int cross = g.transformerNode(K::CrossAttention, ArchSide::Decoder, k);
+            QVERIFY(cross >= 0);
+            QCOMPARE(sourcesInto(g, ArchEdgeKind::Memory, cross), std::vector<int>{memory});
+            // the query comes from the Add & Norm after the masked self-attention of the same layer
+            QCOMPARE(sourcesInto(g, ArchEdgeKind::FeedForward, cross), std::vector<int>{g.transformerNode(K::AddNorm, ArchSide::Decoder, k, 1)});
+        }
+        // layer order: the bottom decoder layer starts from the decoder's positional encoding, the top one ends in
+        // the final norm → linear → softmax, whose token feeds back into the target embedding
+        QCOMPARE(sourcesInto(g, ArchEdgeKind::FeedForward, g.transformerNode(K::MaskedSelfAttention, ArchSide::Decoder, 0)),
+                 std::vector<int>{g.transformerNode(K::PositionalEncoding, ArchSide::Decoder, -1)});
+        QCOMPARE(sourcesInto(g, ArchEdgeKind::FeedForward, g.transformerNode(K::FinalNorm, ArchSide::Decoder, -1)),
+                 std::vector<int>{g.transformerNode(K::AddNorm, ArchSide::Decoder, decoderLayers - 1, 5)});
+        QCOMPARE(sourcesInto(g, ArchEdgeKind::FeedForward, memory),
+                 std::vector<int>{g.transformerNode(K::AddNorm, ArchSide::Encoder, encoderLayers - 1, 3)});
+        const std::vector<ArchEdge> back = g.edgesOfKind(ArchEdgeKind::TokenFeedback);
+        QCOMPARE(static_cast<int>(back.size()), 1);
+        QCOMPARE(back[0].from, g.transformerNode(K::Output, ArchSide::Decoder, -1));
+        QCOMPARE(back[0].to, g.transformerNode(K::Embedding, ArchSide::Decoder, -1));
+        // the recurrent lookups find nothing (and do not read past their tables)
+        QCOMPARE(g.encoderCell(0, ArchDirection::None, 0), -1);
+        QCOMPARE(g.decoderCell(0, 0), -1);
+    }
+
+    void transformerFromModel()
+    {
+        RandomModelOptions o;
+        o.hidden = 16;
+        o.sourceVocab = 23;
+        o.targetVocab = 19;
+        const Model m = randomModel("transformer", o, 5);
+        const ArchitectureGraph g = buildArchitectureGraph(m, 6, 3);
+        QVERIFY(g.transformer);
+        QCOMPARE(g.dModel, m.config.hiddenSize);
+        QCOMPARE(g.heads, m.config.heads);
+        QCOMPARE(g.encoderLayers, m.config.encoderLayers);
+        QCOMPARE(g.decoderLayers, m.config.decoderLayers);
+        QCOMPARE(g.ffSize, static_cast<int>(m.weights.transformer.encoderLayers.front().ff.linear1Weight.rows()));
+        QCOMPARE(g.sourceVocab, 23);
+        QCOMPARE(g.targetVocab, 19);
+        QCOMPARE(g.sourceLength, 6);
+        QCOMPARE(g.targetLength, 3);
+        QVERIFY_THROWS_EXCEPTION(ShapeError, buildArchitectureGraph(m, 0, 3));
+        ModelConfig bad = m.config;
+        bad.heads = 0;
+        QVERIFY_THROWS_EXCEPTION(ShapeError, buildArchitectureGraph("transformer", bad, m.topology, 3, 3));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestArchitectureGraph)

@@ -3,6 +3,7 @@
 // drag-the-weights what-if is only offered on the default view; precomputed traces holding only weights open with
 // the stages their numbers allow.
 #include "ui/main_window.h"
+#include "ui/architecture_view.h"
 
 #include "core/decoding.h"
 #include "core/random_model.h"
@@ -161,6 +162,10 @@ void TestHeadsView::mainWindowShowsThePickedHead()
     QVERIFY(!w.stepView()->isWhatIfEnabled());  // an override replaces every head of the last layer: default view only
     // The heatmap shows the picked head: its trace is the shown one.
     QCOMPARE(w.heatmapView()->trace(), shown);
+    // The architecture view frames the picked layer and says which head (issue 16); the default is the last layer.
+    QVERIFY(w.architectureView()->graph() && w.architectureView()->graph()->transformer);
+    QCOMPARE(w.architectureView()->attentionLayer(), 0);
+    QCOMPARE(w.architectureView()->attentionHeads(), QStringLiteral("head 2 of 2"));
 
     // H steps on: mean, max, head 1, head 2 of the layer, then round to the mean; Shift+H back
     w.stepView()->setFocus();
@@ -182,6 +187,8 @@ void TestHeadsView::mainWindowShowsThePickedHead()
     QCOMPARE(maxDiff(w.shownTrace()->steps[0].attention->weights, w.document()->trace()->steps[0].multiHead->heads[0][1]), 0.0);
     w.setHeadSelection({});
     QCOMPARE(w.shownTrace(), w.document()->trace());
+    QCOMPARE(w.architectureView()->attentionLayer(), 1);
+    QCOMPARE(w.architectureView()->attentionHeads(), QStringLiteral("mean of 2 heads"));
     QVERIFY(w.stepView()->isWhatIfEnabled());
     QVERIFY(errors_.isEmpty());
 }

@@ -1,7 +1,8 @@
 // The Train panel (issue 15): a tiny dates run from start to end (curve, falling loss, snapshots, the model in
 // the Document, the snapshot slider moving the Document's trace, autosave, save model/timeline, settings
 // remembered); pause holds training; stop keeps a model; destroying the panel or closing the main window
-// mid-run joins the worker cleanly and keeps the model; bad settings give a message and start nothing.
+// mid-run joins the worker cleanly and keeps the model; bad settings give a message and start nothing; a tiny
+// transformer (issue 16) trains from the panel with its own sizes.
 #include "core/model.h"
 #include "core/timeline.h"
 #include "core/trace.h"
@@ -16,10 +17,12 @@
 #include <QFile>
 #include <QMenu>
 #include <QMenuBar>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSlider>
+#include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -91,6 +94,7 @@ private slots:
     void aBadFileFoundByTheWorkerStartsNothing();
     void openingATimelineFillsTheSliderAndMovesTheDocument();
     void aBadTimelineGivesAMessageAndKeepsThePanel();
+    void tinyTransformerTrainsFromThePanel();
 
 private:
     QString file(const QString& name, const QByteArray& content);
@@ -395,7 +399,7 @@ void TestTrainPanel::badSettingsGiveAMessageAndStartNothing_data()
     QTest::newRow("empty side") << fileTask << file(QStringLiteral("half.tsv"), "hello\t\n") << 3 << QStringLiteral("empty side");
     QTest::newRow("empty file") << fileTask << file(QStringLiteral("empty.tsv"), "\n\n") << 3 << QStringLiteral("no sentence pairs");
     QTest::newRow("0 epochs") << dates << QString() << 0 << QStringLiteral("Epochs");
-    QTest::newRow("transformer (not trainable)") << dates << QStringLiteral("transformer") << 3 << QStringLiteral("Architecture");
+    QTest::newRow("transformer: heads not dividing d_model") << dates << QStringLiteral("transformer") << 3 << QStringLiteral("Heads: expected a number that divides d_model 30");
 }
 
 void TestTrainPanel::badSettingsGiveAMessageAndStartNothing()
@@ -413,14 +417,14 @@ void TestTrainPanel::badSettingsGiveAMessageAndStartNothing()
     s.epochs = epochs;
     p.setSettings(s);
     QCOMPARE(p.settings().epochs, epochs);  // the control holds it
-    QString error;
-    if (path == QStringLiteral("transformer")) {  // the panel does not list it; a request for it is refused
+    if (path == QStringLiteral("transformer")) {  // d_model 30 is not divisible into 4 heads
         s.file.clear();
         s.architecture = path;
-        QVERIFY(!makeTrainRequest(s, QString(), &error));
-        QVERIFY2(error.contains(expected), qPrintable(error));
-        QVERIFY(p.findChild<QComboBox*>() && !trainablePreset("transformer"));
-        return;
+        s.dModel = 30;
+        s.heads = 4;
+        p.setSettings(s);
+        QCOMPARE(p.settings().architecture, path);
+        QCOMPARE(p.settings().dModel, 30);
     }
     QVERIFY(!p.start());
     QVERIFY(!p.isRunning());
@@ -576,6 +580,111 @@ void TestTrainPanel::aBadTimelineGivesAMessageAndKeepsThePanel()
         QCOMPARE(doc.trace(), shown);
     }
     QVERIFY(p.message().contains(QStringLiteral("no-such")));
+}
+
+// Issue 16: the transformer is trainable from the panel, with its own fields (d_model, heads, layers, ff, warm-up)
+// instead of hidden and embedding; a tiny run on dates advances the progress, the curve and the snapshots while it
+// trains, and ends with a transformer of those sizes open in the main window.
+void TestTrainPanel::tinyTransformerTrainsFromThePanel()
+{
+    MainWindow w;
+    w.showTrainPanel();
+    TrainPanel* p = w.trainPanel();
+    p->setAutosaveDir(dir_.filePath(QStringLiteral("autosave_transformer")));
+    p->adjustRequest = smallValidation;
+    TrainSettings s = tinyRun();
+    s.epochs = 2;
+    s.trainPairs = 1200;
+    p->setSettings(s);
+
+    // the architecture list offers the transformer; picking it shows its fields and brings its learning rate
+    QComboBox* arch = nullptr;
+    for (QComboBox* c : p->findChildren<QComboBox*>())
+        if (c->findData(QStringLiteral("transformer")) >= 0)
+            arch = c;
+    QVERIFY(arch);
+    QVERIFY(trainablePreset("transformer"));
+    auto spinNamed = [&](const QString& tipStart) -> QSpinBox* {
+        for (QSpinBox* b : p->findChildren<QSpinBox*>())
+            if (b->toolTip().startsWith(tipStart))
+                return b;
+        return nullptr;
+    };
+    QSpinBox* heads = spinNamed(QStringLiteral("Attention heads"));
+    QVERIFY(heads);
+    QVERIFY(heads->isHidden());
+    arch->setCurrentIndex(arch->findData(QStringLiteral("transformer")));
+    emit arch->activated(arch->currentIndex());
+    QVERIFY(!heads->isHidden());
+    QCOMPARE(p->settings().architecture, QStringLiteral("transformer"));
+    QCOMPARE(p->settings().learningRate, 0.001);
+
+    s = p->settings();
+    s.dModel = 16;
+    s.heads = 2;
+    s.encoderLayers = 1;
+    s.decoderLayers = 1;
+    s.ffSize = 32;
+    s.warmup = 30;
+    s.learningRate = 0.004;
+    p->setSettings(s);
+    QCOMPARE(heads->value(), 2);
+    QCOMPARE(p->settings().ffSize, 32);
+
+    QVERIFY(p->start());
+    QCOMPARE(p->lastRequest().architecture, std::string("transformer"));
+    QCOMPARE(p->lastRequest().hidden, 16);
+    QCOMPARE(p->lastRequest().heads, 2);
+    QCOMPARE(p->lastRequest().encoderLayers, 1);
+    QCOMPARE(p->lastRequest().decoderLayers, 1);
+    QCOMPARE(p->lastRequest().ffSize, 32);
+    QCOMPARE(p->lastRequest().warmup, 30);
+    // while it trains: the progress bar and the curve move on, snapshots arrive with the probe's decoding
+    auto* progress = p->findChild<QProgressBar*>();
+    QVERIFY(progress);
+    QTRY_VERIFY_WITH_TIMEOUT(p->lossPoints().size() >= 2 || p->state() == TrainPanel::State::Done, 120000);
+    QTRY_VERIFY_WITH_TIMEOUT(p->snapshots().size() >= 2 || p->state() == TrainPanel::State::Done, 120000);
+    QVERIFY(p->snapshots().front().probe && p->snapshots().front().probe->best.steps.front().multiHead);
+    QTRY_VERIFY_WITH_TIMEOUT(p->state() == TrainPanel::State::Done, 180000);
+    QVERIFY2(p->lastResult().error.empty(), p->lastResult().error.c_str());
+    QCOMPARE(progress->value(), progress->maximum());
+    QVERIFY(progress->maximum() > 1);
+    const auto& loss = p->lossPoints();
+    QVERIFY2(loss.size() >= 10, qPrintable(QString::number(loss.size())));
+    for (std::size_t i = 1; i < loss.size(); ++i)
+        QVERIFY(loss[i].batch > loss[i - 1].batch);
+    QVERIFY2(loss.back().loss < 0.8 * loss.front().loss, qPrintable(QStringLiteral("%1 → %2").arg(loss.front().loss).arg(loss.back().loss)));
+    const auto& snaps = p->snapshots();
+    QVERIFY(snaps.size() >= 3);
+    QCOMPARE(snaps.front().batch, 0LL);
+    QVERIFY(snaps.back().batch > snaps[snaps.size() / 2].batch);
+    QVERIFY(p->timeline());
+    QCOMPARE(p->timeline()->architecture, std::string("transformer"));
+
+    // the model: a transformer of the panel's sizes, open in the main window with its heads
+    const std::shared_ptr<const Model> m = p->trainedModel();
+    QVERIFY(m && m->isTransformer());
+    QCOMPARE(m->config.hiddenSize, 16);
+    QCOMPARE(m->config.heads, 2);
+    QCOMPARE(m->config.encoderLayers, 1);
+    QCOMPARE(m->config.decoderLayers, 1);
+    QCOMPARE(m->config.ffSize, 32);
+    QCOMPARE(w.document()->model(), m);
+    QTRY_VERIFY_WITH_TIMEOUT(w.document()->trace() && !w.document()->trace()->steps.empty(), 20000);
+    QVERIFY(w.document()->trace()->steps.front().multiHead);
+    QVERIFY(QFile::exists(QString::fromStdString(p->lastResult().savedModel)));
+    QVERIFY(loadModel(p->lastResult().savedModel).isTransformer());
+    // remembered: a new panel shows the transformer and its sizes
+    TrainPanel again(nullptr);
+    const TrainSettings r = again.settings();
+    QCOMPARE(r.architecture, QStringLiteral("transformer"));
+    QCOMPARE(r.dModel, 16);
+    QCOMPARE(r.heads, 2);
+    QCOMPARE(r.encoderLayers, 1);
+    QCOMPARE(r.decoderLayers, 1);
+    QCOMPARE(r.ffSize, 32);
+    QCOMPARE(r.warmup, 30);
+    QCOMPARE(r.learningRate, 0.004);
 }
 
 QTEST_MAIN(TestTrainPanel)
