@@ -102,8 +102,7 @@ void TestMainWindow::samplesMenuOpensTheEnglishSpanishModels()
 void TestMainWindow::openingATimelineOpensTheTrainPanel()
 {
     const QString path = QStringLiteral(ATTNVIZ_SAMPLES_DIR "/timelines/dates_bahdanau.timeline.cbor");
-    if (!QFile::exists(path))
-        QSKIP("samples/timelines/dates_bahdanau.timeline.cbor is not there");
+    QVERIFY2(QFile::exists(path), "samples/timelines/dates_bahdanau.timeline.cbor is checked in: a missing fixture fails");
     MainWindow w;
     w.controller()->setStageDuration(0);
     w.setSamplesDir(QStringLiteral(ATTNVIZ_SAMPLES_DIR));
