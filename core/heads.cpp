@@ -139,7 +139,7 @@ Trace selectHeads(const Trace& trace, HeadSelection sel)
     Trace out = trace;
     // One head with the layer's keys and values known: its own k_j and v_j (columns of its block).
     const auto l0 = static_cast<std::size_t>(sel.layer);
-    const Eigen::Index n = trace.encoderStates.rows() > 0 ? trace.encoderStates.rows() : static_cast<Eigen::Index>(trace.sourceTokens.size());
+    const Eigen::Index n = sourceLength(trace);
     const bool ownValues = sel.mode == HeadMode::One && l0 < trace.crossKeys.size() && l0 < trace.crossValues.size()
         && trace.crossKeys[l0].rows() == n && trace.crossValues[l0].rows() == n && n > 0
         && trace.crossKeys[l0].cols() == trace.crossValues[l0].cols() && shape.heads > 0 && trace.crossKeys[l0].cols() % shape.heads == 0;

@@ -85,6 +85,18 @@ void checkDistribution(const JsonReader& r, const Vec& a, const std::string& ptr
 
 } // namespace
 
+int sourceLength(const Trace& trace)
+{
+    if (trace.encoderStates.rows() > 0)
+        return static_cast<int>(trace.encoderStates.rows());
+    if (!trace.sourceTokens.empty())
+        return static_cast<int>(trace.sourceTokens.size());
+    for (const StepTrace& s : trace.steps)
+        if (s.attention)
+            return static_cast<int>(s.attention->weights.size());
+    return 0;
+}
+
 json traceToJson(const Trace& trace)
 {
     json doc{{"format", "attnviz-trace"}, {"version", 1}};

@@ -68,6 +68,10 @@ struct Trace {
     Mat keys;
 };
 
+// The number of source positions every view shows (one definition, issue 18): the encoder states' rows when the
+// trace has them, else the source tokens, else the first attention's weights (precomputed, unnamed).
+int sourceLength(const Trace& trace);
+
 // A transformer step's attention view (see StepTrace::multiHead): `weights` (the head-averaged weights used),
 // scores = log(max(mean_i softmax(mh.scores[last layer][i]), 1e-300)), and, when `values` (n × d, the encoder
 // output) has n rows, alignment rows a_j·values_j and their sum as the context (else both empty).

@@ -42,18 +42,6 @@ QString targetLabel(const Trace& t, int i)
     return QStringLiteral("y") + subscript(i + 1);
 }
 
-int sourceCount(const Trace& t)
-{
-    if (t.encoderStates.rows() > 0)
-        return static_cast<int>(t.encoderStates.rows());
-    if (!t.sourceTokens.empty())
-        return static_cast<int>(t.sourceTokens.size());
-    for (const StepTrace& s : t.steps)
-        if (s.attention)
-            return static_cast<int>(s.attention->weights.size());
-    return 0;
-}
-
 } // namespace
 
 HeatmapView::HeatmapView(QWidget* parent) : QWidget(parent)
@@ -213,7 +201,7 @@ int HeatmapView::rows() const
 
 int HeatmapView::columns() const
 {
-    return trace_ ? sourceCount(*trace_) : 0;
+    return trace_ ? sourceLength(*trace_) : 0;
 }
 
 int HeatmapView::currentRow() const

@@ -119,7 +119,7 @@ void ScoreTableModel::setHighlightedSource(int j)
 int ScoreTableModel::encoderCount() const
 {
     // Precomputed attention may come without encoder states (issue 13): one row per source token then.
-    return trace_ ? static_cast<int>(std::max<Eigen::Index>(trace_->encoderStates.rows(), static_cast<Eigen::Index>(trace_->sourceTokens.size()))) : 0;
+    return trace_ ? sourceLength(*trace_) : 0;
 }
 
 const StepTrace* ScoreTableModel::current() const

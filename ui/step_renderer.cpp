@@ -38,7 +38,7 @@ StepLayoutInput layoutInput(const QRectF& area, const Trace& trace, int step, co
 
     const StepTrace* st = step >= 0 && step < static_cast<int>(trace.steps.size()) ? &trace.steps[static_cast<std::size_t>(step)] : nullptr;
     const Mat& H = trace.encoderStates;
-    in.n = static_cast<int>(H.rows() > 0 ? H.rows() : static_cast<Eigen::Index>(trace.sourceTokens.size()));
+    in.n = sourceLength(trace);
     if (st && st->attention && in.n == 0)
         in.n = static_cast<int>(st->attention->weights.size());
     in.dk = static_cast<int>(H.cols());

@@ -102,7 +102,7 @@ QString stageLegend(const Trace& trace, int step, Stage stage)
 {
     const int k = static_cast<int>(stage);
     const QString head = QString::number(k) + q(" · ") + QString::fromLatin1(stageName(stage)) + QStringLiteral(": ");
-    const int n = trace.encoderStates.rows() > 0 ? static_cast<int>(trace.encoderStates.rows()) : static_cast<int>(trace.sourceTokens.size());
+    const int n = sourceLength(trace);
     const QString hs = n > 1 ? q("h₁ … h") + subscript(n) : q("h₁");
     const bool attention = step >= 0 && step < static_cast<int>(trace.steps.size()) && trace.steps[static_cast<std::size_t>(step)].attention;
     if (!attention) {
