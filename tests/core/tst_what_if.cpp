@@ -158,6 +158,7 @@ void TestWhatIf::prefixEqualsTeacherForcing()
     const Model m = modelFor(preset.toStdString());
     const std::vector<int> prefix{5, 9, 4};  // ordinary target tokens t5 t9 t4
     DecodeOptions o;
+    o.precision = Precision::Float64;  // compared with teacher forcing (float64) at 1e-12
     o.prefix = prefix;
     const DecodeResult r = translateTokens(m, kSource, o);
     QVERIFY(r.best.steps.size() >= prefix.size());
@@ -288,11 +289,13 @@ void TestWhatIf::laterStepsFollowOverride()
     // and differ from the plain run's numbers (the state carried the change forward).
     for (const std::string& preset : kAttentionPresets) {
         const Model m = modelFor(preset, 11);
-        const DecodeResult plain = translateTokens(m, kSource);
+        DecodeOptions float64;  // compared with teacher forcing (float64) at 1e-12
+        float64.precision = Precision::Float64;
+        const DecodeResult plain = translateTokens(m, kSource, float64);
         QVERIFY(plain.best.steps.size() >= 3);
         Vec w = Vec::Zero(static_cast<Eigen::Index>(kSource.size()));
         w(4) = 1.0;
-        DecodeOptions o;
+        DecodeOptions o = float64;
         o.overrides.push_back({2, w, ""});
         o.prefix = idsOf(m, plain.best);  // same tokens, so the numbers are comparable step by step
         o.prefix.resize(3);

@@ -1,0 +1,45 @@
+#pragma once
+// One decoder step of a recurrent preset for B hypotheses at once (issue 17): beam search steps its k live
+// hypotheses together, greedy decoding is B = 1. The same maths as decoderStep() (core/encoder_decoder.h),
+// laid out so every weight is read once per step, not once per hypothesis:
+//   gates (G·H × B) = W_ih X + b_ih 1ᵀ, W_hh H_prev + b_hh 1ᵀ    X: the B layer inputs as columns
+//   logits (V_t × B) = W_out F + b_out 1ᵀ                           F: the B output-layer inputs as columns
+// one GEMM each instead of B GEMVs. Attention (n × dk per hypothesis) stays per hypothesis, in float64.
+// Precision::Float32 multiplies by the model's float32 copies (core/inference.h); Float64 by its own weights.
+#include "core/encoder_decoder.h"
+#include "core/inference.h"
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace attnviz {
+
+// What one hypothesis's step computed besides its new state.
+struct HypothesisStep {
+    Vec query;                                 // empty without attention
+    std::optional<AttentionResult> attention;  // scores, weights, alignment, context
+};
+
+class RecurrentBatchStep {
+public:
+    RecurrentBatchStep(const Model& model, const Encoding& enc, Precision precision);
+    ~RecurrentBatchStep();
+    RecurrentBatchStep(const RecurrentBatchStep&) = delete;
+    RecurrentBatchStep& operator=(const RecurrentBatchStep&) = delete;
+
+    // Steps B = prev.size() hypotheses: input y_{t−1} = prevTokens[b], state s_{t−1} = *prev[b] → next[b]
+    // (resized to B), steps[b]. overrideWeights (what-if, not normalised): every hypothesis's softmax weights
+    // are replaced by them. Afterwards topLogProbs()/logit() read hypothesis b's logits.
+    void step(const std::vector<int>& prevTokens, const std::vector<const DecoderState*>& prev, std::vector<DecoderState>& next,
+              std::vector<HypothesisStep>& steps, const Vec* overrideWeights);
+    // Fused softmax + top-k over hypothesis b's logits (core/inference.h).
+    void topLogProbs(Eigen::Index b, int k, TopLogProbs& out) const;
+    double logit(Eigen::Index b, int id) const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace attnviz
