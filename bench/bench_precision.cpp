@@ -1,10 +1,12 @@
 // Decoding in float32 against float64 (issue 17), and how far a step is from the memory-bandwidth floor of its
 // output projection. A plain program printing medians of one run:
 //
-//   attnviz_precision_bench [--repeat N] [--json]
+//   attnviz_precision_bench [--repeat N] [--json] [--only bahdanau|luong|gnmt]
 //   attnviz_precision_bench --model FILE [--model FILE …] [--sentence "…"]   other models (e.g. the CBOR files
 //                                   bench/pytorch_decode_bench.py --save-dir writes, the same weights as PyTorch's)
 //
+// Times are medians of the thread's CPU time (the machine is shared: wall time counts waits for a core; wall
+// medians are printed beside the greedy ones).
 // 1. Streaming-read bandwidth, one thread: Σ of a float array read again and again (vectorised), for a buffer of
 //    each model's out.weight size in float32 (what a decoding step streams) and for a 1 GiB buffer (beyond every
 //    cache). Median GB/s.
@@ -26,6 +28,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <time.h>
 #include <functional>
 #include <iostream>
 #include <string>
@@ -46,6 +49,13 @@ double median(std::vector<double> v)
     return n == 0 ? 0.0 : (n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]));
 }
 
+double threadCpuSeconds()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
 // Runs f once to warm up, then `repeat` times; medians of wall and process CPU time.
 Timing timeIt(int repeat, const std::function<void()>& f)
 {
@@ -53,9 +63,9 @@ Timing timeIt(int repeat, const std::function<void()>& f)
     std::vector<double> wall, cpu;
     for (int i = 0; i < repeat; ++i) {
         const auto t0 = std::chrono::steady_clock::now();
-        const std::clock_t c0 = std::clock();
+        const double c0 = threadCpuSeconds();
         f();
-        cpu.push_back(1e3 * static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC);
+        cpu.push_back(1e3 * (threadCpuSeconds() - c0));
         wall.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     }
     return {median(wall), median(cpu)};
@@ -64,6 +74,7 @@ Timing timeIt(int repeat, const std::function<void()>& f)
 volatile float gSink = 0.0f;
 
 // Streaming read of `bytes` bytes of floats, one thread; median GB/s over enough passes for ~0.3 s a sample.
+// Timed in CPU time of the thread: on a machine shared with other jobs, wall time counts the waits for a core.
 double streamingBandwidth(std::size_t bytes, int samples)
 {
     const auto n = static_cast<Eigen::Index>(bytes / sizeof(float));
@@ -71,11 +82,11 @@ double streamingBandwidth(std::size_t bytes, int samples)
     const int passes = std::max<int>(1, static_cast<int>(3e8 / static_cast<double>(bytes)));
     std::vector<double> gbs;
     for (int s = 0; s < samples + 1; ++s) {
-        const auto t0 = std::chrono::steady_clock::now();
+        const double t0 = threadCpuSeconds();
         float acc = 0.0f;
         for (int p = 0; p < passes; ++p)
             acc += a.sum();
-        const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const double sec = threadCpuSeconds() - t0;
         gSink = acc;
         if (s > 0)  // the first sample warms up (page faults, caches)
             gbs.push_back(static_cast<double>(bytes) * passes / sec / 1e9);
@@ -96,7 +107,7 @@ int main(int argc, char** argv)
     int repeat = 11;
     bool asJson = false;
     std::vector<std::string> files;
-    std::string sentence;
+    std::string sentence, only;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--repeat" && i + 1 < argc)
@@ -107,15 +118,18 @@ int main(int argc, char** argv)
             files.emplace_back(argv[++i]);
         else if (a == "--sentence" && i + 1 < argc)
             sentence = argv[++i];
+        else if (a == "--only" && i + 1 < argc)
+            only = argv[++i];
         else {
-            std::cerr << "usage: attnviz_precision_bench [--repeat N] [--json] [--model FILE … [--sentence \"…\"]]\n";
+            std::cerr << "usage: attnviz_precision_bench [--repeat N] [--json] [--only bahdanau|luong|gnmt] [--model FILE … [--sentence \"…\"]]\n";
             return 2;
         }
     }
     std::vector<Case> cases;
     if (files.empty()) {
         for (const std::string& n : bench::benchModelNames())
-            cases.push_back({n, bench::benchModel(n), bench::benchSentence()});
+            if (only.empty() || only == n)
+                cases.push_back({n, bench::benchModel(n), bench::benchSentence()});
     } else {
         for (const std::string& f : files) {
             Model m = loadModel(f);
@@ -151,7 +165,7 @@ int main(int argc, char** argv)
         translateTokens(m, c.source, f32);  // makes the float32 copies (once per model)
         const Timing g32 = timeIt(repeat, [&] { steps = translateTokens(m, c.source, f32).best.steps.size(); });
         const Timing g64 = timeIt(repeat, [&] { translateTokens(m, c.source, f64); });
-        const double perStep32 = g32.wallMs / static_cast<double>(steps), perStep64 = g64.wallMs / static_cast<double>(steps);
+        const double perStep32 = g32.cpuMs / static_cast<double>(steps), perStep64 = g64.cpuMs / static_cast<double>(steps);
 
         // the output product alone: logits = W_out x + b (float32 GEMV), as a step runs it
         const auto w = m.inference.get(m);
@@ -163,12 +177,12 @@ int main(int argc, char** argv)
                 x(0) += logits(r) * 1e-30f;  // a dependency between products
             }
         });
-        const double gemvMs = gemv.wallMs / 10.0;
+        const double gemvMs = gemv.cpuMs / 10.0;
 
         nlohmann::json j{{"model", c.name}, {"architecture", m.architecture}, {"V", V}, {"features", F}, {"steps", steps},
                          {"greedy_float32_ms", g32.wallMs}, {"greedy_float64_ms", g64.wallMs},
                          {"greedy_float32_cpu_ms", g32.cpuMs}, {"greedy_float64_cpu_ms", g64.cpuMs},
-                         {"speedup_float32", g64.wallMs / g32.wallMs}, {"step_float32_ms", perStep32}, {"step_float64_ms", perStep64},
+                         {"speedup_float32_cpu", g64.cpuMs / g32.cpuMs}, {"speedup_float32_wall", g64.wallMs / g32.wallMs}, {"step_float32_ms", perStep32}, {"step_float64_ms", perStep64},
                          {"out_bytes_per_step_float32", bytes32}, {"out_bytes_per_step_float64", bytes64},
                          {"stream_read_same_size_GBs", cacheGBs}, {"floor_ms", floorMs}, {"floor_1GiB_ms", floorDramMs},
                          {"step_over_floor", perStep32 / floorMs}, {"gemv_ms", gemvMs}, {"gemv_over_floor", gemvMs / floorMs}};
@@ -178,6 +192,8 @@ int main(int argc, char** argv)
         b32.beam = b64.beam = 5;
         const Timing beam32 = timeIt(std::max(3, repeat / 2), [&] { translateTokens(m, c.source, b32); });
         const Timing beam64 = timeIt(std::max(3, repeat / 2), [&] { translateTokens(m, c.source, b64); });
+        j["beam5_float32_cpu_ms"] = beam32.cpuMs;
+        j["beam5_float64_cpu_ms"] = beam64.cpuMs;
         j["beam5_float32_ms"] = beam32.wallMs;
         j["beam5_float64_ms"] = beam64.wallMs;
 
@@ -202,23 +218,23 @@ int main(int argc, char** argv)
                     batch.topLogProbs(0, 5, top);
                 }
             });
-            j["beam5_step_batched_ms"] = together.wallMs;
-            j["beam5_step_one_by_one_ms"] = oneByOne.wallMs;
+            j["beam5_step_batched_ms"] = together.cpuMs;
+            j["beam5_step_one_by_one_ms"] = oneByOne.cpuMs;
         }
         out["models"].push_back(j);
 
         if (!asJson) {
             std::printf("\n%s (%s, V %lld × F %lld, %zu steps)\n", c.name.c_str(), m.architecture.c_str(), static_cast<long long>(V),
                         static_cast<long long>(F), steps);
-            std::printf("  greedy, full trace: float32 %.2f ms (CPU %.2f), float64 %.2f ms (CPU %.2f): float32 %.2f× faster\n", g32.wallMs,
-                        g32.cpuMs, g64.wallMs, g64.cpuMs, g64.wallMs / g32.wallMs);
-            std::printf("  per step: float32 %.3f ms, float64 %.3f ms\n", perStep32, perStep64);
+            std::printf("  greedy, full trace, CPU ms (wall): float32 %.2f (%.2f), float64 %.2f (%.2f): float32 %.2f× faster (wall %.2f×)\n",
+                        g32.cpuMs, g32.wallMs, g64.cpuMs, g64.wallMs, g64.cpuMs / g32.cpuMs, g64.wallMs / g32.wallMs);
+            std::printf("  per step, CPU: float32 %.3f ms, float64 %.3f ms\n", perStep32, perStep64);
             std::printf("  output projection: %.1f MB per step in float32 (%.1f MB in float64); streaming read of that size %.1f GB/s\n",
                         bytes32 / 1e6, bytes64 / 1e6, cacheGBs);
             std::printf("  bandwidth floor %.3f ms per step (%.3f ms at the 1 GiB rate): a float32 step is %.2f× the floor, "
                         "the GEMV alone %.3f ms = %.2f× the floor\n",
                         floorMs, floorDramMs, perStep32 / floorMs, gemvMs, gemvMs / floorMs);
-            std::printf("  beam 5: float32 %.1f ms, float64 %.1f ms (%.2f×)", beam32.wallMs, beam64.wallMs, beam64.wallMs / beam32.wallMs);
+            std::printf("  beam 5, CPU ms: float32 %.1f, float64 %.1f (%.2f×)", beam32.cpuMs, beam64.cpuMs, beam64.cpuMs / beam32.cpuMs);
             if (j.contains("beam5_step_batched_ms"))
                 std::printf("; one step of 5 hypotheses: batched %.3f ms, one by one %.3f ms (%.2f×)", j["beam5_step_batched_ms"].get<double>(),
                             j["beam5_step_one_by_one_ms"].get<double>(),

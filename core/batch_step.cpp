@@ -1,6 +1,7 @@
 #include "core/batch_step.h"
 
 #include "core/error.h"
+#include "core/few_columns.h"
 
 #include <cmath>
 
@@ -52,7 +53,7 @@ template <typename S>
 struct Work {
     using M = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;
     StepWeights<S> w;
-    M emb, X, Hp, Cp, Gi, Gh, Hn, below, ctx, F, logits;
+    M emb, X, Hp, Cp, Gi, Gh, Hn, below, ctx, CH, F, logits;
 };
 
 void attendOne(const Model& m, const Encoding& enc, const Vec& query, HypothesisStep& out, const Vec* overrideWeights)
@@ -137,10 +138,10 @@ void stepImpl(const Model& m, const Encoding& enc, Work<S>& w, const std::vector
             if (lstm)
                 w.Cp.col(b) = s.c.template cast<S>();
         }
-        // gates, one GEMM each: Gi = W_ih X + b_ih, Gh = W_hh H_prev + b_hh  (G·H × B)
-        w.Gi.noalias() = *cell.ih * w.X;
+        // gates, one product each for all hypotheses: Gi = W_ih X + b_ih, Gh = W_hh H_prev + b_hh  (G·H × B)
+        productFewColumns(*cell.ih, w.X, w.Gi);
         w.Gi.colwise() += *cell.bih;
-        w.Gh.noalias() = *cell.hh * w.Hp;
+        productFewColumns(*cell.hh, w.Hp, w.Gh);
         w.Gh.colwise() += *cell.bhh;
         w.Hn.resize(H, B);
         if (!lstm) {
@@ -184,8 +185,10 @@ void stepImpl(const Model& m, const Encoding& enc, Work<S>& w, const std::vector
     const Eigen::Index dk = d.keySize;
     if (attention && t.attentionalState) {
         // h̃_t = tanh(W_c [c_t; h_t])  — Luong 2015 eq. 5, for every hypothesis: (H × B)
-        w.F.noalias() = w.w.combine->leftCols(dk) * w.ctx;
-        w.F.noalias() += w.w.combine->rightCols(H) * w.below;
+        w.CH.resize(dk + H, B);
+        w.CH.topRows(dk) = w.ctx;
+        w.CH.bottomRows(H) = w.below;
+        productFewColumns(*w.w.combine, w.CH, w.F);
         w.F = w.F.array().tanh().matrix();
         if (d.inputFeeding)
             for (Eigen::Index b = 0; b < B; ++b)
@@ -203,8 +206,8 @@ void stepImpl(const Model& m, const Encoding& enc, Work<S>& w, const std::vector
         if (t.outputHasEmbedding)
             w.F.middleRows(at, d.E) = w.emb;
     }
-    // logits (V_t × B) = W_out F + b_out 1ᵀ: the main cost of a step, one GEMM for the whole beam
-    w.logits.noalias() = *w.w.out * w.F;
+    // logits (V_t × B) = W_out F + b_out 1ᵀ: the main cost of a step, one product for the whole beam
+    productFewColumns(*w.w.out, w.F, w.logits);
     w.logits.colwise() += *w.w.outBias;
 }
 

@@ -4,7 +4,7 @@
 // laid out so every weight is read once per step, not once per hypothesis:
 //   gates (G·H × B) = W_ih X + b_ih 1ᵀ, W_hh H_prev + b_hh 1ᵀ    X: the B layer inputs as columns
 //   logits (V_t × B) = W_out F + b_out 1ᵀ                           F: the B output-layer inputs as columns
-// one GEMM each instead of B GEMVs. Attention (n × dk per hypothesis) stays per hypothesis, in float64.
+// one product each (core/few_columns.h) instead of B GEMVs. Attention (n × dk per hypothesis) stays per hypothesis, in float64.
 // Precision::Float32 multiplies by the model's float32 copies (core/inference.h); Float64 by its own weights.
 #include "core/encoder_decoder.h"
 #include "core/inference.h"

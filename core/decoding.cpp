@@ -2,6 +2,7 @@
 
 #include "core/batch_step.h"
 #include "core/error.h"
+#include "core/few_columns.h"
 
 #include <algorithm>
 #include <cmath>
@@ -159,10 +160,10 @@ public:
         // logits (V_t × B) = W_out X + b_out 1ᵀ, every hypothesis in one product
         const TransformerWeights& w = m_.weights.transformer;
         if (f32_) {
-            logitsF_.noalias() = f32_->out * featuresF_;
+            productFewColumns(f32_->out, featuresF_, logitsF_);
             logitsF_.colwise() += f32_->outBias;
         } else {
-            logitsD_.noalias() = w.outWeight * featuresD_;
+            productFewColumns(w.outWeight, featuresD_, logitsD_);
             logitsD_.colwise() += w.outBias;
         }
     }
