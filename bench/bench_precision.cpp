@@ -20,6 +20,7 @@
 
 #include "core/batch_step.h"
 #include "core/decoding.h"
+#include "core/few_columns.h"
 
 #include <nlohmann/json.hpp>
 
@@ -167,14 +168,14 @@ int main(int argc, char** argv)
         const Timing g64 = timeIt(repeat, [&] { translateTokens(m, c.source, f64); });
         const double perStep32 = g32.cpuMs / static_cast<double>(steps), perStep64 = g64.cpuMs / static_cast<double>(steps);
 
-        // the output product alone: logits = W_out x + b (float32 GEMV), as a step runs it
+        // the output product alone: logits = W_out x + b (float32, core/few_columns.h), as a greedy step runs it
         const auto w = m.inference.get(m);
-        VecF x = VecF::Constant(F, 0.01f), logits(V);
+        MatF x = MatF::Constant(F, 1, 0.01f), logits(V, 1);
         const Timing gemv = timeIt(std::max(repeat, 50), [&] {
             for (int r = 0; r < 10; ++r) {
-                logits.noalias() = w->out * x;
-                logits += w->outBias;
-                x(0) += logits(r) * 1e-30f;  // a dependency between products
+                productFewColumns(w->out, x, logits);
+                logits.col(0) += w->outBias;
+                x(0, 0) += logits(r, 0) * 1e-30f;  // a dependency between products
             }
         });
         const double gemvMs = gemv.cpuMs / 10.0;

@@ -4,15 +4,17 @@
 #include "core/few_columns.h"
 
 #include <cmath>
+#include <type_traits>
 
 namespace attnviz {
 
 namespace {
 
-// The matrices a step multiplies by, in precision S: the model's own (double) or its float32 copies.
+// The matrices a step multiplies by, in precision S: the model's own (double, column-major) or its float32
+// copies (row-major).
 template <typename S>
 struct StepWeights {
-    using M = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;
+    using M = std::conditional_t<std::is_same_v<S, float>, MatRF, Mat>;
     using V = Eigen::Matrix<S, Eigen::Dynamic, 1>;
     struct Cell {
         const M* ih;
@@ -212,6 +214,82 @@ void stepImpl(const Model& m, const Encoding& enc, Work<S>& w, const std::vector
 }
 
 } // namespace
+
+namespace {
+
+// One float32 layer over the columns of X (I × n); returns its outputs (H × n), column j = position j.
+// reverse: reads x_n..x_1. finalState: the state after the last read.
+MatF runLayerFloat32(CellKind kind, const RnnWeightsF& w, const MatF& X, bool reverse, CellState& finalState)
+{
+    const Eigen::Index n = X.cols(), H = w.weight_hh.cols();
+    MatF Gi = w.weight_ih * X;  // (G·H × n): every position's input projection at once
+    Gi.colwise() += w.bias_ih;
+    MatF out(H, n);
+    VecF h = VecF::Zero(H), c = VecF::Zero(H), gh(w.weight_hh.rows());
+    for (Eigen::Index i = 0; i < n; ++i) {
+        const Eigen::Index j = reverse ? n - 1 - i : i;
+        gh.noalias() = w.weight_hh * h;
+        gh += w.bias_hh;
+        const auto gi = Gi.col(j);
+        if (kind == CellKind::Gru) {
+            const auto r = sigmoid((gi.head(H) + gh.head(H)).array()).eval();
+            const auto z = sigmoid((gi.segment(H, H) + gh.segment(H, H)).array()).eval();
+            const auto nn = (gi.tail(H).array() + r * gh.tail(H).array()).tanh().eval();
+            h = ((1.0f - z) * nn + z * h.array()).matrix();
+        } else {
+            const auto g = (gi + gh).eval();
+            c = (sigmoid(g.segment(H, H).array()) * c.array() + sigmoid(g.head(H).array()) * g.segment(2 * H, H).array().tanh()).matrix();
+            h = (sigmoid(g.tail(H).array()) * c.array().tanh()).matrix();
+        }
+        out.col(j) = h;
+    }
+    finalState.h = h.cast<double>();
+    finalState.c = kind == CellKind::Lstm ? Vec(c.cast<double>()) : Vec();
+    return out;
+}
+
+} // namespace
+
+Encoding encodeFloat32(const Model& m, const std::vector<int>& ids, const InferenceWeights& f)
+{
+    if (m.isTransformer())
+        throw ShapeError("encode: a transformer is not recurrent; use transformerEncode (core/transformer.h) or translateTokens");
+    const Dims& d = m.dims;
+    const auto n = static_cast<Eigen::Index>(ids.size());
+    if (n == 0)
+        throw ShapeError("the encoder needs at least one source token, found none (empty sentence)");
+    if (m.config.score == ScoreKind::Location && n > m.config.maxLen)
+        throw ShapeError("score function \"location\" scores at most max_len = " + std::to_string(m.config.maxLen)
+                         + " source tokens, found a sentence of n = " + std::to_string(n) + " tokens");
+    MatF in(d.E, n);  // E_src x_j, one per column
+    for (Eigen::Index j = 0; j < n; ++j) {
+        const int id = ids[static_cast<std::size_t>(j)];
+        if (id < 0 || id >= d.Vs)
+            throw ShapeError("source token id " + std::to_string(id) + " outside the vocabulary of " + std::to_string(d.Vs));
+        in.col(j) = m.weights.encoderEmbedding.row(id).transpose().cast<float>();
+    }
+    Encoding enc;
+    enc.final.resize(static_cast<std::size_t>(d.L));
+    for (int k = 0; k < d.L; ++k) {
+        const auto K = static_cast<std::size_t>(k);
+        MatF out = runLayerFloat32(m.config.cell, f.encoder[K], in, false, enc.final[K]);
+        if (k == 0 && d.bidirectional) {
+            CellState backFinal;
+            const MatF back = runLayerFloat32(m.config.cell, f.encoderReverse, in, true, backFinal);
+            enc.backwardFirst = back.col(0).cast<double>();  // ←h_1
+            MatF both(2 * d.H, n);                            // [→h_j; ←h_j]
+            both << out, back;
+            out = std::move(both);
+        }
+        if (m.topology.residualFrom >= 0 && k >= m.topology.residualFrom)
+            out += in;  // GNMT: out_k = RNN_k(in_k) + in_k
+        in = std::move(out);
+    }
+    enc.keys = in.transpose().cast<double>();
+    if (m.config.score == ScoreKind::Additive)
+        enc.projectedKeys = m.scoreFunction().projectKeys(enc.keys);
+    return enc;
+}
 
 struct RecurrentBatchStep::Impl {
     const Model& m;

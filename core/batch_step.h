@@ -15,6 +15,11 @@
 
 namespace attnviz {
 
+// encode() (core/encoder_decoder.h) with float32 products by `f`'s copies of the encoder cells: each layer's input
+// projection for all n positions in one product (W_ih X, G·H × n), then the recurrence (W_hh h per position).
+// The encoding holds double numbers, as encode()'s. Throws ShapeError as encode() does.
+Encoding encodeFloat32(const Model& model, const std::vector<int>& sourceIds, const InferenceWeights& f);
+
 // What one hypothesis's step computed besides its new state.
 struct HypothesisStep {
     Vec query;                                 // empty without attention

@@ -56,7 +56,8 @@ struct RecurrentState : SearchState {
 class RecurrentStepper : public Stepper {
 public:
     RecurrentStepper(const Model& m, const std::vector<int>& sourceIds, Precision precision)
-        : m_(m), enc_(encode(m, sourceIds)), batch_(m, enc_, precision)
+        : m_(m), enc_(precision == Precision::Float32 ? encodeFloat32(m, sourceIds, *m.inference.get(m)) : encode(m, sourceIds)),
+          batch_(m, enc_, precision)
     {
     }
     std::shared_ptr<const SearchState> initial() override

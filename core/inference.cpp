@@ -40,7 +40,15 @@ bool forEachPair(const Model& m, const InferenceWeights& w, F&& f)
         }
         return f(t.outWeight, w.out) && f(t.outBias, w.outBias);
     }
-    if (w.decoder.size() != m.weights.decoder.size())
+    if (w.decoder.size() != m.weights.decoder.size() || w.encoder.size() != m.weights.encoder.size())
+        return false;
+    const auto cells = [&](const RnnWeights& r, const RnnWeightsF& rf) {
+        return f(r.weight_ih, rf.weight_ih) && f(r.weight_hh, rf.weight_hh) && f(r.bias_ih, rf.bias_ih) && f(r.bias_hh, rf.bias_hh);
+    };
+    for (std::size_t k = 0; k < m.weights.encoder.size(); ++k)
+        if (!cells(m.weights.encoder[k], w.encoder[k]))
+            return false;
+    if (m.topology.bidirectionalBottom && !cells(m.weights.encoderReverse, w.encoderReverse))
         return false;
     for (std::size_t k = 0; k < m.weights.decoder.size(); ++k) {
         const RnnWeights& r = m.weights.decoder[k];
@@ -89,8 +97,15 @@ std::shared_ptr<const InferenceWeights> buildInferenceWeights(const Model& m)
         w->outBias = t.outBias.cast<float>();
         return w;
     }
+    const auto cells = [](const RnnWeights& r) {
+        return RnnWeightsF{r.weight_ih.cast<float>(), r.weight_hh.cast<float>(), r.bias_ih.cast<float>(), r.bias_hh.cast<float>()};
+    };
+    for (const RnnWeights& r : m.weights.encoder)
+        w->encoder.push_back(cells(r));
+    if (m.topology.bidirectionalBottom)
+        w->encoderReverse = cells(m.weights.encoderReverse);
     for (const RnnWeights& r : m.weights.decoder)
-        w->decoder.push_back({r.weight_ih.cast<float>(), r.weight_hh.cast<float>(), r.bias_ih.cast<float>(), r.bias_hh.cast<float>()});
+        w->decoder.push_back(cells(r));
     if (m.topology.attentionalState)
         w->combine = m.weights.combineWeight.cast<float>();
     w->out = m.weights.outWeight.cast<float>();

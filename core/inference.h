@@ -25,25 +25,30 @@ std::string precisionId(Precision p);
 
 using MatF = Eigen::MatrixXf;
 using VecF = Eigen::VectorXf;
+// The float32 copies are row-major: a row of W is contiguous, so a product with a few columns reads W once
+// (core/few_columns.h), and a matrix–vector product is a run of dot products.
+using MatRF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 // One recurrent layer in float32 (same layout as RnnWeights, core/cells.h).
 struct RnnWeightsF {
-    MatF weight_ih, weight_hh;  // (G·H × I), (G·H × H)
+    MatRF weight_ih, weight_hh;  // (G·H × I), (G·H × H)
     VecF bias_ih, bias_hh;      // (G·H)
 };
 
 // A transformer decoder layer's matrices in float32 (core/transformer.h layout).
 struct TransformerDecoderLayerF {
-    MatF selfInProj, selfOutProj, crossQuery, crossOutProj, linear1, linear2;  // 3d × d, d × d, d × d, d × d, ff × d, d × ff
+    MatRF selfInProj, selfOutProj, crossQuery, crossOutProj, linear1, linear2;  // 3d × d, d × d, d × d, d × d, ff × d, d × ff
 };
 
-// The float32 copies a decoder step multiplies by. Recurrent presets: decoder cells, combine (Luong W_c),
+// The float32 copies decoding multiplies by. Recurrent presets: encoder and decoder cells, combine (Luong W_c),
 // out; a transformer: its decoder layers' projections and out.
 struct InferenceWeights {
+    std::vector<RnnWeightsF> encoder;                 // l0..l{L-1}
+    RnnWeightsF encoderReverse;                       // l0_reverse (bidirectional bottom only)
     std::vector<RnnWeightsF> decoder;                 // l0..l{L-1}
-    MatF combine;                                     // (H × (dk + H)), luong only
+    MatRF combine;                                    // (H × (dk + H)), luong only
     std::vector<TransformerDecoderLayerF> transformerDecoder;
-    MatF out;                                         // (V_t × F)
+    MatRF out;                                        // (V_t × F)
     VecF outBias;                                     // (V_t)
 };
 

@@ -285,7 +285,7 @@ TransformerDecoderCache transformerStartDecoding(const TransformerConfig& c, con
 namespace {
 
 // W x, with W's float32 copy Wf when given (x rounded to float, the product back to double).
-Vec product(const Eigen::Ref<const Mat>& W, const MatF* Wf, const Vec& x)
+Vec product(const Eigen::Ref<const Mat>& W, const MatRF* Wf, const Vec& x)
 {
     if (Wf)
         return (*Wf * x.cast<float>()).cast<double>();

@@ -5,6 +5,7 @@
 // softmax's numbers; the float32 copies are made once and follow weights that change.
 #include "core/batch_step.h"
 #include "core/decoding.h"
+#include "core/few_columns.h"
 #include "core/inference.h"
 #include "core/model.h"
 #include "core/random_model.h"
@@ -75,6 +76,18 @@ double traceDifference(const Trace& a, const Trace& b, const std::string& what)
     return worst;
 }
 
+// The message of the ShapeError f throws ("" when it throws nothing).
+template <typename F>
+std::string inputFailureMessage(F&& f)
+{
+    try {
+        f();
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+    return {};
+}
+
 } // namespace
 
 class TestPrecision : public QObject {
@@ -83,10 +96,13 @@ private slots:
     void precisionIds();
     void softmaxTopKMatchesSoftmax();
     void softmaxTopKExtremes();
+    void productFewColumnsMatchesEigen();
     void randomModels_data();
     void randomModels();
     void shippedModels_data();
     void shippedModels();
+    void encoderFloat32MatchesFloat64_data();
+    void encoderFloat32MatchesFloat64();
     void batchedStepEqualsOneByOne_data();
     void batchedStepEqualsOneByOne();
     void beamFloat32MatchesFloat64_data();
@@ -159,6 +175,33 @@ void TestPrecision::softmaxTopKExtremes()
     QVERIFY(std::fabs(t.logNormaliser - (1e4 + std::log(2.0))) < 1e-3);
 }
 
+// The beam's product kernel (row-major W, any number of columns, sizes that are not multiples of the SIMD
+// width) and the column-major reference path give Eigen's product.
+void TestPrecision::productFewColumnsMatchesEigen()
+{
+    std::mt19937 rng(3);
+    auto uniform = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    double worst32 = 0.0, worst64 = 0.0;
+    for (int trial = 0; trial < 80; ++trial) {
+        const int V = uniform(1, 300), F = uniform(1, 200), B = uniform(1, 19);
+        const MatF W = MatF::Random(V, F), X = MatF::Random(F, B);
+        const Mat want = W.cast<double>() * X.cast<double>();
+        MatF Y;
+        productFewColumns(MatRF(W), X, Y);
+        QCOMPARE(Y.rows(), Eigen::Index(V));
+        QCOMPARE(Y.cols(), Eigen::Index(B));
+        worst32 = std::max(worst32, (Y.cast<double>() - want).cwiseAbs().maxCoeff() / F);
+        Mat Yd;
+        productFewColumns(Mat(W.cast<double>()), Mat(X.cast<double>()), Yd);
+        worst64 = std::max(worst64, (Yd - want).cwiseAbs().maxCoeff());
+        productFewColumns(Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>(W.cast<double>()), Mat(X.cast<double>()), Yd);
+        worst64 = std::max(worst64, (Yd - want).cwiseAbs().maxCoeff());
+    }
+    qInfo("largest difference from Eigen's product: float32 %.3g per term, float64 %.3g", worst32, worst64);
+    QVERIFY(worst32 < 1e-6);
+    QVERIFY(worst64 < 1e-12);
+}
+
 void TestPrecision::randomModels_data()
 {
     QTest::addColumn<QString>("preset");
@@ -213,6 +256,49 @@ void TestPrecision::shippedModels()
     }
     qInfo("%s (%s): %zu examples, largest difference %.3g", qPrintable(name), m.architecture.c_str(), m.examples.size(), worst);
     QVERIFY2(worst <= kTolerance, qPrintable(QStringLiteral("difference %1").arg(worst)));
+}
+
+void TestPrecision::encoderFloat32MatchesFloat64_data()
+{
+    QTest::addColumn<QString>("preset");
+    QTest::addColumn<QString>("cell");
+    for (const char* row : {"seq2seq gru", "seq2seq lstm", "seq2seq_attention gru", "seq2seq_attention lstm", "bahdanau gru",
+                            "luong gru", "luong lstm", "gnmt lstm"}) {
+        const QStringList parts = QString::fromLatin1(row).split(QLatin1Char(' '));
+        QTest::newRow(row) << parts[0] << parts[1];
+    }
+}
+
+// The float32 encoder (all positions' input projections in one product) gives encode()'s keys, final states
+// and ←h_1 within float32 rounding.
+void TestPrecision::encoderFloat32MatchesFloat64()
+{
+    QFETCH(QString, preset);
+    QFETCH(QString, cell);
+    RandomModelOptions o;
+    o.hidden = 24;
+    o.cell = cell.toStdString();
+    if (preset == QLatin1String("gnmt"))
+        o.layers = 4;
+    const Model m = randomModel(preset.toStdString(), o, 8);
+    const std::vector<int> ids{4, 9, 13, 7, 5, 11, 6};
+    const Encoding a = encode(m, ids);
+    const Encoding b = encodeFloat32(m, ids, *m.inference.get(m));
+    QCOMPARE(b.keys.rows(), a.keys.rows());
+    QCOMPARE(b.keys.cols(), a.keys.cols());
+    double worst = (a.keys - b.keys).cwiseAbs().maxCoeff();
+    QCOMPARE(b.final.size(), a.final.size());
+    for (std::size_t k = 0; k < a.final.size(); ++k) {
+        worst = std::max(worst, maxDiff(a.final[k].h, b.final[k].h));
+        worst = std::max(worst, maxDiff(a.final[k].c, b.final[k].c));
+    }
+    worst = std::max(worst, maxDiff(a.backwardFirst, b.backwardFirst));
+    if (a.projectedKeys.size())
+        worst = std::max(worst, (a.projectedKeys - b.projectedKeys).cwiseAbs().maxCoeff());
+    qInfo("largest difference %.3g", worst);
+    QVERIFY(worst < 1e-5);
+    QVERIFY(worst > 0.0);  // it did run in float32
+    QVERIFY(inputFailureMessage([&] { encodeFloat32(m, {}, *m.inference.get(m)); }).find("at least one source token") != std::string::npos);
 }
 
 void TestPrecision::batchedStepEqualsOneByOne_data()
