@@ -300,13 +300,15 @@ struct RecurrentBatchStep::Impl {
     Work<double> wd;
 };
 
-RecurrentBatchStep::RecurrentBatchStep(const Model& model, const Encoding& enc, Precision precision)
-    : impl_(std::make_unique<Impl>(Impl{model, enc, precision, nullptr, {}, {}}))
+RecurrentBatchStep::RecurrentBatchStep(const Model& model, const Encoding& enc, Precision precision,
+                                       std::shared_ptr<const InferenceWeights> f32)
+    : impl_(std::make_unique<Impl>(Impl{model, enc, precision, std::move(f32), {}, {}}))
 {
     if (model.isTransformer())
         throw ShapeError("RecurrentBatchStep: a transformer is not recurrent");
     if (precision == Precision::Float32) {
-        impl_->f32 = model.inference.get(model);
+        if (!impl_->f32)
+            impl_->f32 = model.inference.get(model);
         impl_->wf.w = weightsOf(*impl_->f32);
     } else {
         impl_->wd.w = weightsOf(model);

@@ -28,7 +28,8 @@ struct HypothesisStep {
 
 class RecurrentBatchStep {
 public:
-    RecurrentBatchStep(const Model& model, const Encoding& enc, Precision precision);
+    // float32: f32 = model.inference.get(model) when not given.
+    RecurrentBatchStep(const Model& model, const Encoding& enc, Precision precision, std::shared_ptr<const InferenceWeights> f32 = nullptr);
     ~RecurrentBatchStep();
     RecurrentBatchStep(const RecurrentBatchStep&) = delete;
     RecurrentBatchStep& operator=(const RecurrentBatchStep&) = delete;

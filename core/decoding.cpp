@@ -56,8 +56,8 @@ struct RecurrentState : SearchState {
 class RecurrentStepper : public Stepper {
 public:
     RecurrentStepper(const Model& m, const std::vector<int>& sourceIds, Precision precision)
-        : m_(m), enc_(precision == Precision::Float32 ? encodeFloat32(m, sourceIds, *m.inference.get(m)) : encode(m, sourceIds)),
-          batch_(m, enc_, precision)
+        : m_(m), f32_(precision == Precision::Float32 ? m.inference.get(m) : nullptr),
+          enc_(f32_ ? encodeFloat32(m, sourceIds, *f32_) : encode(m, sourceIds)), batch_(m, enc_, precision, f32_)
     {
     }
     std::shared_ptr<const SearchState> initial() override
@@ -96,6 +96,7 @@ public:
 
 private:
     const Model& m_;
+    std::shared_ptr<const InferenceWeights> f32_;  // null: float64
     Encoding enc_;
     RecurrentBatchStep batch_;
     std::vector<DecoderState> next_;

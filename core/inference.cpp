@@ -61,15 +61,15 @@ bool forEachPair(const Model& m, const InferenceWeights& w, F&& f)
     return f(m.weights.outWeight, w.out) && f(m.weights.outBias, w.outBias);
 }
 
-// Does `copy` still hold `source` rounded to float? Every element of a small matrix or any vector; an evenly
-// spread sample of a large matrix (a full comparison would read as many bytes as a rebuild).
+// Does `copy` still hold `source` rounded to float? Every element of a small matrix (≤ 4,096) or any vector; 64
+// evenly spread elements of a larger matrix (a full comparison would read as many bytes as a rebuild).
 template <typename D, typename Fl>
 bool stillMatches(const Eigen::MatrixBase<D>& source, const Eigen::MatrixBase<Fl>& copy)
 {
     if (source.rows() != copy.rows() || source.cols() != copy.cols())
         return false;
     const Eigen::Index n = source.size();
-    constexpr Eigen::Index kFull = 1 << 16, kSamples = 4096;
+    constexpr Eigen::Index kFull = 4096, kSamples = 64;  // a GNMT model checked in full cost as much as its products
     const bool vector = source.cols() == 1;
     const Eigen::Index stride = (vector || n <= kFull) ? 1 : n / kSamples;
     for (Eigen::Index i = 0; i < n; i += stride) {

@@ -56,8 +56,8 @@ struct InferenceWeights {
 std::shared_ptr<const InferenceWeights> buildInferenceWeights(const Model& model);
 
 // Per-model holder of the float32 copies, made on first use. get() checks that the copies still match the
-// model's weights (shapes, every bias, and every weight of a small model or an evenly spread sample of
-// 4,096 per matrix of a large one) and rebuilds them when they do not, so training between two decodings
+// model's weights (shapes, every bias, every weight of a matrix of up to 4,096, and 64 evenly spread weights of a
+// larger one) and rebuilds them when they do not, so training between two decodings
 // (timeline snapshots) never decodes stale weights. weightSlots() (core/model.h), which hands out the
 // weights for writing, resets it too. Copying a model gives the copy an empty holder. Thread-safe.
 class InferenceCache {
