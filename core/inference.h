@@ -64,7 +64,13 @@ class InferenceCache {
 public:
     InferenceCache() = default;
     InferenceCache(const InferenceCache&) {}
+    InferenceCache(InferenceCache&&) noexcept {}  // noexcept: a Model still moves (not copies) in a growing vector
     InferenceCache& operator=(const InferenceCache&)
+    {
+        reset();
+        return *this;
+    }
+    InferenceCache& operator=(InferenceCache&&) noexcept
     {
         reset();
         return *this;

@@ -220,7 +220,8 @@ void TestCliTranslate::whatIf()
     const QString ovFile = dir_.filePath(QStringLiteral("attnviz_tst_override.json"));
     writeFile(ovFile, ov.dump());
     const Run looked = attnviz({QStringLiteral("translate"), golden("bahdanau.model.json"), sentence,
-                                QStringLiteral("--attention-override"), ovFile, QStringLiteral("--json")});
+                                QStringLiteral("--attention-override"), ovFile, QStringLiteral("--json"),
+                                QStringLiteral("--precision"), QStringLiteral("float64")});  // scores against the golden trace
     QCOMPARE(looked.status, 0);
     const json l = json::parse(looked.out.toStdString());
     QVERIFY(l["steps"][0]["overridden"].get<bool>());

@@ -15,6 +15,7 @@
 
 #include <cmath>
 #include <random>
+#include <type_traits>
 
 using namespace attnviz;
 
@@ -441,6 +442,9 @@ void TestPrecision::float32IsTheDefault()
     QCOMPARE(traceToJson(a.best), traceToJson(b.best));
     QVERIFY(traceToJson(a.best) != traceToJson(c.best));  // float32 rounding shows in the last digits
 }
+
+// The holder of the float32 copies keeps a model movable without copying its weights (std::vector<Model> grows).
+static_assert(std::is_nothrow_move_constructible_v<Model>);
 
 // The float32 copies are made once per model (not per step or per sentence), and a weight changed in place
 // (training between two decodings, a test's edit) is noticed: the next decoding uses the new weights.

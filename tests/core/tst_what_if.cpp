@@ -267,8 +267,10 @@ void TestWhatIf::oneHotContextIsThatState()
     QFETCH(QString, preset);
     const Model m = modelFor(preset.toStdString());
     const Mat keys = encoderStatesOf(m, kSource);
+    DecodeOptions float64;  // the encoder states above are encode()'s, float64
+    float64.precision = Precision::Float64;
     for (int j = 0; j < static_cast<int>(kSource.size()); ++j) {
-        DecodeOptions o;
+        DecodeOptions o = float64;
         Vec w = Vec::Zero(static_cast<Eigen::Index>(kSource.size()));
         w(j) = 0.25;  // not normalised: divided by the sum
         o.overrides.push_back({1, w, ""});
@@ -278,7 +280,7 @@ void TestWhatIf::oneHotContextIsThatState()
         QCOMPARE(a.weights(j), 1.0);
         QCOMPARE(a.weights.sum(), 1.0);
         // the scores are still the model's own
-        const DecodeResult plain = translateTokens(m, kSource);
+        const DecodeResult plain = translateTokens(m, kSource, float64);
         QVERIFY(maxDiff(a.scores, plain.best.steps[0].attention->scores) < 1e-12);
     }
 }
