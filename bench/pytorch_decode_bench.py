@@ -132,7 +132,10 @@ def main():
             out = subprocess.run([args.cpp, "--json", "--repeat", str(max(5, args.repeat)), "--model",
                                   os.path.join(args.save_dir, r["case"] + ".model.cbor")],
                                  check=True, capture_output=True, text=True).stdout
-            cpp = json.loads(out)["models"][0]
+            doc = json.loads(out)
+            cpp = doc["models"][0]
+            r["cpp"] = cpp
+            r["cpp_stream_read_1GiB_GBs"] = doc["stream_read_1GiB_GBs"]
             r["cpp_float32_ms_per_sentence"] = cpp["greedy_float32_ms"]
             r["cpp_float64_ms_per_sentence"] = cpp["greedy_float64_ms"]
             r["cpp_floor_ms_per_step"] = cpp["floor_ms"]
