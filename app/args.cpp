@@ -92,4 +92,12 @@ double Args::number(const std::string& name, double fallback, double lo, double 
     return v;
 }
 
+std::string precisionOption(const Args& args, const std::string& fallback)
+{
+    const std::string id = args.value("--precision", fallback);
+    if (id != "float32" && id != "float64")
+        throw UsageError("--precision: expected float32 or float64, found \"" + id + "\"");
+    return id;
+}
+
 } // namespace attnviz::app

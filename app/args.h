@@ -43,4 +43,8 @@ private:
     std::string usage_;
 };
 
+// --precision float32|float64 of the decoding commands (issue 17): the id, checked; `fallback` when absent.
+// UsageError for anything else.
+std::string precisionOption(const Args& args, const std::string& fallback = "float32");
+
 } // namespace attnviz::app

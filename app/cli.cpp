@@ -23,7 +23,7 @@ const std::map<std::string, Command>& commands()
         {"convert", {cmdConvert, "convert MODEL OUT.{json,cbor} [--float32] [--title T] [--examples FILE]   rewrite a model file"}},
         {"attend", {cmdAttend, "attend EXAMPLE [--score ID] [--json]   the attention steps of an example"}},
         {"export", {cmdExport, "export EXAMPLE|MODEL [--input \"…\"] -o FILE.{png,jpg,svg,pdf,gif} [--width W --height H --dpi D]   heatmap picture or animated GIF"}},
-        {"translate", {cmdTranslate, "translate MODEL \"sentence\"|--file FILE [--beam K] [--json]   decode with a model"}},
+        {"translate", {cmdTranslate, "translate MODEL \"sentence\"|--file FILE [--beam K] [--precision float32|float64] [--json]   decode with a model"}},
         {"train", {cmdTrain, "train --task dates|reverse|file:PATH --arch PRESET -o MODEL [--epochs N --seed S --hidden H …]   train a model"}},
     };
     return table;

@@ -38,7 +38,7 @@ namespace {
 
 const char* const kUsage =
     "attnviz export EXAMPLE|MODEL|TRACE|TIMELINE [--input \"sentence\"] -o FILE.{png,jpg,svg,pdf,gif} [--width W --height H --dpi D] "
-    "[--score ID] [--beam K] [--view heatmap|step|architecture|beam --step T --stage 0-5 --progress 0-1] [--fps N --frames-per-stage F] [--colormap viridis|magma|blues|greys|rdbu] [--merge-words] [--heads mean|max|H|L:H|L:mean|L:max] [--compare MODEL_B] [--prefix \"target text\"] [--attention-override OVERRIDE.json]";
+    "[--score ID] [--beam K] [--view heatmap|step|architecture|beam --step T --stage 0-5 --progress 0-1] [--fps N --frames-per-stage F] [--colormap viridis|magma|blues|greys|rdbu] [--merge-words] [--heads mean|max|H|L:H|L:mean|L:max] [--compare MODEL_B] [--prefix \"target text\"] [--attention-override OVERRIDE.json] [--precision float32|float64]";
 
 // What is exported: the trace, and for a model also the model and the whole decode result.
 struct Loaded {
@@ -78,6 +78,7 @@ Loaded loadTrace(AnyFile any, const Args& args, int defaultBeam)
             throw UsageError("--score is for examples; a model's score function is part of the model");
         DecodeOptions options;
         options.beam = static_cast<int>(args.integer("--beam", defaultBeam, 1, 1000));
+        options.precision = *precisionFromId(precisionOption(args));
         Loaded l;
         l.model = std::move(any.model);
         addWhatIf(options, *l.model, args);
@@ -165,6 +166,7 @@ int exportComparisonFile(const std::string& fileA, AnyFile anyA, const Args& arg
     // the before/after picture of the what-if.
     auto side = [&](const std::string& file, const Model& m, bool whatIf) {
         DecodeOptions options;
+        options.precision = *precisionFromId(precisionOption(args));
         if (whatIf)
             addWhatIf(options, m, args);
         ui::CompareSide s;
@@ -203,7 +205,7 @@ int exportComparisonFile(const std::string& fileA, AnyFile anyA, const Args& arg
 int cmdExport(const CommandArgs& argv)
 {
     ArgSpec spec;
-    spec.valueOptions = {"-o", "--input", "--heads", "--compare", "--prefix", "--attention-override", "--width", "--height", "--dpi", "--score", "--beam", "--view", "--step", "--stage", "--progress", "--fps", "--frames-per-stage", "--colormap"};
+    spec.valueOptions = {"-o", "--input", "--heads", "--compare", "--prefix", "--attention-override", "--precision", "--width", "--height", "--dpi", "--score", "--beam", "--view", "--step", "--stage", "--progress", "--fps", "--frames-per-stage", "--colormap"};
     spec.flags = {"--merge-words"};
     spec.minPositional = spec.maxPositional = 1;
     spec.usage = kUsage;

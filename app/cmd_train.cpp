@@ -74,7 +74,7 @@ const char* kUsage =
     "[--max-len N] [--batch B] [--lr X] [--clip C] [--threads T] [--train-size N] [--valid-size N] [--min-count K] "
     "[--d-model D] [--heads N] [--encoder-layers N] [--decoder-layers N] [--ff-size F] [--warmup W] "
     "[--lowercase] [--tokenizer whitespace|sentencepiece] [--pieces N] [--source-pieces N] [--target-pieces N] [--bpe] "
-    "[--checkpoint-minutes M] [--timeline FILE [--probe \"sentence\"]... [--snapshot-every N]] [--quiet]\n"
+    "[--checkpoint-minutes M] [--timeline FILE [--probe \"sentence\"]... [--snapshot-every N] [--precision float32|float64]] [--quiet]\n"
     "       attnviz train --resume MODEL [--data file:PATH] [--epochs N] [--threads T] [--checkpoint-minutes M] [--timeline FILE [--snapshot-every N]] [--quiet]";
 
 const char* kHelp =
@@ -93,7 +93,8 @@ const char* kHelp =
     "end (with the validation loss and accuracy) and at the end, each with the training loss since the previous\n"
     "snapshot and the greedy trace of every --probe sentence (default: the first validation sentence). It is\n"
     "written with every checkpoint and at the end; with --resume, --timeline FILE continues the timeline in FILE\n"
-    "(same probes). attnviz export FILE -o emerging.gif animates it.\n\n"
+    "(same probes). attnviz export FILE -o emerging.gif animates it. The probes are decoded in float32 (the\n"
+    "default of decoding) or, with --precision float64, in float64.\n\n"
     "--arch transformer (SPEC §4, post-norm nn.Transformer, dropout off) takes --d-model (default 64), --heads\n"
     "(default 4), --encoder-layers and --decoder-layers (default 2 each) and --ff-size (default 4·d_model) instead\n"
     "of --hidden/--embedding/--layers/--cell/--score; its learning rate warms up linearly over --warmup updates\n"
@@ -136,7 +137,7 @@ int cmdTrain(const CommandArgs& argv)
     spec.valueOptions = {"--task", "--arch", "-o", "--epochs", "--seed", "--hidden", "--embedding", "--layers", "--cell",
                          "--score", "--attention-size", "--max-len", "--batch", "--lr", "--clip", "--threads",
                          "--train-size", "--valid-size", "--min-count", "--resume", "--checkpoint-minutes", "--tokenizer",
-                         "--pieces", "--source-pieces", "--target-pieces", "--timeline", "--probe", "--snapshot-every",
+                         "--pieces", "--source-pieces", "--target-pieces", "--timeline", "--probe", "--snapshot-every", "--precision",
                          "--d-model", "--heads", "--encoder-layers", "--decoder-layers", "--ff-size", "--warmup", "--data"};
     spec.repeatable = {"--probe"};
     spec.flags = {"--no-input-feeding", "--lowercase", "--quiet", "--help", "--bpe"};
@@ -169,8 +170,9 @@ int cmdTrain(const CommandArgs& argv)
     const std::string ckptFile = checkpointFileFor(out);
     const bool recordTimeline = args.has("--timeline");
     const std::string timelineFile = args.value("--timeline");
-    if (!recordTimeline && (args.has("--probe") || args.has("--snapshot-every")))
-        throw UsageError("--probe and --snapshot-every go with --timeline FILE\nusage: " + std::string(kUsage));
+    if (!recordTimeline && (args.has("--probe") || args.has("--snapshot-every") || args.has("--precision")))
+        throw UsageError("--probe and --snapshot-every go with --timeline FILE (and so does --precision)\nusage: " + std::string(kUsage));
+    const std::string timelinePrecision = precisionOption(args);
     const long long snapshotEvery = args.integer("--snapshot-every", 0, 1, 1'000'000'000'000LL);  // 0: default
     if (recordTimeline) {
         namespace fs = std::filesystem;
@@ -366,6 +368,7 @@ int cmdTrain(const CommandArgs& argv)
                                                       : defaultSnapshotEvery(perEpoch * o.epochs);
         try {
             recorder = std::make_unique<TimelineRecorder>(model, probes, every, std::move(previous));
+            recorder->precision = *precisionFromId(timelinePrecision);
         } catch (const InputError& e) {
             if (!e.file().empty())
                 throw;

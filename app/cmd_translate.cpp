@@ -1,6 +1,8 @@
 // attnviz translate MODEL "sentence" [--beam K] [--json]
 // attnviz translate MODEL --file FILE [--beam K] [--json]   (SPEC §6)
 // attnviz translate MODEL "sentence" [--prefix "target text"] [--attention-override FILE]   what-if (SPEC §4)
+// --precision float32|float64: the products of decoding (default float32, the precision models ship in;
+// float64 is the reference, within 1e-4 of it — core/inference.h)
 // attnviz translate MODEL --file FILE --ref REF [--buckets 6,8,10,12]   + corpus BLEU-4 (issue 7)
 //   The translations still go to stdout, one a line; the BLEU report (corpus BLEU, n-gram precisions,
 //   brevity penalty, and BLEU by source length) goes to stderr, so `> out.txt` keeps a clean file and
@@ -97,12 +99,12 @@ std::string bleuReport(const std::vector<BleuStats>& perSentence, const std::vec
 int cmdTranslate(const CommandArgs& argv)
 {
     ArgSpec spec;
-    spec.valueOptions = {"--beam", "--file", "--max-len", "--ref", "--buckets", "--prefix", "--attention-override"};
+    spec.valueOptions = {"--beam", "--file", "--max-len", "--ref", "--buckets", "--prefix", "--attention-override", "--precision"};
     spec.flags = {"--json", "--merge-words"};
     spec.minPositional = 1;
     spec.maxPositional = 2;
     spec.usage = "attnviz translate MODEL \"sentence\" | --file FILE [--ref REFERENCES [--buckets 6,8,10,12]] [--beam K] "
-                 "[--max-len N] [--prefix \"target text\"] [--attention-override OVERRIDE.json] [--json [--merge-words]]";
+                 "[--max-len N] [--prefix \"target text\"] [--attention-override OVERRIDE.json] [--precision float32|float64] [--json [--merge-words]]";
     Args args(argv, spec);
 
     const bool fromFile = args.has("--file");
@@ -112,6 +114,7 @@ int cmdTranslate(const CommandArgs& argv)
     DecodeOptions options;
     options.beam = static_cast<int>(args.integer("--beam", 1, 1, 1000));
     options.maxLen = static_cast<int>(args.integer("--max-len", 0, 1, 100000));
+    options.precision = *precisionFromId(precisionOption(args));
     const bool asJson = args.has("--json");
     const bool mergeWordsFlag = args.has("--merge-words");
     if (mergeWordsFlag && !asJson)

@@ -1,4 +1,5 @@
-// Greedy decoding of a 30-word sentence (30 output tokens, full trace of every step), issue 3.
+// Greedy decoding of a 30-word sentence (30 output tokens, full trace of every step), issue 3; float32 (the
+// default) and float64 (issue 17).
 //   attnviz_bench                          run the benchmarks
 //   attnviz_bench --write-models DIR       write DIR/{bahdanau,luong,gnmt}.model.json for bench/pytorch_decode.py
 #include "bench_models.h"
@@ -24,13 +25,15 @@ const Model& cached(const std::string& name)
     return it->second;
 }
 
-void greedy(benchmark::State& state, const std::string& name)
+void greedy(benchmark::State& state, const std::string& name, Precision precision = Precision::Float32)
 {
     const Model& m = cached(name);
     const Tokens src = bench::benchSentence();
+    DecodeOptions o;
+    o.precision = precision;
     std::size_t steps = 0;
     for (auto _ : state) {
-        DecodeResult r = translateTokens(m, src);
+        DecodeResult r = translateTokens(m, src, o);
         steps = r.best.steps.size();
         benchmark::DoNotOptimize(r);
     }
@@ -43,6 +46,13 @@ void BM_GreedyGnmt(benchmark::State& s) { greedy(s, "gnmt"); }
 BENCHMARK(BM_GreedyBahdanau)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_GreedyLuong)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_GreedyGnmt)->Unit(benchmark::kMillisecond);
+// The same in float64, the reference precision (issue 17; bench_precision.cpp prints the ratios).
+void BM_GreedyBahdanauFloat64(benchmark::State& s) { greedy(s, "bahdanau", Precision::Float64); }
+void BM_GreedyLuongFloat64(benchmark::State& s) { greedy(s, "luong", Precision::Float64); }
+void BM_GreedyGnmtFloat64(benchmark::State& s) { greedy(s, "gnmt", Precision::Float64); }
+BENCHMARK(BM_GreedyBahdanauFloat64)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_GreedyLuongFloat64)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_GreedyGnmtFloat64)->Unit(benchmark::kMillisecond);
 
 // Beam 5 on the Luong model, for scale (not compared with PyTorch).
 void BM_BeamLuong(benchmark::State& state)

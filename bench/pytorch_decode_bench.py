@@ -12,12 +12,18 @@ given the same file). --save-dir writes each model as DIR/<case>.model.cbor (CBO
 can decode the very same weights; the sentence is 30 words of the source vocabulary ("w5 w6 … w34").
 Reported: median wall time per sentence over --repeat runs (after one warm-up), decoder steps, ms per step,
 mean process CPU time per sentence. Read bench/torch_env.py about BLAS first.
+
+  /usr/bin/python3 bench/pytorch_decode_bench.py --save-dir DIR --cpp build/bench/attnviz_precision_bench
+
+also runs the C++ engine on the very same weights (DIR/<case>.model.cbor, issue 17: float32 and float64, beside
+the bandwidth floor of the output projection) in the same session and prints the ratios side by side.
 """
 
 import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 
@@ -91,7 +97,10 @@ def main():
     ap.add_argument("--sentence")
     ap.add_argument("--max-len", type=int)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--cpp", help="attnviz_precision_bench: time the C++ engine on the saved models too (needs --save-dir)")
     args = ap.parse_args()
+    if args.cpp and not args.save_dir:
+        ap.error("--cpp decodes the models --save-dir writes: give --save-dir DIR")
     env = torch_env.describe(args.threads)
     dtype = torch.float32 if args.dtype == "float32" else torch.float64
     sentence = " ".join("w%d" % i for i in range(5, 35))
@@ -118,6 +127,19 @@ def main():
              "ms_per_sentence": 1e3 * sec, "ms_per_step": 1e3 * sec / steps, "cpu_ms_per_sentence": 1e3 * cpu}
         r.update(env)
         results.append(r)
+    if args.cpp:
+        for r in results:
+            out = subprocess.run([args.cpp, "--json", "--repeat", str(max(5, args.repeat)), "--model",
+                                  os.path.join(args.save_dir, r["case"] + ".model.cbor")],
+                                 check=True, capture_output=True, text=True).stdout
+            doc = json.loads(out)
+            cpp = doc["models"][0]
+            r["cpp"] = cpp
+            r["cpp_stream_read_1GiB_GBs"] = doc["stream_read_1GiB_GBs"]
+            r["cpp_float32_ms_per_sentence"] = cpp["greedy_float32_ms"]
+            r["cpp_float64_ms_per_sentence"] = cpp["greedy_float64_ms"]
+            r["cpp_floor_ms_per_step"] = cpp["floor_ms"]
+            r["ratio_pytorch_over_cpp_float32"] = r["ms_per_sentence"] / cpp["greedy_float32_ms"]
     if args.json:
         print(json.dumps(results, indent=1))
     else:
@@ -125,6 +147,13 @@ def main():
             print("%-16s pytorch eager %s, %d thread(s): %8.2f ms / sentence (%d source tokens, %d steps, %.3f ms/step;"
                   " CPU %.2f ms)" % (r["case"], r["dtype"], r["threads"], r["ms_per_sentence"], r["source_tokens"],
                                      r["steps"], r["ms_per_step"], r["cpu_ms_per_sentence"]))
+            if "cpp_float32_ms_per_sentence" in r:
+                print("%-16s C++ float32 %8.2f ms, float64 %8.2f ms (%.2f×); PyTorch %s / C++ float32 = %.2f×;"
+                      " C++ float32 step %.3f ms vs bandwidth floor %.3f ms"
+                      % (r["case"], r["cpp_float32_ms_per_sentence"], r["cpp_float64_ms_per_sentence"],
+                         r["cpp_float64_ms_per_sentence"] / r["cpp_float32_ms_per_sentence"], r["dtype"],
+                         r["ratio_pytorch_over_cpp_float32"], r["cpp_float32_ms_per_sentence"] / r["steps"],
+                         r["cpp_floor_ms_per_step"]))
         print("(torch %s, BLAS %s)" % (env["torch"], env["blas"]))
 
 

@@ -1,7 +1,8 @@
 #include "core/decoding.h"
 
+#include "core/batch_step.h"
 #include "core/error.h"
-#include "core/softmax.h"
+#include "core/few_columns.h"
 
 #include <algorithm>
 #include <cmath>
@@ -29,16 +30,21 @@ struct SearchState {
     virtual ~SearchState() = default;
 };
 
-// "One decoder step from a state": what greedy and beam search, the forced prefix and the attention override
-// need from an architecture. The search, the beam tree and the traces are the same for all.
+// "One decoder step from a state", for every live hypothesis at once: what greedy and beam search, the forced
+// prefix and the attention override need from an architecture. The search, the beam tree and the traces are
+// the same for all. Greedy decoding is a beam of one.
 class Stepper {
 public:
     virtual ~Stepper() = default;
     virtual std::shared_ptr<const SearchState> initial() = 0;
-    // Step t from `from` with input prevToken (y_{t−1}); fills st's query, attention, decoder states (and
-    // multi-head numbers) and the logits; returns the state after the step. overrideWeights: not normalised.
-    virtual std::shared_ptr<const SearchState> step(const SearchState& from, int prevToken, int t, const Vec* overrideWeights,
-                                                    StepTrace& st, Vec& logits) = 0;
+    // Step t for B = from.size() hypotheses: from[b] with input prevTokens[b] (y_{t−1}); fills st[b]'s query,
+    // attention, decoder states (and multi-head numbers) and after[b], the state after the step.
+    // overrideWeights: not normalised. Afterwards topLogProbs()/logit() read hypothesis b's output.
+    virtual void step(const std::vector<const SearchState*>& from, const std::vector<int>& prevTokens, int t, const Vec* overrideWeights,
+                      std::vector<StepTrace>& st, std::vector<std::shared_ptr<const SearchState>>& after) = 0;
+    // Fused softmax + top-k of hypothesis b's logits (core/inference.h), and one raw logit.
+    virtual void topLogProbs(Eigen::Index b, int k, TopLogProbs& out) const = 0;
+    virtual double logit(Eigen::Index b, int id) const = 0;
     // What every trace of this sentence carries besides the steps: encoder states, score id, …
     virtual void describe(Trace& tr) const = 0;
 };
@@ -49,26 +55,39 @@ struct RecurrentState : SearchState {
 
 class RecurrentStepper : public Stepper {
 public:
-    RecurrentStepper(const Model& m, const std::vector<int>& sourceIds) : m_(m), enc_(encode(m, sourceIds)) {}
+    RecurrentStepper(const Model& m, const std::vector<int>& sourceIds, Precision precision)
+        : m_(m), f32_(precision == Precision::Float32 ? m.inference.get(m) : nullptr),
+          enc_(f32_ ? encodeFloat32(m, sourceIds, *f32_) : encode(m, sourceIds)), batch_(m, enc_, precision, f32_)
+    {
+    }
     std::shared_ptr<const SearchState> initial() override
     {
         auto s = std::make_shared<RecurrentState>();
         s->state = initialState(m_, enc_);
         return s;
     }
-    std::shared_ptr<const SearchState> step(const SearchState& from, int prevToken, int, const Vec* overrideWeights, StepTrace& st,
-                                            Vec& logits) override
+    void step(const std::vector<const SearchState*>& from, const std::vector<int>& prevTokens, int, const Vec* overrideWeights,
+              std::vector<StepTrace>& st, std::vector<std::shared_ptr<const SearchState>>& after) override
     {
-        auto next = std::make_shared<RecurrentState>();
-        decoderStep(m_, enc_, prevToken, static_cast<const RecurrentState&>(from).state, next->state, sr_, ws_, overrideWeights);
-        st.query = sr_.query;
-        st.attention = sr_.attention;
-        st.decoderStates.reserve(next->state.layers.size());
-        for (const CellState& c : next->state.layers)
-            st.decoderStates.push_back(c.h);
-        logits = sr_.logits;
-        return next;
+        std::vector<const DecoderState*> prev;
+        for (const SearchState* f : from)
+            prev.push_back(&static_cast<const RecurrentState*>(f)->state);
+        batch_.step(prevTokens, prev, next_, hs_, overrideWeights);
+        st.assign(from.size(), StepTrace{});
+        after.assign(from.size(), nullptr);
+        for (std::size_t b = 0; b < from.size(); ++b) {
+            auto next = std::make_shared<RecurrentState>();
+            next->state = std::move(next_[b]);
+            st[b].query = std::move(hs_[b].query);
+            st[b].attention = std::move(hs_[b].attention);
+            st[b].decoderStates.reserve(next->state.layers.size());
+            for (const CellState& c : next->state.layers)
+                st[b].decoderStates.push_back(c.h);
+            after[b] = std::move(next);
+        }
     }
+    void topLogProbs(Eigen::Index b, int k, TopLogProbs& out) const override { batch_.topLogProbs(b, k, out); }
+    double logit(Eigen::Index b, int id) const override { return batch_.logit(b, id); }
     void describe(Trace& tr) const override
     {
         tr.encoderStates = enc_.keys;
@@ -77,9 +96,11 @@ public:
 
 private:
     const Model& m_;
+    std::shared_ptr<const InferenceWeights> f32_;  // null: float64
     Encoding enc_;
-    StepWorkspace ws_;
-    StepResult sr_;
+    RecurrentBatchStep batch_;
+    std::vector<DecoderState> next_;
+    std::vector<HypothesisStep> hs_;
 };
 
 struct TransformerState : SearchState {
@@ -88,8 +109,9 @@ struct TransformerState : SearchState {
 
 class TransformerStepper : public Stepper {
 public:
-    TransformerStepper(const Model& m, const std::vector<int>& sourceIds)
-        : m_(m), c_(m.transformerConfig()), enc_(transformerEncode(c_, m.weights.transformer, sourceIds))
+    TransformerStepper(const Model& m, const std::vector<int>& sourceIds, Precision precision)
+        : m_(m), c_(m.transformerConfig()), enc_(transformerEncode(c_, m.weights.transformer, sourceIds)),
+          f32_(precision == Precision::Float32 ? m.inference.get(m) : nullptr)
     {
     }
     std::shared_ptr<const SearchState> initial() override
@@ -100,30 +122,65 @@ public:
         crossValues_ = s->cache.crossValues;
         return s;
     }
-    std::shared_ptr<const SearchState> step(const SearchState& from, int prevToken, int, const Vec* overrideWeights, StepTrace& st,
-                                            Vec& logits) override
+    void step(const std::vector<const SearchState*>& from, const std::vector<int>& prevTokens, int, const Vec* overrideWeights,
+              std::vector<StepTrace>& st, std::vector<std::shared_ptr<const SearchState>>& after) override
     {
-        auto next = std::make_shared<TransformerState>(static_cast<const TransformerState&>(from));  // a copy per hypothesis
+        const auto B = static_cast<Eigen::Index>(from.size());
         Vec normalised;
         if (overrideWeights)
             normalised = *overrideWeights / overrideWeights->sum();
-        transformerDecodeStep(c_, m_.weights.transformer, enc_, next->cache, prevToken, ts_, overrideWeights ? &normalised : nullptr);
-        const std::size_t last = ts_.query.size() - 1;
-        const Eigen::Index dh = c_.headSize();
-        st.query.resize(c_.dModel);
-        for (std::size_t i = 0; i < ts_.query[last].size(); ++i)
-            st.query.segment(static_cast<Eigen::Index>(i) * dh, dh) = ts_.query[last][i];
-        st.decoderStates = ts_.layerOutputs;
-        MultiHeadStep mh;
-        mh.heads = ts_.crossAttention;
-        mh.selfAttention = ts_.selfAttention;
-        mh.query = ts_.query;
-        mh.scores = ts_.scores;
-        mh.context = ts_.context;
-        st.attention = multiHeadView(mh, ts_.weights, enc_.memory);
-        st.multiHead = std::move(mh);
-        logits = ts_.logits;
-        return next;
+        st.assign(from.size(), StepTrace{});
+        after.assign(from.size(), nullptr);
+        if (f32_)
+            featuresF_.resize(c_.dModel, B);
+        else
+            featuresD_.resize(c_.dModel, B);
+        for (Eigen::Index b = 0; b < B; ++b) {
+            const auto bs = static_cast<std::size_t>(b);
+            auto next = std::make_shared<TransformerState>(*static_cast<const TransformerState*>(from[bs]));  // a copy per hypothesis
+            transformerDecodeStep(c_, m_.weights.transformer, enc_, next->cache, prevTokens[bs], ts_, overrideWeights ? &normalised : nullptr,
+                                  f32_ ? &f32_->transformerDecoder : nullptr, false);
+            if (f32_)
+                featuresF_.col(b) = ts_.output.cast<float>();
+            else
+                featuresD_.col(b) = ts_.output;
+            StepTrace& s = st[bs];
+            const std::size_t last = ts_.query.size() - 1;
+            const Eigen::Index dh = c_.headSize();
+            s.query.resize(c_.dModel);
+            for (std::size_t i = 0; i < ts_.query[last].size(); ++i)
+                s.query.segment(static_cast<Eigen::Index>(i) * dh, dh) = ts_.query[last][i];
+            s.decoderStates = ts_.layerOutputs;
+            MultiHeadStep mh;
+            mh.heads = ts_.crossAttention;
+            mh.selfAttention = ts_.selfAttention;
+            mh.query = ts_.query;
+            mh.scores = ts_.scores;
+            mh.context = ts_.context;
+            s.attention = multiHeadView(mh, ts_.weights, enc_.memory);
+            s.multiHead = std::move(mh);
+            after[bs] = std::move(next);
+        }
+        // logits (V_t × B) = W_out X + b_out 1ᵀ, every hypothesis in one product
+        const TransformerWeights& w = m_.weights.transformer;
+        if (f32_) {
+            productFewColumns(f32_->out, featuresF_, logitsF_);
+            logitsF_.colwise() += f32_->outBias;
+        } else {
+            productFewColumns(w.outWeight, featuresD_, logitsD_);
+            logitsD_.colwise() += w.outBias;
+        }
+    }
+    void topLogProbs(Eigen::Index b, int k, TopLogProbs& out) const override
+    {
+        if (f32_)
+            softmaxTopK(logitsF_.col(b).data(), logitsF_.rows(), k, out);
+        else
+            softmaxTopK(logitsD_.col(b).data(), logitsD_.rows(), k, out);
+    }
+    double logit(Eigen::Index b, int id) const override
+    {
+        return f32_ ? static_cast<double>(logitsF_(id, b)) : logitsD_(id, b);
     }
     void describe(Trace& tr) const override
     {
@@ -143,14 +200,16 @@ private:
     const Model& m_;
     TransformerConfig c_;
     TransformerEncoding enc_;
+    std::shared_ptr<const InferenceWeights> f32_;  // null: float64
     TransformerStep ts_;
     std::shared_ptr<const std::vector<Mat>> crossKeys_, crossValues_;  // the first cache's (the same for every hypothesis)
+    MatF featuresF_, logitsF_;
+    Mat featuresD_, logitsD_;
 };
 
 // One expanded hypothesis: the step's numbers (shared by its children in the beam tree and the traces).
 struct Expansion {
-    StepTrace step;       // query, attention, decoder states, top-k; token/prob are set per child
-    Vec logProbs;         // log softmax of the logits (V_t)
+    StepTrace step;  // query, attention, decoder states, top-k; token/prob are set per child
 };
 
 struct Live {
@@ -158,23 +217,6 @@ struct Live {
     std::shared_ptr<const Expansion> from;      // the step that produced that token (null for the root)
     std::shared_ptr<const SearchState> state;   // the decoder state after that token
 };
-
-// Runs one decoder step from `state` with input `prevToken`; fills the expansion and the state after it.
-std::shared_ptr<Expansion> expand(const Model& m, Stepper& stepper, int prevToken, const SearchState& state, int t, int topK,
-                                  const Vec* overrideWeights, std::shared_ptr<const SearchState>& after)
-{
-    auto e = std::make_shared<Expansion>();
-    StepTrace& st = e->step;
-    Vec logits;
-    after = stepper.step(state, prevToken, t, overrideWeights, st, logits);
-    st.t = t;
-    st.overridden = overrideWeights != nullptr;
-    const Vec probs = softmax(logits);
-    e->logProbs = logSoftmax(logits);
-    for (int id : topIndices(probs, topK))
-        st.topK.push_back(TokenProb{m.target.token(id), id, probs(id)});
-    return e;
-}
 
 std::string hexByte(char c)
 {
@@ -291,9 +333,9 @@ DecodeResult translateTokens(const Model& m, const Tokens& source, const DecodeO
 
     std::unique_ptr<Stepper> stepper;
     if (transformer)
-        stepper = std::make_unique<TransformerStepper>(m, m.source.ids(source));
+        stepper = std::make_unique<TransformerStepper>(m, m.source.ids(source), options.precision);
     else
-        stepper = std::make_unique<RecurrentStepper>(m, m.source.ids(source));
+        stepper = std::make_unique<RecurrentStepper>(m, m.source.ids(source), options.precision);
 
     DecodeResult result;
     BeamTree& tree = result.tree;
@@ -310,24 +352,43 @@ DecodeResult translateTokens(const Model& m, const Tokens& source, const DecodeO
         const int width = k - static_cast<int>(finished.size());
         struct Candidate {
             int parentSlot, token;
-            double sum;
+            double sum, logProb;
         };
         std::vector<Candidate> cands;
-        std::vector<std::shared_ptr<Expansion>> expansions;
+        // every live hypothesis steps at once (one product per weight matrix for the whole beam)
+        std::vector<const SearchState*> from;
+        std::vector<int> prevTokens;
+        for (const Live& l : live) {
+            from.push_back(l.state.get());
+            prevTokens.push_back(tree.nodes[static_cast<std::size_t>(l.node)].token);
+        }
+        const Vec* overrideWeights = overrideAt(t);
+        std::vector<StepTrace> stepTraces;
         std::vector<std::shared_ptr<const SearchState>> states;
+        stepper->step(from, prevTokens, t, overrideWeights, stepTraces, states);
+        const bool forced = t <= prefixLength;
+        // only the `width` best tokens of a hypothesis can make the beam; the trace lists topK
+        const int keep = forced ? options.topK : std::max(options.topK, width);
+        std::vector<std::shared_ptr<Expansion>> expansions;
+        TopLogProbs top;
         for (std::size_t b = 0; b < live.size(); ++b) {
             const BeamNode& parent = tree.nodes[static_cast<std::size_t>(live[b].node)];
-            states.emplace_back();
-            expansions.push_back(expand(m, *stepper, parent.token, *live[b].state, t, options.topK, overrideAt(t), states.back()));
-            const Vec& lp = expansions.back()->logProbs;
-            if (t <= prefixLength) {  // forced: the given token, with the probability the model gave it
+            auto e = std::make_shared<Expansion>();
+            e->step = std::move(stepTraces[b]);
+            e->step.t = t;
+            e->step.overridden = overrideWeights != nullptr;
+            stepper->topLogProbs(static_cast<Eigen::Index>(b), keep, top);
+            for (std::size_t i = 0; i < top.ids.size() && static_cast<int>(i) < options.topK; ++i)
+                e->step.topK.push_back(TokenProb{m.target.token(top.ids[i]), top.ids[i], std::exp(top.logProbs[i])});
+            expansions.push_back(std::move(e));
+            if (forced) {  // forced: the given token, with the probability the model gave it
                 const int id = options.prefix[static_cast<std::size_t>(t - 1)];
-                cands.push_back({static_cast<int>(b), id, parent.sumLogProb + lp(id)});
+                const double lp = stepper->logit(static_cast<Eigen::Index>(b), id) - top.logNormaliser;
+                cands.push_back({static_cast<int>(b), id, parent.sumLogProb + lp, lp});
                 continue;
             }
-            // only the `width` best tokens of a hypothesis can make the beam
-            for (int id : topIndices(lp, width))
-                cands.push_back({static_cast<int>(b), id, parent.sumLogProb + lp(id)});
+            for (std::size_t i = 0; i < top.ids.size() && static_cast<int>(i) < width; ++i)
+                cands.push_back({static_cast<int>(b), top.ids[i], parent.sumLogProb + top.logProbs[i], top.logProbs[i]});
         }
         // All candidates have length t, so the length-normalised order is the order of the sums.
         std::stable_sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) { return a.sum > b.sum; });
@@ -341,7 +402,7 @@ DecodeResult translateTokens(const Model& m, const Tokens& source, const DecodeO
             node.step = t;
             node.token = cd.token;
             node.text = m.target.token(cd.token);
-            node.logProb = expansions[slot]->logProbs(cd.token);
+            node.logProb = cd.logProb;
             node.sumLogProb = cd.sum;
             node.score = cd.sum / t;
             node.finished = cd.token == eos;

@@ -29,6 +29,10 @@ struct DecodeOptions {
     // An override of a step the translation never reached is bad input (the command line); the window sets
     // this false, since an edit earlier in the sentence may shorten the translation.
     bool overridesMustBeReached = true;
+    // Products in float32 with the model's float32 copies (the default: what the models ship, half the bytes
+    // per step) or float64 with its own weights (gradient checks, golden tests, `--precision float64`). The
+    // two agree within 1e-4 (core/inference.h).
+    Precision precision = Precision::Float32;
 };
 
 // The forced prefix of `text`: the model's target tokenizer, then vocabulary ids. Throws InputError

@@ -262,6 +262,7 @@ void roundWeightsToFloat32(Model& model)
 
 std::vector<WeightSlot> weightSlots(Model& model)
 {
+    model.inference.reset();  // the slots are handed out for writing: the float32 copies may go stale
     const Dims& d = model.dims;
     const ModelConfig& c = model.config;
     const Topology& t = model.topology;

@@ -2,6 +2,7 @@
 // attnviz-model files (SPEC §5) and the configuration of the one general encoder–decoder (SPEC §4).
 // A preset is a set of defaults for ModelConfig plus a Topology; there is one code path for all.
 #include "core/cells.h"
+#include "core/inference.h"
 #include "core/json_io.h"
 #include "core/pieces.h"
 #include "core/score_functions.h"
@@ -100,6 +101,9 @@ struct Model {
     std::string file;           // where it was loaded from ("" in memory)
     std::string title;          // optional "title" of the file, for people
     std::vector<std::string> examples;  // optional "examples": source sentences to try (the window offers them)
+    // The float32 copies decoding multiplies by (core/inference.h), made on first use; checked against the
+    // weights on every use. Code that changes weights in place may call inference.reset().
+    InferenceCache inference;
 
     TokenizerKind tokenizerKind() const;
     // Text → tokens with this model's tokenizer (and config "lowercase"); SentencePiece pieces where the

@@ -293,7 +293,9 @@ void TimelineRecorder::snapshot(const BatchDone& b)
     paramsIntoModel(*b.params, work_);
     std::vector<DecodeResult> full;
     for (const std::string& p : timeline_.probes) {
-        DecodeResult d = translate(work_, p);
+        DecodeOptions options;
+        options.precision = precision;
+        DecodeResult d = translate(work_, p, options);
         s.traces.push_back(stripForTimeline(d.best));
         if (onSnapshot)
             full.push_back(std::move(d));

@@ -96,6 +96,8 @@ public:
     // Called after each snapshot with the probes' whole decodings (not stripped), e.g. for the window's
     // Train panel, which shows them in every view. Empty: nothing kept.
     std::function<void(const TimelineSnapshot&, std::vector<DecodeResult>&&)> onSnapshot;
+    // The precision the probes are decoded in at each snapshot (DecodeOptions::precision; `train --precision`).
+    Precision precision = Precision::Float32;
 
 private:
     void snapshot(const BatchDone& b);

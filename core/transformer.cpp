@@ -282,9 +282,21 @@ TransformerDecoderCache transformerStartDecoding(const TransformerConfig& c, con
     return cache;
 }
 
+namespace {
+
+// W x, with W's float32 copy Wf when given (x rounded to float, the product back to double).
+Vec product(const Eigen::Ref<const Mat>& W, const MatRF* Wf, const Vec& x)
+{
+    if (Wf)
+        return (*Wf * x.cast<float>()).cast<double>();
+    return W * x;
+}
+
+} // namespace
+
 void transformerDecodeStep(const TransformerConfig& c, const TransformerWeights& w, const TransformerEncoding& enc,
                            TransformerDecoderCache& cache, int prevToken, TransformerStep& out,
-                           const Vec* overrideWeights)
+                           const Vec* overrideWeights, const std::vector<TransformerDecoderLayerF>* float32, bool logits)
 {
     const Eigen::Index d = c.dModel, dh = c.headSize(), n = enc.memory.rows();
     const int L = c.decoderLayers, h = c.heads;
@@ -299,6 +311,9 @@ void transformerDecodeStep(const TransformerConfig& c, const TransformerWeights&
     if (prevToken < 0 || prevToken >= w.decoderEmbedding.rows())
         throw ShapeError("transformer: target token id " + std::to_string(prevToken) + " is outside the target vocabulary (ids 0.."
                          + std::to_string(w.decoderEmbedding.rows() - 1) + ")");
+    if (float32 && float32->size() != Ls)
+        throw ShapeError("transformer: " + std::to_string(float32->size()) + " float32 decoder layers for a model of "
+                         + std::to_string(L));
     if (overrideWeights && overrideWeights->size() != n)
         throw ShapeError("transformer: the attention override has " + std::to_string(overrideWeights->size())
                          + " weights, the source " + std::to_string(n) + " tokens");
@@ -319,8 +334,9 @@ void transformerDecodeStep(const TransformerConfig& c, const TransformerWeights&
     for (int k = 0; k < L; ++k) {
         const std::size_t ks = static_cast<std::size_t>(k);
         const TransformerDecoderLayerWeights& l = w.decoderLayers[ks];
+        const TransformerDecoderLayerF* f = float32 ? &(*float32)[ks] : nullptr;
         // causal self-attention: this position's query over the cached keys of positions 0..p
-        const Vec qkv = l.selfAttn.inProjWeight * x + l.selfAttn.inProjBias;
+        const Vec qkv = product(l.selfAttn.inProjWeight, f ? &f->selfInProj : nullptr, x) + l.selfAttn.inProjBias;
         Mat& Ks = cache.selfKeys[ks];
         Mat& Vs = cache.selfValues[ks];
         Ks.col(p) = qkv.segment(d, d);
@@ -331,10 +347,10 @@ void transformerDecodeStep(const TransformerConfig& c, const TransformerWeights&
             a = softmax(s);
             heads.segment(i * dh, dh) = Vs.block(i * dh, 0, dh, p + 1) * a;
         }
-        x = layerNorm(x + l.selfAttn.outProjWeight * heads + l.selfAttn.outProjBias, l.norm1);
+        x = layerNorm(x + product(l.selfAttn.outProjWeight, f ? &f->selfOutProj : nullptr, heads) + l.selfAttn.outProjBias, l.norm1);
 
         // cross-attention over the memory
-        const Vec q = l.crossAttn.inProjWeight.topRows(d) * x + l.crossAttn.inProjBias.head(d);
+        const Vec q = product(l.crossAttn.inProjWeight.topRows(d), f ? &f->crossQuery : nullptr, x) + l.crossAttn.inProjBias.head(d);
         const Mat& Kc = (*cache.crossKeys)[ks];
         const Mat& Vc = (*cache.crossValues)[ks];
         const bool replace = overrideWeights && k == L - 1;
@@ -346,15 +362,18 @@ void transformerDecodeStep(const TransformerConfig& c, const TransformerWeights&
             out.context[ks][is] = Vc.middleRows(i * dh, dh) * out.crossAttention[ks][is];
             heads.segment(i * dh, dh) = out.context[ks][is];
         }
-        x = layerNorm(x + l.crossAttn.outProjWeight * heads + l.crossAttn.outProjBias, l.norm2);
+        x = layerNorm(x + product(l.crossAttn.outProjWeight, f ? &f->crossOutProj : nullptr, heads) + l.crossAttn.outProjBias, l.norm2);
 
         // feed-forward
-        const Vec hidden = (l.ff.linear1Weight * x + l.ff.linear1Bias).cwiseMax(0.0);
-        x = layerNorm(x + l.ff.linear2Weight * hidden + l.ff.linear2Bias, l.norm3);
+        const Vec hidden = (product(l.ff.linear1Weight, f ? &f->linear1 : nullptr, x) + l.ff.linear1Bias).cwiseMax(0.0);
+        x = layerNorm(x + product(l.ff.linear2Weight, f ? &f->linear2 : nullptr, hidden) + l.ff.linear2Bias, l.norm3);
         out.layerOutputs[ks] = x;
     }
     out.output = layerNorm(x, w.decoderNorm);
-    out.logits = w.outWeight * out.output + w.outBias;
+    if (logits)
+        out.logits = w.outWeight * out.output + w.outBias;
+    else
+        out.logits.resize(0);
     out.weights = Vec::Zero(n);
     for (const Vec& a : out.crossAttention[Ls - 1])
         out.weights += a;

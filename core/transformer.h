@@ -12,6 +12,7 @@
 //
 // Conventions: a matrix W maps x to W x (nn.Linear layout); matrices of token vectors hold one token per row.
 // Bad arguments throw ShapeError (core/error.h) with a message that names the value, the limit or the weight.
+#include "core/inference.h"
 #include "core/types.h"
 
 #include <functional>
@@ -156,9 +157,13 @@ struct TransformerStep {
 // are still computed, and everything downstream follows from the replaced weights (SPEC §4 what-if decoding).
 // Throws ShapeError for a token outside the target vocabulary, a step beyond max_len, a cache that does not
 // belong to this model/encoding, or an override of the wrong length.
+// float32 (issue 17): the layers' products use these float32 copies of their matrices (core/inference.h,
+// one per decoder layer) instead of w's; the numbers between them stay double. logits = false leaves
+// out.logits empty (the caller projects out.output itself, e.g. all beam hypotheses in one product).
 void transformerDecodeStep(const TransformerConfig& c, const TransformerWeights& w, const TransformerEncoding& enc,
                            TransformerDecoderCache& cache, int prevToken, TransformerStep& out,
-                           const Vec* overrideWeights = nullptr);
+                           const Vec* overrideWeights = nullptr, const std::vector<TransformerDecoderLayerF>* float32 = nullptr,
+                           bool logits = true);
 
 // ---------------------------------------------------------------------------------------------------------
 // Whole prefix at once (no cache)

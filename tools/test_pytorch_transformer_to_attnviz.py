@@ -4,7 +4,8 @@
     /usr/bin/python3 tools/test_pytorch_transformer_to_attnviz.py path/to/attnviz
 
 A small random PyTorch model (nn.Embedding x 2 + nn.Transformer + nn.Linear, float64) is saved as a state_dict,
-converted (JSON and CBOR), and `attnviz translate MODEL "..." --json` must give PyTorch's numbers within 1e-9:
+converted (JSON and CBOR), and `attnviz translate MODEL "..." --json --precision float64` must give PyTorch's numbers
+within 1e-9 (float64 on both sides; attnviz decodes in float32 by default, within 1e-4 of that):
 every step's probabilities (its token's and the top-k), the per-layer, per-head cross-attention weights, queries,
 scaled scores and head outputs, the decoder self-attention, the head-averaged weights and the encoder
 self-attention; greedy tokens and a forced prefix (--prefix) as well. With the python3 sentencepiece module, the
@@ -238,7 +239,7 @@ def main():
             if r.returncode != 0:
                 print(f"converter failed ({r.returncode}): {r.stderr}")
                 return 1
-            r = run([attnviz, "translate", path, sentence, "--json"])
+            r = run([attnviz, "translate", path, sentence, "--json", "--precision", "float64"])
             if r.returncode != 0:
                 print(f"attnviz translate {name} failed ({r.returncode}): {r.stderr}")
                 return 1
@@ -246,11 +247,12 @@ def main():
             check.equal("architecture", trace.get("architecture"), "transformer")
             ids = compare(check, m, heads, trace, src, tgt, src_ids)
             print(f"{name}: {len(trace['steps'])} steps {' '.join(trace['target_tokens'])!r}")
-            plain = run([attnviz, "translate", path, sentence])
+            plain = run([attnviz, "translate", path, sentence, "--precision", "float64"])
             check.equal("plain output", plain.stdout.strip(), " ".join(trace["target_tokens"]))
         # forced prefix: the given tokens, each with the probability PyTorch gives it, then greedy again
         prefix = ["perro", "parque", "el"]
-        r = run([attnviz, "translate", os.path.join(d, "model.json"), sentence, "--prefix", " ".join(prefix), "--json"])
+        r = run([attnviz, "translate", os.path.join(d, "model.json"), sentence, "--prefix", " ".join(prefix), "--json",
+                 "--precision", "float64"])
         if r.returncode != 0:
             print(f"attnviz translate --prefix failed ({r.returncode}): {r.stderr}")
             return 1
@@ -321,7 +323,7 @@ def spm_test(check, attnviz, d):
         check.failures.append(f"sentencepiece conversion failed: {r.stderr}")
         return
     typed = "The dog sat on my mat!"
-    r = run([attnviz, "translate", out, typed, "--json"])
+    r = run([attnviz, "translate", out, typed, "--json", "--precision", "float64"])
     if r.returncode != 0:
         check.failures.append(f"sentencepiece translate failed: {r.stderr}")
         return

@@ -127,6 +127,9 @@ private slots:
         QTest::newRow("unwritable") << QStringList{kTextbook, o, QStringLiteral("/no/such/dir/x.png")} << "cannot write";
         QTest::newRow("not a document") << QStringList{QStringLiteral(ATTNVIZ_SOURCE_DIR "/CMakeLists.txt"), o, QStringLiteral("x.png")} << "CMakeLists.txt";
         QTest::newRow("pickle naming os.system") << QStringList{QStringLiteral(ATTNVIZ_TESTDATA_DIR "/arrays/evil.pt"), o, QStringLiteral("x.png")} << "refused the global";
+        QTest::newRow("bad precision") << QStringList{QStringLiteral(ATTNVIZ_TESTDATA_DIR "/golden/bahdanau.model.json"), QStringLiteral("--input"),
+                                                      QStringLiteral("the cat"), o, QStringLiteral("x.png"), QStringLiteral("--precision"), QStringLiteral("half")}
+                                      << "--precision: expected float32 or float64";
         QTest::newRow("npz without encoder_states") << QStringList{QStringLiteral(ATTNVIZ_TESTDATA_DIR "/arrays/no_encoder.npz"), o, QStringLiteral("x.png")} << "encoder_states";
     }
     void badInputExitsTwo()

@@ -266,6 +266,8 @@ void TestCliTimeline::badArguments_data()
     QTest::newRow("empty probe") << base + QStringList{"--timeline", "t.json", "--probe", "2 March 2011", "--probe", ""} << "tokenizes to nothing";
     QTest::newRow("probe too long") << base + QStringList{"--timeline", "t.json", "--probe", QString(500, QLatin1Char('1'))} << "--probe";
     QTest::newRow("probe without timeline") << base + QStringList{"--probe", "2 March 2011"} << "--probe and --snapshot-every go with --timeline";
+    QTest::newRow("precision without timeline") << base + QStringList{"--precision", "float64"} << "--precision";
+    QTest::newRow("bad precision") << base + QStringList{"--timeline", "t.json", "--precision", "half"} << "--precision: expected float32 or float64";
     QTest::newRow("every without timeline") << base + QStringList{"--snapshot-every", "5"} << "go with --timeline";
     QTest::newRow("timeline is the model") << base + QStringList{"--timeline", "x.json"} << "--timeline: expected a file of its own";
     QTest::newRow("timeline is the checkpoint") << base + QStringList{"--timeline", "./x.json.ckpt"} << "--timeline: expected a file of its own";

@@ -46,6 +46,7 @@ private slots:
     void sentence();
     void charTokenizer();
     void jsonTrace();
+    void precision();
     void fileOfSentences();
     void beam();
     void bleuAgainstReferences();
@@ -87,13 +88,44 @@ void TestCliTranslate::jsonTrace()
 {
     const json want = readJson(golden("luong_general.trace.json"));
     const Run r = attnviz({QStringLiteral("translate"), golden("luong_general.model.json"),
-                           QString::fromStdString(want["source"].get<std::string>()), QStringLiteral("--json")});
+                           QString::fromStdString(want["source"].get<std::string>()), QStringLiteral("--json"),
+                           QStringLiteral("--precision"), QStringLiteral("float64")});
     QCOMPARE(r.status, 0);
     const json got = json::parse(r.out.toStdString());
     QCOMPARE(got["format"].get<std::string>(), std::string("attnviz-trace"));
     QCOMPARE(got["target_tokens"], want["target_tokens"]);
     QCOMPARE(got["steps"].size(), want["steps"].size());
     QVERIFY(std::fabs(got["steps"][0]["weights"][0].get<double>() - want["steps"][0]["weights"][0].get<double>()) < 1e-9);
+}
+
+// --precision (issue 17): float32 is the default and agrees with float64, the golden reference, within 1e-4 —
+// same tokens, every attention weight and probability; only float32 and float64 are accepted.
+void TestCliTranslate::precision()
+{
+    const json want = readJson(golden("luong_general.trace.json"));
+    const QString source = QString::fromStdString(want["source"].get<std::string>());
+    const Run f = attnviz({QStringLiteral("translate"), golden("luong_general.model.json"), source, QStringLiteral("--json")});
+    const Run d = attnviz({QStringLiteral("translate"), golden("luong_general.model.json"), source, QStringLiteral("--json"),
+                           QStringLiteral("--precision"), QStringLiteral("float64")});
+    const Run f2 = attnviz({QStringLiteral("translate"), golden("luong_general.model.json"), source, QStringLiteral("--json"),
+                            QStringLiteral("--precision"), QStringLiteral("float32")});
+    QCOMPARE(f.status, 0);
+    QCOMPARE(d.status, 0);
+    QCOMPARE(f2.out, f.out);  // the default is float32
+    QVERIFY(f.out != d.out);  // and it is not float64: the last digits differ
+    const json a = json::parse(f.out.toStdString()), b = json::parse(d.out.toStdString());
+    QCOMPARE(a["target_tokens"], want["target_tokens"]);
+    QCOMPARE(b["target_tokens"], want["target_tokens"]);
+    double worst = 0.0;
+    for (std::size_t i = 0; i < a["steps"].size(); ++i) {
+        const json& x = a["steps"][i];
+        const json& y = b["steps"][i];
+        worst = std::max(worst, std::fabs(x["prob"].get<double>() - y["prob"].get<double>()));
+        for (std::size_t j = 0; j < x["weights"].size(); ++j)
+            worst = std::max(worst, std::fabs(x["weights"][j].get<double>() - y["weights"][j].get<double>()));
+    }
+    QVERIFY2(worst <= 1e-4, qPrintable(QString::number(worst)));
+    QVERIFY(worst > 0.0);
 }
 
 void TestCliTranslate::fileOfSentences()
@@ -188,7 +220,8 @@ void TestCliTranslate::whatIf()
     const QString ovFile = dir_.filePath(QStringLiteral("attnviz_tst_override.json"));
     writeFile(ovFile, ov.dump());
     const Run looked = attnviz({QStringLiteral("translate"), golden("bahdanau.model.json"), sentence,
-                                QStringLiteral("--attention-override"), ovFile, QStringLiteral("--json")});
+                                QStringLiteral("--attention-override"), ovFile, QStringLiteral("--json"),
+                                QStringLiteral("--precision"), QStringLiteral("float64")});  // scores against the golden trace
     QCOMPARE(looked.status, 0);
     const json l = json::parse(looked.out.toStdString());
     QVERIFY(l["steps"][0]["overridden"].get<bool>());
@@ -322,6 +355,8 @@ void TestCliTranslate::badInput_data()
         << QStringList{s, ovArg, overrideFile("ov_trunc.json", R"({"format":"attnviz-override","version":1,"steps":[{"t":1,"weig)")}
         << QStringLiteral("ov_trunc.json");
     QTest::newRow("override missing") << QString() << QStringList{s, ovArg, QStringLiteral("/nonexistent/ov.json")} << QStringLiteral("ov.json");
+    QTest::newRow("--precision double") << QString() << QStringList{s, QStringLiteral("--precision"), QStringLiteral("double")}
+                                        << QStringLiteral("--precision: expected float32 or float64, found \"double\"");
     QTest::newRow("--merge-words without --json") << QString() << QStringList{s, QStringLiteral("--merge-words")} << QStringLiteral("--merge-words");
 }
 

@@ -173,7 +173,9 @@ void TestDecoding::greedyMatchesManualLoop()
         const Model m = randomModel(preset, o, 77);
         std::vector<double> probs;
         const Tokens want = manualGreedy(m, {"s6", "s5", "s8"}, &probs);
-        const DecodeResult r = translateTokens(m, {"s6", "s5", "s8"});
+        DecodeOptions float64;  // compared with decoderStep (float64) at 1e-12
+        float64.precision = Precision::Float64;
+        const DecodeResult r = translateTokens(m, {"s6", "s5", "s8"}, float64);
         QCOMPARE(r.best.targetTokens, want);
         QCOMPARE(r.best.steps.size(), probs.size());
         for (std::size_t i = 0; i < probs.size(); ++i) QVERIFY(std::fabs(*r.best.steps[i].prob - probs[i]) < 1e-12);

@@ -170,6 +170,7 @@ void TestTransformerGrad::lossEqualsInference()
         DecodeOptions o;
         o.prefix = p.tgt;
         o.topK = m.target.size();
+        o.precision = Precision::Float64;  // compared with the float64 loss at 1e-9
         Tokens src;
         for (int id : p.src)
             src.push_back(m.source.token(id));

@@ -158,6 +158,7 @@ void TestWhatIf::prefixEqualsTeacherForcing()
     const Model m = modelFor(preset.toStdString());
     const std::vector<int> prefix{5, 9, 4};  // ordinary target tokens t5 t9 t4
     DecodeOptions o;
+    o.precision = Precision::Float64;  // compared with teacher forcing (float64) at 1e-12
     o.prefix = prefix;
     const DecodeResult r = translateTokens(m, kSource, o);
     QVERIFY(r.best.steps.size() >= prefix.size());
@@ -266,8 +267,10 @@ void TestWhatIf::oneHotContextIsThatState()
     QFETCH(QString, preset);
     const Model m = modelFor(preset.toStdString());
     const Mat keys = encoderStatesOf(m, kSource);
+    DecodeOptions float64;  // the encoder states above are encode()'s, float64
+    float64.precision = Precision::Float64;
     for (int j = 0; j < static_cast<int>(kSource.size()); ++j) {
-        DecodeOptions o;
+        DecodeOptions o = float64;
         Vec w = Vec::Zero(static_cast<Eigen::Index>(kSource.size()));
         w(j) = 0.25;  // not normalised: divided by the sum
         o.overrides.push_back({1, w, ""});
@@ -277,7 +280,7 @@ void TestWhatIf::oneHotContextIsThatState()
         QCOMPARE(a.weights(j), 1.0);
         QCOMPARE(a.weights.sum(), 1.0);
         // the scores are still the model's own
-        const DecodeResult plain = translateTokens(m, kSource);
+        const DecodeResult plain = translateTokens(m, kSource, float64);
         QVERIFY(maxDiff(a.scores, plain.best.steps[0].attention->scores) < 1e-12);
     }
 }
@@ -288,11 +291,13 @@ void TestWhatIf::laterStepsFollowOverride()
     // and differ from the plain run's numbers (the state carried the change forward).
     for (const std::string& preset : kAttentionPresets) {
         const Model m = modelFor(preset, 11);
-        const DecodeResult plain = translateTokens(m, kSource);
+        DecodeOptions float64;  // compared with teacher forcing (float64) at 1e-12
+        float64.precision = Precision::Float64;
+        const DecodeResult plain = translateTokens(m, kSource, float64);
         QVERIFY(plain.best.steps.size() >= 3);
         Vec w = Vec::Zero(static_cast<Eigen::Index>(kSource.size()));
         w(4) = 1.0;
-        DecodeOptions o;
+        DecodeOptions o = float64;
         o.overrides.push_back({2, w, ""});
         o.prefix = idsOf(m, plain.best);  // same tokens, so the numbers are comparable step by step
         o.prefix.resize(3);
