@@ -363,8 +363,8 @@ Trace traceFromJson(const json& doc, const std::string& file)
         for (const auto& [name, v, into] : {std::tuple<const char*, const json*, std::vector<Mat>*>{"/cross_keys", keys, &t.crossKeys},
                                             std::tuple<const char*, const json*, std::vector<Mat>*>{"/cross_values", values, &t.crossValues}}) {
             if (shape.empty() || !v->is_array() || v->size() != static_cast<std::size_t>(shape.layers))
-                r.fail(name, "expected one n × d_model matrix per decoder layer (" + std::to_string(shape.layers)
-                                 + " layers of heads in the steps), found " + describeJson(*v));
+                r.fail(name, "expected one n × d_model matrix per decoder layer (the steps' heads have " + std::to_string(shape.layers)
+                                 + (shape.layers == 1 ? " layer" : " layers") + "), found " + describeJson(*v));
             for (std::size_t l = 0; l < v->size(); ++l) {
                 const std::string lp = childPointer(name, l);
                 Mat m = r.matrix((*v)[l], lp);
