@@ -437,7 +437,9 @@ void MainWindow::pinContextRow()
         pinnedView_->setRowHidden(r, r != context);
     }
     pinnedView_->setVisible(context < rows);
-    pinnedView_->verticalHeader()->setFixedWidth(tableView_->verticalHeader()->sizeHint().width());
+    // The header's size hint is invalid (-1) until it has been laid out: Qt warned "Negative sizes" then.
+    if (const int w = tableView_->verticalHeader()->sizeHint().width(); w >= 0)
+        pinnedView_->verticalHeader()->setFixedWidth(w);
     for (int c = 0; c < table_->columnCount(); ++c)
         pinnedView_->setColumnWidth(c, tableView_->columnWidth(c));
 }
