@@ -8,6 +8,7 @@
 #include "core/softmax.h"
 
 #include "input_failure.h"
+#include "small_transformer.h"
 
 #include <QtTest>
 
@@ -20,14 +21,7 @@ namespace {
 
 Trace transformerTrace(std::uint64_t seed = 5)
 {
-    RandomModelOptions o;
-    o.hidden = 8;  // d_model 8, 2 heads
-    o.sourceVocab = 14;
-    o.targetVocab = 16;
-    o.maxLen = 8;
-    o.scale = 0.9;
-    const Model m = randomModel("transformer", o, seed);
-    return translateTokens(m, {"s4", "s7", "s5", "s9", "s6"}).best;
+    return attnviz_test::smallTransformerTrace({"s4", "s7", "s5", "s9", "s6"}, seed);
 }
 
 double maxDiff(const Vec& a, const Vec& b)

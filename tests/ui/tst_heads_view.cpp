@@ -14,6 +14,8 @@
 #include "ui/step_controller.h"
 #include "ui/step_view.h"
 
+#include "small_transformer.h"
+
 #include <QComboBox>
 #include <QFile>
 #include <QSignalSpy>
@@ -27,14 +29,7 @@ namespace {
 
 std::shared_ptr<const Trace> transformerTrace()
 {
-    RandomModelOptions o;
-    o.hidden = 8;  // d_model 8, 2 heads
-    o.sourceVocab = 14;
-    o.targetVocab = 16;
-    o.maxLen = 8;
-    o.scale = 0.9;
-    const Model m = randomModel("transformer", o, 5);
-    return std::make_shared<const Trace>(translateTokens(m, {"s4", "s7", "s5", "s9", "s6"}).best);
+    return std::make_shared<const Trace>(attnviz_test::smallTransformerTrace({"s4", "s7", "s5", "s9", "s6"}));
 }
 
 double maxDiff(const Vec& a, const Vec& b)

@@ -9,6 +9,8 @@
 #include "ui/step_text.h"
 #include "ui/step_view.h"
 
+#include "small_transformer.h"
+
 #include <QDir>
 #include <QImage>
 #include <QLineEdit>
@@ -254,13 +256,7 @@ private slots:
     // legend; without them the column stays the encoder output hⱼ.
     void oneHeadShowsItsKeysThenValues()
     {
-        RandomModelOptions o;
-        o.hidden = 8;  // d_model 8, 2 heads of 4
-        o.sourceVocab = 14;
-        o.targetVocab = 16;
-        o.maxLen = 8;
-        const Model m = randomModel("transformer", o, 5);
-        const Trace full = translateTokens(m, {"s4", "s7", "s5"}).best;
+        const Trace full = attnviz_test::smallTransformerTrace({"s4", "s7", "s5"}, 5, 0.5);
         const Trace head = selectHeads(full, {0, HeadMode::One, 1});
         QCOMPARE(head.keys.rows(), Eigen::Index(3));
         const auto tip = [](const char* letter, double x) {
