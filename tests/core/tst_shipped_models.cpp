@@ -3,6 +3,7 @@
 // figures are on 1,000 examples).
 #include "core/bleu.h"
 #include "core/decoding.h"
+#include "core/merge_words.h"
 #include "core/model.h"
 #include "core/tasks.h"
 
@@ -42,7 +43,9 @@ private slots:
     void heldOutQuality();
     void englishSpanish_data();
     void englishSpanish();
-    void englishSpanishReorders();
+    void typedEnglishSpanish_data();
+    void typedEnglishSpanish();
+    void typedEnglishSpanishReorders();
 };
 
 void TestShippedModels::examplesTranslate_data()
@@ -61,12 +64,12 @@ void TestShippedModels::englishSpanish_data()
 {
     QTest::addColumn<QString>("name");
     QTest::addColumn<double>("minimumBleu");
+    // Word models of the first corpus, until their retrained successors (typedEnglishSpanish) replace them.
     // Measured on these 300 sentences when the models were added: seq2seq 51.9, seq2seq_attention 92.9,
-    // bahdanau 95.6, luong 81.9, gnmt 93.9. The minimums are 5 points lower (rounding differences between
+    // luong 81.9, gnmt 93.9. The minimums are 5 points lower (rounding differences between
     // machines can flip a few greedy choices); the issue's bar for attention models is 40.
     QTest::newRow("en_es_seq2seq") << QStringLiteral("en_es_seq2seq") << 46.0;
     QTest::newRow("en_es_seq2seq_attention") << QStringLiteral("en_es_seq2seq_attention") << 87.0;
-    QTest::newRow("en_es_bahdanau") << QStringLiteral("en_es_bahdanau") << 90.0;
     QTest::newRow("en_es_luong") << QStringLiteral("en_es_luong") << 76.0;
     QTest::newRow("en_es_gnmt") << QStringLiteral("en_es_gnmt") << 88.0;
 }
@@ -95,21 +98,82 @@ void TestShippedModels::englishSpanish()
     QVERIFY2(bleu >= minimumBleu, qPrintable(QStringLiteral("BLEU %1 < %2").arg(bleu).arg(minimumBleu)));
 }
 
-// "the red car is very fast": the adjective follows the noun in Spanish, and the Bahdanau model's
-// attention crosses over: while writing "rojo" it looks at "red", while writing "coche" at "car".
-void TestShippedModels::englishSpanishReorders()
+// The English → Spanish models retrained on the everyday corpus with SentencePiece pieces (issue 11): typed
+// examples and typed sentences never give <unk>, corpus BLEU on the first 300 sentences of the everyday test
+// split and on all of the hand-typed held-out set (typed.tsv; the README's table uses the 3,000 test sentences).
+void TestShippedModels::typedEnglishSpanish_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<double>("minimumTestBleu");
+    QTest::addColumn<double>("minimumTypedBleu");
+    // Measured when each model was added (float32 file, greedy): bahdanau 90.10 / 63.97. The minimums are
+    // 5 points lower (rounding differences between machines flip a few greedy choices); the issue's bar for
+    // attention models is 60 on the test split and 40 on typed text.
+    QTest::newRow("en_es_bahdanau") << QStringLiteral("en_es_bahdanau") << 85.0 << 58.0;
+}
+
+void TestShippedModels::typedEnglishSpanish()
+{
+    QFETCH(QString, name);
+    QFETCH(double, minimumTestBleu);
+    QFETCH(double, minimumTypedBleu);
+    const Model m = loadModel(modelPath(qPrintable(name)));
+    QVERIFY(!m.title.empty());
+    QVERIFY(m.tokenizerKind() == TokenizerKind::SentencePiece);
+    QVERIFY(m.examples.size() >= 4);
+    for (const std::string& e : m.examples) {
+        const std::string out = joined(translate(m, e).best, m);
+        QVERIFY2(!out.empty() && out.find("<unk>") == std::string::npos, (e + " → " + out).c_str());
+    }
+    const auto bleuOn = [&](std::vector<TextPair> pairs, std::size_t atMost) {
+        if (pairs.size() > atMost)
+            pairs.resize(atMost);
+        std::vector<std::string> hyps, refs;
+        for (const TextPair& p : pairs) {
+            hyps.push_back(joined(translate(m, p.source).best, m));
+            refs.push_back(p.target);
+            if (hyps.back().find("<unk>") != std::string::npos) {  // the issue: no <unk> in any output
+                qWarning("%s: \"%s\" → \"%s\"", qPrintable(name), p.source.c_str(), hyps.back().c_str());
+                return -1.0;
+            }
+        }
+        return corpusBleu(hyps, refs);
+    };
+    const std::string data = std::string(ATTNVIZ_SAMPLES_DIR) + "/data/en-es/";
+    const std::vector<TextPair> test = readParallelFile(data + "everyday-test.tsv.gz");
+    QVERIFY(test.size() >= 2000);
+    const std::vector<TextPair> typed = readParallelFile(data + "typed.tsv");
+    QVERIFY(typed.size() >= 150);
+    const double testBleu = bleuOn(test, 300), typedBleu = bleuOn(typed, typed.size());
+    qInfo("%s: BLEU %.2f on the first 300 test sentences, %.2f on the %zu typed ones", qPrintable(name), testBleu,
+          typedBleu, typed.size());
+    QVERIFY2(testBleu >= minimumTestBleu, qPrintable(QStringLiteral("test BLEU %1 < %2").arg(testBleu).arg(minimumTestBleu)));
+    QVERIFY2(typedBleu >= minimumTypedBleu,
+             qPrintable(QStringLiteral("typed BLEU %1 < %2").arg(typedBleu).arg(minimumTypedBleu)));
+    // the issue's sentence, typed as people type it: every content word translated
+    const std::string out = joined(translate(m, "I went to the park with my dog.").best, m);
+    for (const char* w : {"parque", "perro"})
+        QVERIFY2(out.find(w) != std::string::npos, out.c_str());
+}
+
+// "The red car is very fast.": the adjective follows the noun in Spanish, and the Bahdanau model's attention
+// crosses over: while writing "coche" it looks at "car", while writing "rojo" at "red" (pieces merged into words).
+void TestShippedModels::typedEnglishSpanishReorders()
 {
     const Model m = loadModel(modelPath("en_es_bahdanau"));
-    const Trace t = translate(m, "the red car is very fast").best;
-    const std::string out = joined(t, m);
-    QVERIFY2(out.rfind("el coche rojo es muy", 0) == 0, out.c_str());
+    const Trace t = mergeWords(translate(m, "The red car is very fast.").best);
+    const std::string out = joined(translate(m, "The red car is very fast.").best, m);
+    QVERIFY2(out.rfind("El coche rojo es muy", 0) == 0, out.c_str());
+    QVERIFY(t.steps.size() >= 3);
     auto argmax = [&](std::size_t step) {
         Eigen::Index j = 0;
         t.steps[step].attention->weights.maxCoeff(&j);
         return t.sourceTokens[static_cast<std::size_t>(j)];
     };
-    QCOMPARE(argmax(1), std::string("car"));  // coche
-    QCOMPARE(argmax(2), std::string("red"));  // rojo
+    QCOMPARE(t.targetTokens[1], std::string("coche"));
+    QCOMPARE(argmax(1), std::string("car"));
+    QCOMPARE(t.targetTokens[2], std::string("rojo"));
+    QCOMPARE(argmax(2), std::string("red"));
 }
 
 void TestShippedModels::examplesTranslate()
