@@ -86,8 +86,9 @@ double processCpuMs()
 
 // Median wall-clock milliseconds of a frame; *cpuMedian gets the median process CPU milliseconds (on a shared
 // virtual machine the wall clock also counts time the host gave to others).
-double stepFrames(const Trace& t, QSize size, int frames, double* cpuMedian = nullptr)
+double stepFrames(const Trace& t, QSize size, int frames, double* cpuMedian = nullptr, std::vector<double>* cpuByStage = nullptr)
 {
+    std::vector<std::vector<double>> byStage(kStageCount);
     QImage img(size, QImage::Format_RGB32);
     StepRenderOptions opt;
     opt.font = defaultStepFont();
@@ -103,10 +104,16 @@ double stepFrames(const Trace& t, QSize size, int frames, double* cpuMedian = nu
         if (f >= 5) {  // first frames warm the font caches
             ms.push_back(timer.nsecsElapsed() / 1e6);
             cpu.push_back(processCpuMs() - c0);
+            byStage[static_cast<std::size_t>(pos.stage)].push_back(cpu.back());
         }
     }
     if (cpuMedian)
         *cpuMedian = median(cpu);
+    if (cpuByStage) {
+        cpuByStage->clear();
+        for (const auto& v : byStage)
+            cpuByStage->push_back(median(v));
+    }
     return median(ms);
 }
 
@@ -186,8 +193,13 @@ int main(int argc, char** argv)
     const auto big = synthetic(50, 256, 3);
     const auto small = synthetic(4, 3, 3);
     double cpu = 0;
-    const double wall = stepFrames(*big, {1280, 800}, 200, &cpu);
+    std::vector<double> byStage;
+    const double wall = stepFrames(*big, {1280, 800}, 200, &cpu, &byStage);
     std::printf("step view frame, n=50 d=256, 1280x800: median %.2f ms wall, %.2f ms CPU (goal < 8)\n", wall, cpu);
+    std::printf("  CPU median by stage:");
+    for (std::size_t k = 0; k < byStage.size(); ++k)
+        std::printf(" %zu: %.2f", k, byStage[k]);
+    std::printf(" ms\n");
     std::printf("step view frame, n=4 d=3, 1280x800:    median %.2f ms\n", stepFrames(*small, {1280, 800}, 200));
 
     const auto heat = synthetic(200, 8, 200);
