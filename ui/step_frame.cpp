@@ -470,6 +470,29 @@ void StepFrame::drawScores()
             drawCentered(QRectF(r.left(), r.top() + fn.height(), r.width(), fs.height()),
                          scoreArithmetic(scoreShown(tr_), st_->query, rowOf(keys, j), at.scores(j), j), fonts_.small, pal_.muted, a * dim);
     }
+    // Chips instead of numbers (a long sentence): once scoring is done, the largest scores are written under
+    // their chips as long as the labels do not touch (all of them are in the tooltip and the score table).
+    if (!L_.arithmeticInColumns && stage_ >= static_cast<int>(Stage::Softmax) && n > 0) {
+        std::vector<double> centers, widths, priority;
+        std::vector<QString> texts;
+        bool chips = false;
+        for (int j = 0; j < n; ++j) {
+            texts.push_back(displayNumber(at.scores(j), 2));
+            const QRectF& r = L_.scoreRects[static_cast<std::size_t>(j)];
+            const bool chip = fn.horizontalAdvance(texts.back()) + 4 > r.width();
+            chips = chips || chip;
+            centers.push_back(r.center().x());
+            widths.push_back(fs.horizontalAdvance(texts.back()) + 2);
+            priority.push_back(chip ? at.scores(j) : std::nan(""));  // a column showing its number needs no label
+        }
+        if (chips)
+            for (int j : labelsThatFit(centers, widths, priority, 4, 8)) {
+                const auto u = static_cast<std::size_t>(j);
+                const QRectF& r = L_.scoreRects[u];
+                drawCentered(QRectF(centers[u] - widths[u] / 2, r.top() + fn.height(), widths[u], fs.height()), texts[u], fonts_.small,
+                             pal_.text, dim);
+            }
+    }
     // Arithmetic that does not fit under its column: one callout for the state being scored.
     if (!L_.arithmeticInColumns && stage_ == 1 && active_ >= 0 && active_ < n && active_ < keys.rows()) {
         const QString s = scoreArithmetic(scoreShown(tr_), st_->query, rowOf(keys, active_), at.scores(active_), active_);
@@ -550,6 +573,23 @@ void StepFrame::drawWeights()
         }
         if (L_.weightNumbers)
             drawCentered(QRectF(r.left(), baseY + 2, r.width(), fs.height()), displayNumber(at.weights(j), 3), fonts_.small, pal_.softmax, a);
+    }
+    if (!L_.weightNumbers && n > 0) {
+        // Columns too narrow for every number (a long sentence): the largest weights are written under their
+        // bars as long as the labels do not touch; the rest are in the tooltip and the score table.
+        std::vector<double> centers, widths, priority;
+        std::vector<QString> texts;
+        for (int j = 0; j < n; ++j) {
+            texts.push_back(displayNumber(at.weights(j), 3));
+            centers.push_back(L_.weightRects[static_cast<std::size_t>(j)].center().x());
+            widths.push_back(fs.horizontalAdvance(texts.back()) + 2);
+            priority.push_back(at.weights(j) >= 0.01 ? at.weights(j) : std::nan(""));
+        }
+        for (int j : labelsThatFit(centers, widths, priority, 4, 8)) {
+            const auto u = static_cast<std::size_t>(j);
+            const double a = easeInOut(stage_ > 2 ? 1.0 : staggered(pos_.progress, j, n, 0.6));
+            drawCentered(QRectF(centers[u] - widths[u] / 2, baseY + 2, widths[u], fs.height()), texts[u], fonts_.small, pal_.softmax, a);
+        }
     }
     p_.setPen(QPen(pal_.frame, 1));
     if (n > 0)

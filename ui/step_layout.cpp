@@ -33,6 +33,33 @@ QRectF lerpRect(const QRectF& a, const QRectF& b, double t)
     return QRectF(lerp(a.x(), b.x(), t), lerp(a.y(), b.y(), t), lerp(a.width(), b.width(), t), lerp(a.height(), b.height(), t));
 }
 
+std::vector<int> labelsThatFit(const std::vector<double>& centers, const std::vector<double>& widths,
+                               const std::vector<double>& priority, double gap, int maxLabels)
+{
+    const std::size_t n = std::min({centers.size(), widths.size(), priority.size()});
+    std::vector<int> order(n);
+    for (std::size_t j = 0; j < n; ++j) order[j] = static_cast<int>(j);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+        return priority[static_cast<std::size_t>(a)] > priority[static_cast<std::size_t>(b)];
+    });
+    std::vector<int> taken;
+    for (int j : order) {
+        if (static_cast<int>(taken.size()) >= maxLabels) break;
+        const auto u = static_cast<std::size_t>(j);
+        if (!std::isfinite(centers[u]) || !std::isfinite(widths[u]) || !(priority[u] == priority[u])) continue;
+        const double lo = centers[u] - widths[u] / 2, hi = centers[u] + widths[u] / 2;
+        bool clear = true;
+        for (int k : taken) {
+            const auto v = static_cast<std::size_t>(k);
+            const double klo = centers[v] - widths[v] / 2, khi = centers[v] + widths[v] / 2;
+            if (lo < khi + gap && klo < hi + gap) { clear = false; break; }
+        }
+        if (clear) taken.push_back(j);
+    }
+    std::sort(taken.begin(), taken.end());
+    return taken;
+}
+
 double easeInOut(double p)
 {
     p = clampd(p, 0.0, 1.0);
@@ -104,7 +131,7 @@ StepLayout computeStepLayout(const StepLayoutInput& in)
         L.weightNumbers = in.weightNumberWidth + 4 <= L.colWidth;
         barMax = clampd(c.height() * 0.15, 28, 110);  // the weights are the hero (issue 12): the tallest bars on screen
         L.barHeight = barMax;
-        weightBandH = barMax + (L.weightNumbers ? in.smallLineHeight + 4 : 0) + 4;
+        weightBandH = barMax + in.smallLineHeight + 4 + 4;  // numbers under the bars (all, or the largest that fit)
         alignLabelH = in.smallLineHeight + 8;
     } else {
         scoreBandH = 2 * in.lineHeight + 8;  // room for the bottleneck explanation

@@ -83,6 +83,13 @@ StepHit hitTest(const StepLayout& layout, const QPointF& point);
 QRectF cellRect(const QRectF& column, int count, int i);
 
 // Animation helpers: progress p in [0, 1] (clamped).
+// Which of n labels to write when they cannot all fit: label j is centred at centers[j] and is widths[j]
+// wide; labels are taken by priority, largest first (ties: lower j), skipping any that would come within `gap`
+// of one already taken, up to maxLabels. Returns the chosen indices in increasing order. Used for the largest
+// weights and scores of a long sentence, whose columns are too narrow for every number.
+std::vector<int> labelsThatFit(const std::vector<double>& centers, const std::vector<double>& widths,
+                               const std::vector<double>& priority, double gap, int maxLabels);
+
 double easeInOut(double p);  // cubic ease-in-out: 0 → 0, 1 → 1, symmetric, zero slope at both ends
 // Progress of item j of n when the items start one after another but overlap: item 0 starts at p = 0,
 // item n − 1 ends at p = 1; each lasts `span` of the whole (clamped to [1/n, 1]).

@@ -5,6 +5,10 @@
 
 #include <QtTest>
 
+#include <algorithm>
+#include <cmath>
+#include <random>
+
 using namespace attnviz::ui;
 
 namespace {
@@ -205,6 +209,39 @@ private slots:
         QCOMPARE(staggered(0.4, 0, 1), 0.4);
         QCOMPARE(lerp(2, 4, 0.25), 2.5);
         QCOMPARE(lerpRect(QRectF(0, 0, 10, 10), QRectF(10, 20, 30, 40), 0.5), QRectF(5, 10, 20, 25));
+    }
+    // A long sentence's columns are too narrow for every weight: the largest are labelled, never touching.
+    void largestLabelsThatFit()
+    {
+        // columns 16 px apart, labels 30 px wide: a label blocks its neighbours within 30 + gap
+        std::vector<double> centers, widths(10, 30.0), priority{0.01, 0.05, 0.60, 0.20, 0.02, 0.0, 0.08, 0.03, 0.01, std::nan("")};
+        for (int j = 0; j < 10; ++j) centers.push_back(8 + 16 * j);
+        const std::vector<int> got = labelsThatFit(centers, widths, priority, 4, 8);
+        // 0.60 at 2 first; 0.20 at 3 touches it; 0.08 at 6 is 64 px away: taken; 0.05 at 1 touches 2; 0.03 at 7
+        // touches 6; 0.02 at 4 is 32 px from 2 (< 34) and 6; 0.01 at 0 is 32 px from 2; 0.01 at 8 is 32 px from 6;
+        // NaN (9) is never taken.
+        QCOMPARE(got, (std::vector<int>{2, 6}));
+        // wide apart, all but NaN fit, capped by maxLabels, taken by priority
+        for (double& c : centers) c *= 4;
+        QCOMPARE(labelsThatFit(centers, widths, priority, 4, 3), (std::vector<int>{2, 3, 6}));
+        QCOMPARE(labelsThatFit(centers, widths, priority, 4, 100).size(), std::size_t(9));
+        // invariant on random input: chosen labels never come within the gap of each other
+        std::mt19937 rng(3);
+        std::uniform_real_distribution<double> U(0, 1);
+        for (int trial = 0; trial < 200; ++trial) {
+            std::vector<double> c, w, p;
+            for (int j = 0; j < 40; ++j) { c.push_back(U(rng) * 600); w.push_back(10 + U(rng) * 40); p.push_back(U(rng)); }
+            const std::vector<int> t = labelsThatFit(c, w, p, 3, 12);
+            QVERIFY(!t.empty() && t.size() <= 12);
+            for (std::size_t a = 0; a < t.size(); ++a)
+                for (std::size_t b = a + 1; b < t.size(); ++b) {
+                    const auto i = static_cast<std::size_t>(t[a]), k = static_cast<std::size_t>(t[b]);
+                    QVERIFY(std::fabs(c[i] - c[k]) >= (w[i] + w[k]) / 2 + 3 - 1e-9);
+                }
+            // the highest priority is always labelled
+            const auto top = static_cast<int>(std::max_element(p.begin(), p.end()) - p.begin());
+            QVERIFY(std::find(t.begin(), t.end(), top) != t.end());
+        }
     }
 };
 
