@@ -6,6 +6,7 @@
 #include "ui/step_text.h"
 
 #include <QFontMetricsF>
+#include <limits>
 #include <QImage>
 #include <QLinearGradient>
 #include <QPainter>
@@ -178,6 +179,29 @@ void StepFrame::drawHighlight()
     p_.setPen(QPen(pal_.query, 1.5, Qt::DashLine));
     p_.setBrush(mix(pal_.bg, pal_.query, 0.08));
     p_.drawRoundedRect(r.adjusted(-3, -2, 3, 2), 4, 4);
+}
+
+// Columns too narrow for every number: the largest values (at least minValue) are written, `decimals` places, in
+// the small font at `dy` below their columns' tops, as long as the labels do not touch (labelsThatFit); every value
+// is in the tooltip and the score table.
+void StepFrame::drawLargestLabels(const Vec& values, const std::vector<QRectF>& columns, int n, int decimals, double dy,
+                                  const QColor& color, double minValue, const std::function<double(int)>& alpha)
+{
+    n = std::min({n, static_cast<int>(values.size()), static_cast<int>(columns.size())});
+    if (n <= 0) return;
+    const QFontMetricsF fs(fonts_.small);
+    std::vector<double> centers, widths, priority;
+    std::vector<QString> texts;
+    for (int j = 0; j < n; ++j) {
+        texts.push_back(displayNumber(values(j), decimals));
+        centers.push_back(columns[static_cast<std::size_t>(j)].center().x());
+        widths.push_back(fs.horizontalAdvance(texts.back()) + 2);
+        priority.push_back(values(j) >= minValue ? values(j) : std::nan(""));
+    }
+    for (int j : labelsThatFit(centers, widths, priority, 4, 8)) {
+        const auto u = static_cast<std::size_t>(j);
+        drawCentered(QRectF(centers[u] - widths[u] / 2, columns[u].top() + dy, widths[u], fs.height()), texts[u], fonts_.small, color, alpha(j));
+    }
 }
 
 void StepFrame::drawCentered(const QRectF& r, const QString& text, const QFont& font, const QColor& color, double alpha)
@@ -451,13 +475,18 @@ void StepFrame::drawScores()
     const Mat& keys = statesShown(tr_, Stage::Score);  // what the query is compared with: hⱼ, or one head's Kⱼ
     double smin = at.scores.size() ? at.scores.minCoeff() : 0, smax = at.scores.size() ? at.scores.maxCoeff() : 1;
     if (!(smax - smin > 1e-12)) smin -= 0.5, smax += 0.5;
+    // Numbers when every one fits its column, else colour chips throughout (a lone short "9" among chips reads
+    // as a label of something else).
+    bool numbers = true;
+    for (int j = 0; j < n && numbers; ++j)
+        numbers = fn.horizontalAdvance(displayNumber(at.scores(j), 2)) + 4 <= L_.scoreRects[static_cast<std::size_t>(j)].width();
     for (int j = 0; j < n; ++j) {
         const auto u = static_cast<std::size_t>(j);
         const double a = easeInOut(stage_ > 1 ? 1.0 : staggered(pos_.progress, j, n));
         if (a <= 0) continue;
         const QRectF r = L_.scoreRects[u].translated(0, -(1 - a) * 10);
         const QString value = displayNumber(at.scores(j), 2);
-        if (fn.horizontalAdvance(value) + 4 <= r.width()) {
+        if (numbers) {
             drawCentered(QRectF(r.left(), r.top(), r.width(), fn.height()), value, fonts_.bold, j == active_ ? pal_.query : pal_.text, a * dim);
         } else {
             // Too narrow for a number: a colour chip on the scores' own scale (value in the tooltip).
@@ -472,27 +501,9 @@ void StepFrame::drawScores()
     }
     // Chips instead of numbers (a long sentence): once scoring is done, the largest scores are written under
     // their chips as long as the labels do not touch (all of them are in the tooltip and the score table).
-    if (!L_.arithmeticInColumns && stage_ >= static_cast<int>(Stage::Softmax) && n > 0) {
-        std::vector<double> centers, widths, priority;
-        std::vector<QString> texts;
-        bool chips = false;
-        for (int j = 0; j < n; ++j) {
-            texts.push_back(displayNumber(at.scores(j), 2));
-            const QRectF& r = L_.scoreRects[static_cast<std::size_t>(j)];
-            const bool chip = fn.horizontalAdvance(texts.back()) + 4 > r.width();
-            chips = chips || chip;
-            centers.push_back(r.center().x());
-            widths.push_back(fs.horizontalAdvance(texts.back()) + 2);
-            priority.push_back(chip ? at.scores(j) : std::nan(""));  // a column showing its number needs no label
-        }
-        if (chips)
-            for (int j : labelsThatFit(centers, widths, priority, 4, 8)) {
-                const auto u = static_cast<std::size_t>(j);
-                const QRectF& r = L_.scoreRects[u];
-                drawCentered(QRectF(centers[u] - widths[u] / 2, r.top() + fn.height(), widths[u], fs.height()), texts[u], fonts_.small,
-                             pal_.text, dim);
-            }
-    }
+    if (!numbers && !L_.arithmeticInColumns && stage_ >= static_cast<int>(Stage::Softmax))
+        drawLargestLabels(at.scores, L_.scoreRects, n, 2, fn.height(), pal_.text, -std::numeric_limits<double>::infinity(),
+                          [dim](int) { return dim; });
     // Arithmetic that does not fit under its column: one callout for the state being scored.
     if (!L_.arithmeticInColumns && stage_ == 1 && active_ >= 0 && active_ < n && active_ < keys.rows()) {
         const QString s = scoreArithmetic(scoreShown(tr_), st_->query, rowOf(keys, active_), at.scores(active_), active_);
@@ -574,23 +585,9 @@ void StepFrame::drawWeights()
         if (L_.weightNumbers)
             drawCentered(QRectF(r.left(), baseY + 2, r.width(), fs.height()), displayNumber(at.weights(j), 3), fonts_.small, pal_.softmax, a);
     }
-    if (!L_.weightNumbers && n > 0) {
-        // Columns too narrow for every number (a long sentence): the largest weights are written under their
-        // bars as long as the labels do not touch; the rest are in the tooltip and the score table.
-        std::vector<double> centers, widths, priority;
-        std::vector<QString> texts;
-        for (int j = 0; j < n; ++j) {
-            texts.push_back(displayNumber(at.weights(j), 3));
-            centers.push_back(L_.weightRects[static_cast<std::size_t>(j)].center().x());
-            widths.push_back(fs.horizontalAdvance(texts.back()) + 2);
-            priority.push_back(at.weights(j) >= 0.01 ? at.weights(j) : std::nan(""));
-        }
-        for (int j : labelsThatFit(centers, widths, priority, 4, 8)) {
-            const auto u = static_cast<std::size_t>(j);
-            const double a = easeInOut(stage_ > 2 ? 1.0 : staggered(pos_.progress, j, n, 0.6));
-            drawCentered(QRectF(centers[u] - widths[u] / 2, baseY + 2, widths[u], fs.height()), texts[u], fonts_.small, pal_.softmax, a);
-        }
-    }
+    if (!L_.weightNumbers)  // too narrow for every number (a long sentence): the largest weights
+        drawLargestLabels(at.weights, L_.weightRects, n, 3, baseY + 2 - L_.weightRects.front().top(), pal_.softmax, 0.01,
+                          [this, n](int j) { return easeInOut(stage_ > 2 ? 1.0 : staggered(pos_.progress, j, n, 0.6)); });
     p_.setPen(QPen(pal_.frame, 1));
     if (n > 0)
         p_.drawLine(QPointF(L_.weightRects.front().left(), baseY), QPointF(L_.weightRects[static_cast<std::size_t>(n - 1)].right(), baseY));

@@ -60,6 +60,8 @@ private:
     void drawDecoder();
     void drawArrow(const QPointF& from, const QPointF& to, const QColor& color, double width, double t);
     void drawCentered(const QRectF& r, const QString& text, const QFont& font, const QColor& color, double alpha = 1.0);
+    void drawLargestLabels(const Vec& values, const std::vector<QRectF>& columns, int n, int decimals, double dy, const QColor& color,
+                           double minValue, const std::function<double(int)>& alpha);
 
     QPainter& p_;
     const Trace& tr_;
