@@ -137,6 +137,7 @@ Trace selectHeads(const Trace& trace, HeadSelection sel)
         return trace;
     sel = resolved(sel, shape);
     Trace out = trace;
+    out.headView = describeSelection(sel, shape);
     // One head with the layer's keys and values known: its own k_j and v_j (columns of its block).
     const auto l0 = static_cast<std::size_t>(sel.layer);
     const Eigen::Index n = sourceLength(trace);

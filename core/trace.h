@@ -66,6 +66,10 @@ struct Trace {
     // compare the query with; encoderStates then holds its values (what the weights sum). Empty otherwise: the
     // encoder states are both keys and values.
     Mat keys;
+    // Set by selectHeads: which heads the steps' attention shows ("layer 1 · head 2 of 4"), for headers and
+    // captions. Empty for every other trace (a transformer trace as decoded shows the last layer's mean). Not
+    // written to files.
+    std::string headView;
 };
 
 // The number of source positions every view shows (one definition, issue 18): the encoder states' rows when the

@@ -325,7 +325,7 @@ void StepFrame::drawHeader()
     const int T = static_cast<int>(tr_.steps.size());
     put(QStringLiteral("step ") + QString::number(pos_.step + 1) + QStringLiteral(" of ") + QString::number(T), fonts_.bold, pal_.text);
     if (st_->attention && !tr_.score.empty())
-        put(QString::fromUtf8("   score: ") + QString::fromStdString(tr_.score), fonts_.normal, pal_.muted);
+        put(QString::fromUtf8("   score: ") + scoreCaption(tr_), fonts_.normal, pal_.muted);
     put(QStringLiteral("   output: "), fonts_.normal, pal_.muted);
     // the words so far, pieces joined back into text (SentencePiece) as the plain output writes them
     Tokens said;

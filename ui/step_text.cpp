@@ -1,4 +1,6 @@
 #include "ui/step_text.h"
+
+#include "core/heads.h"
 #include "ui/token_label.h"
 
 #include "core/format.h"
@@ -233,6 +235,17 @@ QString stateLetter(const Trace& trace, Stage stage)
 std::string scoreShown(const Trace& trace)
 {
     return showsHeadKeys(trace) ? std::string("head") : trace.score;
+}
+
+QString scoreCaption(const Trace& trace)
+{
+    if (trace.score != "multi_head")
+        return QString::fromStdString(trace.score);
+    const HeadShape shape = headShape(trace);
+    const std::string heads = !trace.headView.empty() ? trace.headView
+        : shape.empty() ? std::string()
+                        : describeSelection(HeadSelection{}, shape);  // as decoded: the last layer's mean
+    return QString::fromUtf8("scaled dot product") + (heads.empty() ? QString() : QString::fromUtf8(" · ") + QString::fromStdString(heads));
 }
 
 QString sourceLabel(const Trace& trace, int j)

@@ -52,4 +52,8 @@ QString stateLetter(const Trace& trace, Stage stage);   // "h", "K" or "V"
 // The score function the arithmetic is written with: one head's is the scaled dot product q·Kⱼ/√dk.
 std::string scoreShown(const Trace& trace);
 
+// The score function as the step view's header names it: the id ("additive", "general"), or for a transformer
+// "scaled dot product · " and the heads shown ("layer 2 · mean of 4 heads", "layer 1 · head 3 of 4").
+QString scoreCaption(const Trace& trace);
+
 } // namespace attnviz::ui

@@ -275,6 +275,15 @@ private slots:
         // The scoring frame draws other vectors (the keys) than with the encoder output; the frames differ.
         QVERIFY(render(head, 0, 1, 1.0) != render(noKeys, 0, 1, 1.0));
         QVERIFY(render(head, 0, 3, 1.0) != render(noKeys, 0, 3, 1.0));
+        // The header names the heads shown, not the internal id "multi_head".
+        const HeadShape shape = headShape(full);
+        QCOMPARE(scoreCaption(head), QString::fromUtf8("scaled dot product · ") + QString::fromStdString(describeSelection({0, HeadMode::One, 1}, shape)));
+        QVERIFY(scoreCaption(head).contains(QStringLiteral("head 2 of")));
+        QVERIFY2(scoreCaption(full).contains(QStringLiteral("mean of")), qPrintable(scoreCaption(full)));
+        QVERIFY(scoreCaption(selectHeads(full, {0, HeadMode::Max, 0})).contains(QStringLiteral("max over")));
+        Trace rnn = full;
+        rnn.score = "additive";
+        QCOMPARE(scoreCaption(rnn), QStringLiteral("additive"));
     }
 
     void viewTooltipAndEditing()
