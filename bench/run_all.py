@@ -309,6 +309,13 @@ def rows(res, sections=SECTIONS):
     def judge(r, value, ok):
         r.met = "yes" if ok(value) else "NO"
 
+    def versus(r, ours, theirs, goal=None):
+        """ours, theirs: (CPU ms, wall ms) per sentence; the ratios are theirs ÷ ours; goal: the CPU ratio's minimum."""
+        r.attnviz, r.baseline = ("%s CPU (%s wall)" % (ms(cpu), ms(wall)) for cpu, wall in (ours, theirs))
+        r.cpu, r.wall = ratio(theirs[0] / ours[0]), ratio(theirs[1] / ours[1])
+        if goal:
+            judge(r, theirs[0] / ours[0], lambda v: v >= goal)
+
     def decode_case(short, case):
         def pair():
             t = next(x for x in res["decode"] if x["case"] == case)
@@ -316,20 +323,12 @@ def rows(res, sections=SECTIONS):
 
         def greedy(r):
             t, c = pair()
-            r.attnviz = "%s CPU (%s wall)" % (ms(c["greedy_float32_cpu_ms"]), ms(c["greedy_float32_ms"]))
-            r.baseline = "%s CPU (%s wall)" % (ms(t["cpu_ms_per_sentence"]), ms(t["ms_per_sentence"]))
-            cpu = t["cpu_ms_per_sentence"] / c["greedy_float32_cpu_ms"]
-            r.cpu, r.wall = ratio(cpu), ratio(t["ms_per_sentence"] / c["greedy_float32_ms"])
-            judge(r, cpu, lambda v: v >= 4)
+            versus(r, (c["greedy_float32_cpu_ms"], c["greedy_float32_ms"]), (t["cpu_ms_per_sentence"], t["ms_per_sentence"]), 4)
 
         def beam(r):
-            t, c = pair()
+            _, c = pair()
             b = next(x for x in res["beam"]["results"] if x["case"] == case)
-            r.attnviz = "%s CPU (%s wall)" % (ms(c["beam5_float32_cpu_ms"]), ms(c["beam5_float32_ms"]))
-            r.baseline = "%s CPU (%s wall)" % (ms(b["median_cpu_ms"]), ms(b["median_wall_ms"]))
-            cpu = b["median_cpu_ms"] / c["beam5_float32_cpu_ms"]
-            r.cpu, r.wall = ratio(cpu), ratio(b["median_wall_ms"] / c["beam5_float32_ms"])
-            judge(r, cpu, lambda v: v >= 4)
+            versus(r, (c["beam5_float32_cpu_ms"], c["beam5_float32_ms"]), (b["median_cpu_ms"], b["median_wall_ms"]), 4)
 
         def floor(r):
             _, c = pair()
@@ -376,16 +375,11 @@ def rows(res, sections=SECTIONS):
 
     def transformer_f32(r):
         t, c = res["transformer"], res["transformer_f32"]["models"][0]
-        r.attnviz = "%s CPU (%s wall)" % (ms(c["greedy_float32_cpu_ms"]), ms(c["greedy_float32_ms"]))
-        r.baseline = "%s CPU (%s wall)" % (ms(t["pytorch_median_cpu_ms"]), ms(t["pytorch_median_wall_ms"]))
-        r.cpu = ratio(t["pytorch_median_cpu_ms"] / c["greedy_float32_cpu_ms"])
-        r.wall = ratio(t["pytorch_median_wall_ms"] / c["greedy_float32_ms"])
+        versus(r, (c["greedy_float32_cpu_ms"], c["greedy_float32_ms"]), (t["pytorch_median_cpu_ms"], t["pytorch_median_wall_ms"]))
 
     def transformer_f64(r):
         t = res["transformer"]
-        r.attnviz = "%s CPU (%s wall)" % (ms(t["cpp_median_cpu_ms"]), ms(t["cpp_median_wall_ms"]))
-        r.baseline = "%s CPU (%s wall)" % (ms(t["pytorch_median_cpu_ms"]), ms(t["pytorch_median_wall_ms"]))
-        r.cpu, r.wall = ratio(t["ratio_cpu"]), ratio(t["ratio_wall"])
+        versus(r, (t["cpp_median_cpu_ms"], t["cpp_median_wall_ms"]), (t["pytorch_median_cpu_ms"], t["pytorch_median_wall_ms"]))
 
     row("transformer greedy, float32 (app path, full trace)", "—", ("transformer", "transformer_f32"), transformer_f32)
     row("transformer greedy, float64 engine (attnviz_transformer_bench)", "—", ("transformer",), transformer_f64)
