@@ -3,6 +3,7 @@
 //   attnviz_bench                          run the benchmarks
 //   attnviz_bench --write-models DIR       write DIR/{bahdanau,luong,gnmt}.model.json for bench/pytorch_decode.py
 #include "bench_models.h"
+#include "bench_transformer_model.h"
 
 #include "core/decoding.h"
 
@@ -21,7 +22,7 @@ const Model& cached(const std::string& name)
     static std::map<std::string, Model> models;
     auto it = models.find(name);
     if (it == models.end())
-        it = models.emplace(name, bench::benchModel(name)).first;
+        it = models.emplace(name, name == "transformer" ? bench::transformerBenchModel() : bench::benchModel(name)).first;
     return it->second;
 }
 
@@ -53,6 +54,11 @@ void BM_GreedyGnmtFloat64(benchmark::State& s) { greedy(s, "gnmt", Precision::Fl
 BENCHMARK(BM_GreedyBahdanauFloat64)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_GreedyLuongFloat64)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_GreedyGnmtFloat64)->Unit(benchmark::kMillisecond);
+// The transformer of attnviz_transformer_bench's shape (bench_transformer_model.h), both precisions.
+void BM_GreedyTransformer(benchmark::State& s) { greedy(s, "transformer"); }
+void BM_GreedyTransformerFloat64(benchmark::State& s) { greedy(s, "transformer", Precision::Float64); }
+BENCHMARK(BM_GreedyTransformer)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_GreedyTransformerFloat64)->Unit(benchmark::kMillisecond);
 
 // Beam 5 on the Luong model, for scale (not compared with PyTorch).
 void BM_BeamLuong(benchmark::State& state)
