@@ -5,13 +5,14 @@
 // batch and keeps the best model so far. stdout gets one summary line. A checkpoint MODEL.ckpt (current
 // weights, Adam, batch order, position; core/checkpoint.h) is written after every epoch, every few minutes
 // within one and on Ctrl-C; --resume continues from it. --timeline FILE also records the attnviz-timeline of
-// the run (core/timeline.h), written with the checkpoints and at the end.
+// the run (core/timeline_recorder.h), written with the checkpoints and at the end.
 #include "app/args.h"
 #include "app/commands.h"
 
 #include "core/checkpoint.h"
 #include "core/model.h"
 #include "core/timeline.h"
+#include "core/timeline_recorder.h"
 #include "core/trainer.h"
 
 #include <atomic>

@@ -144,7 +144,7 @@ struct Checkpointing {
     double everySeconds = -1.0;
 };
 
-// What train() tells an observer (e.g. a timeline recorder, core/timeline.h) about each batch, with the
+// What train() tells an observer (e.g. a timeline recorder, core/timeline_recorder.h) about each batch, with the
 // weights of that moment. Reported once before the first batch of the session (start = true: batch =
 // batches already trained, 0 for a fresh run, no loss), after every batch, and once when training stops
 // (stop = true, after the last epochEnd; batch = the last one trained, no loss). The pointer is valid only

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/tasks.h"
+#include "core/timeline_recorder.h"
 #include "core/trainer.h"
 
 #include <algorithm>

@@ -4,6 +4,7 @@
 // exports to a PNG grid and a GIF of one frame per snapshot (sizes and frame counts read from the bytes).
 #include "core/tasks.h"
 #include "core/timeline.h"
+#include "core/timeline_recorder.h"
 
 #include <QDir>
 #include <QFile>
