@@ -6,20 +6,20 @@
 // --beam default 3) need a model and --input. A training timeline (attnviz-timeline) gives its heatmaps across
 // training beside the loss curve (ui/timeline_export.h): a still, or a .gif with one frame per snapshot.
 #include "app/args.h"
-#include "core/any_file.h"
-#include "core/heads.h"
+#include "core/formats/any_file.h"
+#include "core/model/heads.h"
 #include "app/commands.h"
 
-#include "core/array_file.h"
-#include "core/merge_words.h"
-#include "core/decoding.h"
-#include "core/error.h"
-#include "core/example.h"
-#include "core/json_io.h"
-#include "core/model.h"
-#include "core/timeline.h"
-#include "core/trace.h"
-#include "core/architecture_graph.h"
+#include "core/formats/array_file.h"
+#include "core/model/merge_words.h"
+#include "core/model/decoding.h"
+#include "core/formats/error.h"
+#include "core/formats/example.h"
+#include "core/formats/json_io.h"
+#include "core/model/model.h"
+#include "core/formats/timeline.h"
+#include "core/formats/trace.h"
+#include "core/model/architecture_graph.h"
 #include "ui/compare_export.h"
 #include "ui/export.h"
 #include "ui/timeline_export.h"
@@ -252,7 +252,7 @@ int cmdExport(const CommandArgs& argv)
             throw UsageError("--score: expected one of " + ids + ", found \"" + id + "\"");
         }
     }
-    AnyFile any = loadAnyFile(file, scoreKind);  // the one loading path (core/any_file.h)
+    AnyFile any = loadAnyFile(file, scoreKind);  // the one loading path (core/formats/any_file.h)
     if (any.content == FileContent::Timeline)
         return exportTimelineFile(std::move(*any.timeline), args, options);
     if (what != ui::ExportWhat::StepFrame && view != "architecture" && (args.has("--step") || args.has("--stage") || args.has("--progress")))

@@ -4,7 +4,7 @@
 //   attnviz_bench --write-models DIR       write DIR/{bahdanau,luong,gnmt}.model.json for bench/pytorch_decode.py
 #include "bench_models.h"
 
-#include "core/decoding.h"
+#include "core/model/decoding.h"
 
 #include <benchmark/benchmark.h>
 

@@ -11,7 +11,7 @@
 // the encoder stack on the left, the decoder stack on the right, bottom-up, one box per sublayer; the source
 // tokens under the encoder and the encoder output m (one cell per source token) on top of it; the decoder's
 // input tokens (<sos> y1 … shifted right) under the decoder and its outputs above the softmax.
-#include "core/architecture_graph.h"
+#include "core/model/architecture_graph.h"
 
 #include <QRectF>
 #include <QString>

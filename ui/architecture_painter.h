@@ -2,8 +2,8 @@
 // Draws an ArchitectureGraph (laid out by layoutArchitecture) with the current decoder step and stage
 // highlighted and the step's attention weights as lines from the decoder step to the encoder positions.
 // Shared by ArchitectureView and the export (ui/view_export.h).
-#include "core/architecture_graph.h"
-#include "core/trace.h"
+#include "core/formats/trace.h"
+#include "core/model/architecture_graph.h"
 #include "ui/step_state.h"
 #include "ui/zoom_pan.h"
 

@@ -1,6 +1,6 @@
 #include "ui/architecture_view.h"
 
-#include "core/model.h"
+#include "core/model/model.h"
 #include "ui/architecture_layout.h"
 #include "ui/transformer_painter.h"
 

@@ -2,8 +2,8 @@
 // The loaded model's network, drawn from its ArchitectureGraph (ui/architecture_painter.h), animated with
 // the step controller's position; the current step's attention as lines to the encoder positions.
 // Zoom: wheel or Ctrl +/-; pan: drag; fit: F. Hover shows what a node is.
-#include "core/architecture_graph.h"
-#include "core/trace.h"
+#include "core/formats/trace.h"
+#include "core/model/architecture_graph.h"
 #include "ui/architecture_painter.h"
 #include "ui/step_state.h"
 #include "ui/zoom_pan.h"

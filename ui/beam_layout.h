@@ -1,8 +1,8 @@
 #pragma once
-// Geometry of the beam-search tree (core/decoding.h BeamTree): one column per output step, children of a
+// Geometry of the beam-search tree (core/model/decoding.h BeamTree): one column per output step, children of a
 // node ordered by their summed log-probability (best on top), every leaf on its own row, a parent centred
 // on its children. Plain structs shared by the beam view, its export and tests.
-#include "core/decoding.h"
+#include "core/model/decoding.h"
 
 #include <QRectF>
 

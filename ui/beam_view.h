@@ -3,7 +3,7 @@
 // pruned candidates greyed, finished ones (<eos>) double-framed, the winning path in bold blue, the
 // selected hypothesis in orange. Clicking a node selects the best ended hypothesis through it and emits
 // hypothesisSelected(index into DecodeResult::hypotheses) so other views can show its attention.
-#include "core/decoding.h"
+#include "core/model/decoding.h"
 #include "ui/zoom_pan.h"
 
 #include <QFont>

@@ -4,7 +4,7 @@
 // attend over the same source tokens, a third map of the difference of their weights (A − B, red where A
 // looks more). A model without attention gets its output and a note on the bottleneck instead of a map.
 // `attnviz export A --compare B --input "…" -o side.png` and File → Compare with… call this.
-#include "core/trace.h"
+#include "core/formats/trace.h"
 #include "ui/export.h"
 
 #include <QString>

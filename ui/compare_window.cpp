@@ -1,7 +1,7 @@
 #include "ui/compare_window.h"
 
-#include "core/model.h"
-#include "core/trace.h"
+#include "core/formats/trace.h"
+#include "core/model/model.h"
 #include "ui/compare_export.h"
 #include "ui/document.h"
 #include "ui/heatmap_view.h"

@@ -4,7 +4,7 @@
 #include <functional>
 #include "ui/token_label.h"
 
-#include "core/format.h"
+#include "core/formats/format.h"
 
 #include <QLabel>
 #include <QScrollArea>

@@ -2,7 +2,7 @@
 // The context vector of the current decoder step and the decoder state it feeds, with numbers:
 // query s_t, context c_t, every decoder layer's state (models), the output token and the top-k
 // candidates with their probabilities. Rich text in a label: selectable and copyable.
-#include "core/trace.h"
+#include "core/formats/trace.h"
 #include "ui/colormap.h"
 #include "ui/reveal.h"
 #include "ui/step_state.h"

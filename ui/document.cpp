@@ -1,14 +1,14 @@
 #include "ui/document.h"
 
-#include "core/any_file.h"
-#include "core/array_file.h"
-#include "core/merge_words.h"
-#include "core/error.h"
-#include "core/json_io.h"
+#include "core/formats/any_file.h"
+#include "core/formats/array_file.h"
+#include "core/model/merge_words.h"
+#include "core/formats/error.h"
+#include "core/formats/json_io.h"
 
-#include "core/decoding.h"
-#include "core/model.h"
-#include "core/vocab.h"
+#include "core/model/decoding.h"
+#include "core/model/model.h"
+#include "core/model/vocab.h"
 
 #include <QFile>
 #include <QFileInfo>

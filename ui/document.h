@@ -3,9 +3,9 @@
 // Every view is driven by trace(): an immutable Trace, replaced by a new pointer on every change.
 // Loading and translating run off the GUI thread; a failure leaves the open document untouched.
 // Holds no attention maths: it calls core (withScore, withValue, exampleTrace, translate).
-#include "core/attention_override.h"
-#include "core/example.h"
-#include "core/trace.h"
+#include "core/formats/attention_override.h"
+#include "core/formats/example.h"
+#include "core/formats/trace.h"
 
 #include <QList>
 #include <QObject>

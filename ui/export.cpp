@@ -1,6 +1,6 @@
 #include "ui/export.h"
 
-#include "core/safe_write.h"
+#include "core/formats/safe_write.h"
 
 #include "ui/gif_writer.h"
 #include "ui/heatmap_view.h"
@@ -68,7 +68,7 @@ bool commit(QSaveFile& file, QString* error)
 
 bool openSaveFile(QSaveFile& file, QString* error)
 {
-    try {  // symbolic links written through; read-only files, directories and devices refused (core/safe_write.h)
+    try {  // symbolic links written through; read-only files, directories and devices refused (core/formats/safe_write.h)
         file.setFileName(QString::fromStdString(writeTarget(file.fileName().toStdString())));
     } catch (const std::exception& e) {
         return setError(error, QString::fromStdString(e.what()));

@@ -15,7 +15,7 @@
 // Every file is written atomically (a temporary file renamed over the target by QSaveFile): on any
 // error the target is untouched and `error` says what went wrong. Needs a QApplication (the heatmap is
 // the QCustomPlot widget itself, drawn off screen).
-#include "core/trace.h"
+#include "core/formats/trace.h"
 #include "ui/colormap.h"
 #include "ui/step_state.h"
 

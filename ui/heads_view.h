@@ -3,8 +3,8 @@
 // one mini heatmap per decoder layer and head, plus each layer's mean and max — and the picked one enlarged with
 // its token labels. Cross-attention, decoder self-attention (the causal mask greyed) or encoder self-attention.
 // Clicking a small multiple picks what every view shows (selectionChanged); the engine computes the matrices
-// (core/heads.h), this widget only draws them.
-#include "core/heads.h"
+// (core/model/heads.h), this widget only draws them.
+#include "core/model/heads.h"
 #include "ui/colormap.h"
 #include "ui/reveal.h"
 #include "ui/step_state.h"

@@ -2,7 +2,7 @@
 // Draws a trace's alignment heatmap into part of any QPainter (the HeatmapView's own QCustomPlot drawing,
 // rendered off screen): for exports that put several heatmaps on one canvas — the training timeline
 // (ui/timeline_export.h) and the side-by-side comparison (ui/compare_export.h).
-#include "core/trace.h"
+#include "core/formats/trace.h"
 #include "ui/colormap.h"
 #include "ui/heatmap_view.h"
 

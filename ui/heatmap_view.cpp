@@ -1,6 +1,6 @@
 #include "ui/heatmap_view.h"
 #include "ui/token_label.h"
-#include "core/merge_words.h"
+#include "core/model/merge_words.h"
 
 #include "ui/step_text.h"
 

@@ -3,7 +3,7 @@
 // softmax weights a_tj as colours on a fixed 0–1 scale. Rows fill up to the current step; the current
 // row is outlined. Hover shows the value, a click on a row emits stepClicked. QCustomPlot lives only
 // in heatmap_view.cpp (each file including qcustomplot.h costs seconds to compile).
-#include "core/trace.h"
+#include "core/formats/trace.h"
 #include "ui/colormap.h"
 #include "ui/reveal.h"
 #include "ui/step_state.h"

@@ -1,8 +1,8 @@
 #include "ui/main_window.h"
 #include "ui/token_label.h"
 
-#include "core/model.h"
-#include "core/score_functions.h"
+#include "core/model/model.h"
+#include "core/numeric/score_functions.h"
 #include "ui/context_view.h"
 #include "ui/heatmap_view.h"
 #include "ui/heads_view.h"

@@ -1,7 +1,7 @@
 #pragma once
 // The main window: wires the document, the step controller and the views. Holds no attention logic
 // and no drawing: the document calls core, the views paint, the controller moves.
-#include "core/heads.h"
+#include "core/model/heads.h"
 #include "ui/colormap.h"
 #include "ui/step_state.h"
 

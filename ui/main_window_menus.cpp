@@ -1,8 +1,8 @@
 // The main window's menus and their actions: files, export, playback shortcuts, colour maps, help.
 #include "ui/main_window.h"
 
-#include "core/numbers_out.h"
-#include "core/trace.h"
+#include "core/formats/numbers_out.h"
+#include "core/formats/trace.h"
 #include "ui/architecture_view.h"
 #include "ui/beam_view.h"
 #include "ui/document.h"
@@ -49,7 +49,8 @@ void MainWindow::buildMenus()
     file->addAction(tr("Export &animation (GIF)…"), this, [this] { exportWith(int(ExportDialog::Kind::Animation)); });
     file->addAction(tr("Export a&rchitecture…"), this, [this] { exportWith(int(ExportDialog::Kind::Architecture)); });
     file->addAction(tr("Export &beam tree…"), this, [this] { exportWith(int(ExportDialog::Kind::BeamTree)); });
-    // Numbers out (core/numbers_out.h): scores, weights and contexts for a paper's own plots; as `attnviz attend --format csv|npz`.
+    // Numbers out (core/formats/numbers_out.h): scores, weights and contexts for a paper's own plots; as `attnviz
+    // attend --format csv|npz`.
     file->addAction(tr("Export &numbers (CSV, NPZ)…"), this, [this] {
         const QString base = exportBaseName();
         if (base.isEmpty())

@@ -1,8 +1,8 @@
 // File → Train a model… (issue 15): the Train panel, a window of its own beside the main one, made on first use.
 #include "ui/main_window.h"
 
-#include "core/any_file.h"
-#include "core/array_file.h"
+#include "core/formats/any_file.h"
+#include "core/formats/array_file.h"
 
 #include "ui/settings.h"
 #include "ui/train_panel.h"

@@ -3,9 +3,9 @@
 // edits stays as a ghost in the step view. The Document does the decoding; this file only wires.
 #include "ui/main_window.h"
 
-#include "core/json_io.h"
-#include "core/model.h"
-#include "core/trace.h"
+#include "core/formats/json_io.h"
+#include "core/formats/trace.h"
+#include "core/model/model.h"
 #include "ui/beam_view.h"
 #include "ui/compare_window.h"
 #include "ui/document.h"

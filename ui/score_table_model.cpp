@@ -3,7 +3,7 @@
 #include <QColor>
 #include "ui/token_label.h"
 
-#include "core/format.h"
+#include "core/formats/format.h"
 
 #include <QRegularExpression>
 

@@ -3,7 +3,7 @@
 // state h_j, score e_j, softmax weight a_j, alignment vector a_j·h_j) and the context row c = Σ v_j.
 // Read-only numbers from the trace; the state cells of an example are editable (what-if): an edit
 // emits stateEdited and the document recomputes — the model never computes attention itself.
-#include "core/trace.h"
+#include "core/formats/trace.h"
 #include "ui/reveal.h"
 
 #include <QAbstractTableModel>

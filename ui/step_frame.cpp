@@ -1,7 +1,7 @@
 #include "ui/step_frame.h"
 #include "ui/value_scales.h"
 #include "ui/token_label.h"
-#include "core/merge_words.h"
+#include "core/model/merge_words.h"
 
 #include "ui/step_text.h"
 

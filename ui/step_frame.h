@@ -1,7 +1,7 @@
 #pragma once
 // Internal to the step renderer: paints one frame (see step_renderer.h for the public entry point).
 // Split out so each file stays small: step_layout (geometry), step_text (words), step_frame (pixels).
-#include "core/trace.h"
+#include "core/formats/trace.h"
 #include "ui/step_layout.h"
 #include "ui/step_renderer.h"
 

@@ -2,7 +2,7 @@
 // The step view renderer: one attention step (SPEC §1, stages 0–5) of a trace as a function of
 // (trace, step, stage, progress), painted on any QPainter. The widget (StepView), PNG/SVG/PDF export
 // and the GIF frames all call paintStepView; there is no other drawing of the step.
-#include "core/trace.h"
+#include "core/formats/trace.h"
 #include "ui/colormap.h"
 #include "ui/step_layout.h"
 #include "ui/step_state.h"

@@ -1,7 +1,7 @@
 #include "ui/step_text.h"
 #include "ui/token_label.h"
 
-#include "core/format.h"
+#include "core/formats/format.h"
 
 #include <QStringList>
 

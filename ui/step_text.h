@@ -2,7 +2,7 @@
 // The words and formulas of the step view: the stage legend, the score arithmetic under each encoder
 // state, captions that depend on the architecture. Only formatting: every number shown comes from
 // the trace the engine computed (ui/ never computes attention).
-#include "core/trace.h"
+#include "core/formats/trace.h"
 #include "ui/step_state.h"
 
 #include <QString>
@@ -44,7 +44,7 @@ QString previousToken(const Trace& trace, int step);
 // Source token j, or "hⱼ" when the trace has no label.
 QString sourceLabel(const Trace& trace, int j);
 
-// One transformer head with its own keys (core/heads.h selectHeads): the encoder column shows the head's keys Kⱼ
+// One transformer head with its own keys (core/model/heads.h selectHeads): the encoder column shows the head's keys Kⱼ
 // up to the softmax and its values Vⱼ from the alignment stage on; otherwise the encoder states hⱼ throughout.
 bool showsHeadKeys(const Trace& trace);
 const Mat& statesShown(const Trace& trace, Stage stage);

@@ -2,7 +2,7 @@
 // The step view widget: shows paintStepView for the current trace and position, tooltips with the value
 // under the mouse (also in colour-strip mode), and — for examples — a double-click editor on the state
 // cells. It does not animate by itself: the step controller drives StepPosition::progress.
-#include "core/trace.h"
+#include "core/formats/trace.h"
 #include "ui/colormap.h"
 #include "ui/step_layout.h"
 #include "ui/step_renderer.h"

@@ -1,5 +1,5 @@
 #pragma once
-// Pictures of a training timeline (core/timeline.h; `attnviz export TIMELINE -o emerging.png|gif`, issue 15).
+// Pictures of a training timeline (core/formats/timeline.h; `attnviz export TIMELINE -o emerging.png|gif`, issue 15).
 //
 // Still (png, jpg, svg, pdf): the probes' alignment heatmaps at a few snapshots — the first, about 25 %,
 // 50 %, 75 % and the last — one row per probe (at most kMaxTimelineProbes), one column per snapshot, above
@@ -11,7 +11,7 @@
 // The heatmaps are HeatmapView's own drawing (as in File → Export), each rendered at the output's
 // resolution; the loss curve is drawn with QPainter (training loss per snapshot, validation loss and
 // accuracy at epoch ends). Written atomically like every export (ui/export.h).
-#include "core/timeline.h"
+#include "core/formats/timeline.h"
 #include "ui/export.h"
 
 #include <QSize>

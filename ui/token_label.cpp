@@ -1,6 +1,6 @@
 #include "ui/token_label.h"
 
-#include "core/pieces.h"
+#include "core/model/pieces.h"
 
 namespace attnviz::ui {
 

@@ -1,8 +1,8 @@
 #include "ui/train_panel.h"
 
-#include "core/decoding.h"
-#include "core/error.h"
-#include "core/model.h"
+#include "core/formats/error.h"
+#include "core/model/decoding.h"
+#include "core/model/model.h"
 #include "ui/document.h"
 #include "ui/heatmap_view.h"
 #include "ui/settings.h"

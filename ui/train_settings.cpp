@@ -1,6 +1,6 @@
 #include "ui/train_settings.h"
 
-#include "core/model.h"
+#include "core/model/model.h"
 
 #include <QDir>
 #include <QFile>

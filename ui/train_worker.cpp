@@ -1,9 +1,9 @@
 #include "ui/train_worker.h"
 
-#include "core/error.h"
-#include "core/tasks.h"
-#include "core/timeline_recorder.h"
-#include "core/trainer.h"
+#include "core/formats/error.h"
+#include "core/train/tasks.h"
+#include "core/train/timeline_recorder.h"
+#include "core/train/trainer.h"
 
 #include <algorithm>
 #include <chrono>

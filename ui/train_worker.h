@@ -9,9 +9,9 @@
 // When training ends, however it ends, the best model and the timeline are written to the autosave files
 // (if named) by the worker itself, so closing the window mid-run keeps them. The destructor stops and joins.
 // No Qt here: plain C++ over core.
-#include "core/decoding.h"
-#include "core/model.h"
-#include "core/timeline.h"
+#include "core/formats/timeline.h"
+#include "core/model/decoding.h"
+#include "core/model/model.h"
 
 #include <atomic>
 #include <condition_variable>

@@ -4,8 +4,8 @@
 // layer (the window's layer/head picker; the last layer by default) is framed, its cross-attention lights up
 // stage by stage, and the encoder output m shows the current step's weights (of the shown head or mean) as
 // tinted cells and bars.
-#include "core/architecture_graph.h"
-#include "core/trace.h"
+#include "core/formats/trace.h"
+#include "core/model/architecture_graph.h"
 #include "ui/architecture_layout.h"
 #include "ui/step_state.h"
 

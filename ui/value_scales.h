@@ -2,7 +2,7 @@
 // One colour scale per quantity (issue 12), the same in every view and export: encoder-space vectors (states,
 // alignment vectors, contexts) on the colour map over their common range; the decoder's query and states on
 // the query's own light-to-orange scale. The step view and the context panel both colour through here.
-#include "core/trace.h"
+#include "core/formats/trace.h"
 #include "ui/colormap.h"
 
 #include <QColor>

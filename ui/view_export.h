@@ -2,9 +2,9 @@
 // Export of the architecture view and the beam tree as PNG/JPG/SVG/PDF, with the same options and the
 // same rules as ui/export.h (size in pixels, DPI, atomic writes, format from the extension; GIF is not
 // offered for these two). Both draw the whole scene fitted to the page.
-#include "core/architecture_graph.h"
-#include "core/decoding.h"
-#include "core/trace.h"
+#include "core/formats/trace.h"
+#include "core/model/architecture_graph.h"
+#include "core/model/decoding.h"
 #include "ui/export.h"
 #include "ui/step_state.h"
 

@@ -1,8 +1,8 @@
 // Architecture view: offscreen renders of every preset (random models, shipped models) are non-blank,
 // follow the step position and the trace's weights; zoom/pan/fit; export.
-#include "core/architecture_graph.h"
-#include "core/decoding.h"
-#include "core/random_model.h"
+#include "core/model/architecture_graph.h"
+#include "core/model/decoding.h"
+#include "core/model/random_model.h"
 #include "ui/architecture_layout.h"
 #include "ui/architecture_painter.h"
 #include "ui/architecture_view.h"

@@ -1,7 +1,7 @@
 // Beam view: the tree drawn is the decoder's (every BeamTree node laid out once, the chosen path =
 // the best hypothesis), selection emits the hypothesis index, renders are non-blank, export works.
-#include "core/decoding.h"
-#include "core/random_model.h"
+#include "core/model/decoding.h"
+#include "core/model/random_model.h"
 #include "ui/beam_layout.h"
 #include "ui/beam_view.h"
 #include "ui/document.h"

@@ -1,7 +1,7 @@
 // Side by side (issue 14): the other model translates the open sentence, the difference map is A − B for the
 // steps both have, both follow the main position, a new sentence in A is translated by B too, and a model
 // file that does not load is reported.
-#include "core/trace.h"
+#include "core/formats/trace.h"
 #include "ui/compare_export.h"
 #include "ui/compare_window.h"
 #include "ui/document.h"

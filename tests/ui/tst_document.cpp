@@ -2,7 +2,7 @@
 // bad files that leave the open document untouched.
 #include "ui/document.h"
 
-#include "core/trace.h"
+#include "core/formats/trace.h"
 
 #include <QFile>
 #include <QSignalSpy>

@@ -5,8 +5,8 @@
 #include "ui/main_window.h"
 #include "ui/architecture_view.h"
 
-#include "core/decoding.h"
-#include "core/random_model.h"
+#include "core/model/decoding.h"
+#include "core/model/random_model.h"
 #include "ui/document.h"
 #include "ui/heads_view.h"
 #include "ui/heatmap_view.h"

@@ -3,7 +3,7 @@
 // reported and the previous document stays open.
 #include "ui/main_window.h"
 
-#include "core/trace.h"
+#include "core/formats/trace.h"
 #include "ui/context_view.h"
 #include "ui/document.h"
 #include "ui/heatmap_view.h"

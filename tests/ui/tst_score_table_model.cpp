@@ -1,5 +1,5 @@
 // ScoreTableModel: the textbook table, following the step, editing (what-if) and copying.
-#include "core/example.h"
+#include "core/formats/example.h"
 #include "ui/score_table_model.h"
 
 #include <QAbstractItemModelTester>
