@@ -4,7 +4,7 @@
 // offscreen platform unless QT_QPA_PLATFORM says otherwise. Uses the same code as File → Export.
 // --view architecture (the model's wiring, at the chosen step) and --view beam (the beam-search tree,
 // --beam default 3) need a model and --input. A training timeline (attnviz-timeline) gives its heatmaps across
-// training beside the loss curve (ui/timeline_export.h): a still, or a .gif with one frame per snapshot.
+// training beside the loss curve (ui/export/timeline_export.h): a still, or a .gif with one frame per snapshot.
 #include "app/args.h"
 #include "core/formats/any_file.h"
 #include "core/model/heads.h"
@@ -20,10 +20,10 @@
 #include "core/formats/timeline.h"
 #include "core/formats/trace.h"
 #include "core/model/architecture_graph.h"
-#include "ui/compare_export.h"
-#include "ui/export.h"
-#include "ui/timeline_export.h"
-#include "ui/view_export.h"
+#include "ui/export/compare_export.h"
+#include "ui/export/export.h"
+#include "ui/export/timeline_export.h"
+#include "ui/export/view_export.h"
 
 #include <QApplication>
 #include <QtGlobal>
@@ -125,7 +125,8 @@ private:
     std::unique_ptr<QApplication> app_;
 };
 
-// attnviz export TIMELINE -o FILE: the still (png, jpg, svg, pdf) or the animation (gif) of ui/timeline_export.h.
+// attnviz export TIMELINE -o FILE: the still (png, jpg, svg, pdf) or the animation (gif) of
+// ui/export/timeline_export.h.
 int exportTimelineFile(Timeline timeline, const Args& args, ui::ExportOptions options)
 {
     for (const char* other : {"--input", "--score", "--beam", "--view", "--step", "--stage", "--progress", "--frames-per-stage"})
@@ -230,7 +231,7 @@ int cmdExport(const CommandArgs& argv)
     const QSize def = graphView ? QSize(1400, 800) : ui::defaultExportSize(what);
     options.size = QSize(static_cast<int>(args.integer("--width", def.width(), 16, 16384)), static_cast<int>(args.integer("--height", def.height(), 16, 16384)));
     if (graphView && !args.has("--width") && !args.has("--height"))
-        options.size = QSize();  // cropped to the content (ui/view_export.h)
+        options.size = QSize();  // cropped to the content (ui/export/view_export.h)
     options.dpi = args.number("--dpi", 96, 10, 2400);
     options.fps = static_cast<int>(args.integer("--fps", 20, 1, 50));
     options.framesPerStage = static_cast<int>(args.integer("--frames-per-stage", 10, 1, 60));

@@ -3,11 +3,11 @@
 #include "core/model/architecture_graph.h"
 #include "core/model/decoding.h"
 #include "core/model/random_model.h"
-#include "ui/architecture_layout.h"
-#include "ui/architecture_painter.h"
-#include "ui/architecture_view.h"
-#include "ui/transformer_painter.h"
-#include "ui/view_export.h"
+#include "ui/graphs/architecture_layout.h"
+#include "ui/graphs/architecture_painter.h"
+#include "ui/graphs/architecture_view.h"
+#include "ui/graphs/transformer_painter.h"
+#include "ui/export/view_export.h"
 #include "render_check.h"
 
 #include <QDir>

@@ -5,9 +5,9 @@
 #include "core/model/decoding.h"
 #include "core/model/heads.h"
 #include "core/model/random_model.h"
-#include "ui/step_renderer.h"
-#include "ui/step_text.h"
-#include "ui/step_view.h"
+#include "ui/step/step_renderer.h"
+#include "ui/step/step_text.h"
+#include "ui/step/step_view.h"
 
 #include "small_transformer.h"
 

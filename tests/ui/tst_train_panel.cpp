@@ -6,10 +6,10 @@
 #include "core/formats/timeline.h"
 #include "core/formats/trace.h"
 #include "core/model/model.h"
-#include "ui/document.h"
-#include "ui/heatmap_view.h"
-#include "ui/main_window.h"
-#include "ui/train_panel.h"
+#include "ui/shell/document.h"
+#include "ui/shell/main_window.h"
+#include "ui/train/train_panel.h"
+#include "ui/views/heatmap_view.h"
 
 #include <QComboBox>
 #include <QDir>
