@@ -1,7 +1,7 @@
 #include "app/args.h"
 #include "app/commands.h"
 
-#include "core/error.h"
+#include "core/formats/error.h"
 
 #include <cstdio>
 #include <functional>

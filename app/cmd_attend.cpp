@@ -2,11 +2,11 @@
 #include "app/args.h"
 #include "app/commands.h"
 
-#include "core/array_file.h"
-#include "core/error.h"
-#include "core/example.h"
-#include "core/format.h"
-#include "core/numbers_out.h"
+#include "core/formats/array_file.h"
+#include "core/formats/error.h"
+#include "core/formats/example.h"
+#include "core/formats/format.h"
+#include "core/formats/numbers_out.h"
 
 #include <algorithm>
 #include <iostream>
@@ -83,7 +83,7 @@ int cmdAttend(const CommandArgs& argv)
     spec.usage = "attnviz attend EXAMPLE|FILE.npz|FILE.safetensors|FILE.pt [--score ID] [--json | --format table|json|csv|npz] [-o FILE]";
     Args args(argv, spec);
 
-    // --format: table (default), json (= --json), csv (long format) or npz (-o FILE.npz): core/numbers_out.h.
+    // --format: table (default), json (= --json), csv (long format) or npz (-o FILE.npz): core/formats/numbers_out.h.
     const std::string format = args.has("--json") ? std::string("json") : args.value("--format", "table");
     if (format != "table" && format != "json" && format != "csv" && format != "npz")
         throw UsageError("--format: expected table, json, csv or npz, found \"" + printable(format) + "\"");

@@ -6,10 +6,10 @@
 #include "app/args.h"
 #include "app/commands.h"
 
-#include "core/error.h"
-#include "core/json_io.h"
-#include "core/model.h"
-#include "core/tasks.h"
+#include "core/formats/error.h"
+#include "core/formats/json_io.h"
+#include "core/model/model.h"
+#include "core/train/tasks.h"
 
 #include <iostream>
 

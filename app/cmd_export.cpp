@@ -4,26 +4,26 @@
 // offscreen platform unless QT_QPA_PLATFORM says otherwise. Uses the same code as File → Export.
 // --view architecture (the model's wiring, at the chosen step) and --view beam (the beam-search tree,
 // --beam default 3) need a model and --input. A training timeline (attnviz-timeline) gives its heatmaps across
-// training beside the loss curve (ui/timeline_export.h): a still, or a .gif with one frame per snapshot.
+// training beside the loss curve (ui/export/timeline_export.h): a still, or a .gif with one frame per snapshot.
 #include "app/args.h"
-#include "core/any_file.h"
-#include "core/heads.h"
+#include "core/formats/any_file.h"
+#include "core/model/heads.h"
 #include "app/commands.h"
 
-#include "core/array_file.h"
-#include "core/merge_words.h"
-#include "core/decoding.h"
-#include "core/error.h"
-#include "core/example.h"
-#include "core/json_io.h"
-#include "core/model.h"
-#include "core/timeline.h"
-#include "core/trace.h"
-#include "core/architecture_graph.h"
-#include "ui/compare_export.h"
-#include "ui/export.h"
-#include "ui/timeline_export.h"
-#include "ui/view_export.h"
+#include "core/formats/array_file.h"
+#include "core/model/merge_words.h"
+#include "core/model/decoding.h"
+#include "core/formats/error.h"
+#include "core/formats/example.h"
+#include "core/formats/json_io.h"
+#include "core/model/model.h"
+#include "core/formats/timeline.h"
+#include "core/formats/trace.h"
+#include "core/model/architecture_graph.h"
+#include "ui/export/compare_export.h"
+#include "ui/export/export.h"
+#include "ui/export/timeline_export.h"
+#include "ui/export/view_export.h"
 
 #include <QApplication>
 #include <QtGlobal>
@@ -125,7 +125,8 @@ private:
     std::unique_ptr<QApplication> app_;
 };
 
-// attnviz export TIMELINE -o FILE: the still (png, jpg, svg, pdf) or the animation (gif) of ui/timeline_export.h.
+// attnviz export TIMELINE -o FILE: the still (png, jpg, svg, pdf) or the animation (gif) of
+// ui/export/timeline_export.h.
 int exportTimelineFile(Timeline timeline, const Args& args, ui::ExportOptions options)
 {
     for (const char* other : {"--input", "--score", "--beam", "--view", "--step", "--stage", "--progress", "--frames-per-stage"})
@@ -230,7 +231,7 @@ int cmdExport(const CommandArgs& argv)
     const QSize def = graphView ? QSize(1400, 800) : ui::defaultExportSize(what);
     options.size = QSize(static_cast<int>(args.integer("--width", def.width(), 16, 16384)), static_cast<int>(args.integer("--height", def.height(), 16, 16384)));
     if (graphView && !args.has("--width") && !args.has("--height"))
-        options.size = QSize();  // cropped to the content (ui/view_export.h)
+        options.size = QSize();  // cropped to the content (ui/export/view_export.h)
     options.dpi = args.number("--dpi", 96, 10, 2400);
     options.fps = static_cast<int>(args.integer("--fps", 20, 1, 50));
     options.framesPerStage = static_cast<int>(args.integer("--frames-per-stage", 10, 1, 60));
@@ -252,7 +253,7 @@ int cmdExport(const CommandArgs& argv)
             throw UsageError("--score: expected one of " + ids + ", found \"" + id + "\"");
         }
     }
-    AnyFile any = loadAnyFile(file, scoreKind);  // the one loading path (core/any_file.h)
+    AnyFile any = loadAnyFile(file, scoreKind);  // the one loading path (core/formats/any_file.h)
     if (any.content == FileContent::Timeline)
         return exportTimelineFile(std::move(*any.timeline), args, options);
     if (what != ui::ExportWhat::StepFrame && view != "architecture" && (args.has("--step") || args.has("--stage") || args.has("--progress")))

@@ -3,16 +3,17 @@
 // Trains on a built-in task (dates, reverse) or file:PATH with a progress bar on stderr. After every epoch
 // that improves validation accuracy the model is written (atomically); Ctrl-C stops after the current
 // batch and keeps the best model so far. stdout gets one summary line. A checkpoint MODEL.ckpt (current
-// weights, Adam, batch order, position; core/checkpoint.h) is written after every epoch, every few minutes
+// weights, Adam, batch order, position; core/train/checkpoint.h) is written after every epoch, every few minutes
 // within one and on Ctrl-C; --resume continues from it. --timeline FILE also records the attnviz-timeline of
-// the run (core/timeline.h), written with the checkpoints and at the end.
+// the run (core/train/timeline_recorder.h), written with the checkpoints and at the end.
 #include "app/args.h"
 #include "app/commands.h"
 
-#include "core/checkpoint.h"
-#include "core/model.h"
-#include "core/timeline.h"
-#include "core/trainer.h"
+#include "core/formats/timeline.h"
+#include "core/model/model.h"
+#include "core/train/checkpoint.h"
+#include "core/train/timeline_recorder.h"
+#include "core/train/trainer.h"
 
 #include <atomic>
 #include <algorithm>

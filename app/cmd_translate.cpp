@@ -2,7 +2,7 @@
 // attnviz translate MODEL --file FILE [--beam K] [--json]   (SPEC §6)
 // attnviz translate MODEL "sentence" [--prefix "target text"] [--attention-override FILE]   what-if (SPEC §4)
 // --precision float32|float64: the products of decoding (default float32, the precision models ship in;
-// float64 is the reference, within 1e-4 of it — core/inference.h)
+// float64 is the reference, within 1e-4 of it — core/model/inference.h)
 // attnviz translate MODEL --file FILE --ref REF [--buckets 6,8,10,12]   + corpus BLEU-4 (issue 7)
 //   The translations still go to stdout, one a line; the BLEU report (corpus BLEU, n-gram precisions,
 //   brevity penalty, and BLEU by source length) goes to stderr, so `> out.txt` keeps a clean file and
@@ -10,12 +10,12 @@
 #include "app/args.h"
 #include "app/commands.h"
 
-#include "core/merge_words.h"
-#include "core/bleu.h"
-#include "core/decoding.h"
-#include "core/error.h"
-#include "core/model.h"
-#include "core/tasks.h"
+#include "core/model/merge_words.h"
+#include "core/train/bleu.h"
+#include "core/model/decoding.h"
+#include "core/formats/error.h"
+#include "core/model/model.h"
+#include "core/train/tasks.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -2,7 +2,7 @@
 // `attnviz FILE` opens FILE (an example, model or trace); the textbook example stays open if it fails.
 #include "app/commands.h"
 
-#include "ui/main_window.h"
+#include "ui/shell/main_window.h"
 
 #include <QApplication>
 #include <QDir>

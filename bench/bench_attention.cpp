@@ -1,6 +1,6 @@
 // One attention step (score, softmax, align, context) at n ∈ {10, 100, 1000} encoder states of size
 // d ∈ {64, 512}, for dot, general and additive (keys projected once, as the decoder does), issue 3.
-#include "core/attention.h"
+#include "core/numeric/attention.h"
 
 #include <benchmark/benchmark.h>
 

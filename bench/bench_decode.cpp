@@ -5,7 +5,7 @@
 #include "bench_models.h"
 #include "bench_transformer_model.h"
 
-#include "core/decoding.h"
+#include "core/model/decoding.h"
 
 #include <benchmark/benchmark.h>
 

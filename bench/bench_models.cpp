@@ -1,6 +1,6 @@
 #include "bench_models.h"
 
-#include "core/random_model.h"
+#include "core/model/random_model.h"
 
 #include <cmath>
 

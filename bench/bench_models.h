@@ -1,7 +1,7 @@
 #pragma once
 // The three benchmark models of issue 3 (random weights, fixed seeds), shared by the C++ benchmark and
 // written to files for bench/pytorch_decode.py so both sides time the very same weights.
-#include "core/model.h"
+#include "core/model/model.h"
 
 #include <string>
 #include <vector>

@@ -18,9 +18,9 @@
 //    B = 5) against 5 steps of one (what beam search did before: k GEMVs).
 #include "bench_models.h"
 
-#include "core/batch_step.h"
-#include "core/decoding.h"
-#include "core/few_columns.h"
+#include "core/model/batch_step.h"
+#include "core/model/decoding.h"
+#include "core/numeric/few_columns.h"
 
 #include <nlohmann/json.hpp>
 
@@ -168,7 +168,8 @@ int main(int argc, char** argv)
         const Timing g64 = timeIt(repeat, [&] { translateTokens(m, c.source, f64); });
         const double perStep32 = g32.cpuMs / static_cast<double>(steps), perStep64 = g64.cpuMs / static_cast<double>(steps);
 
-        // the output product alone: logits = W_out x + b (float32, core/few_columns.h), as a greedy step runs it
+        // the output product alone: logits = W_out x + b (float32, core/numeric/few_columns.h),
+        // as a greedy step runs it
         const auto w = m.inference.get(m);
         MatF x = MatF::Constant(F, 1, 0.01f), logits(V, 1);
         const Timing gemv = timeIt(std::max(repeat, 50), [&] {

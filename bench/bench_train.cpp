@@ -7,9 +7,9 @@
 // BM_TrainTransformer: the same step for the transformer preset at a similar parameter count (d_model 256,
 // 4 heads, 3 + 3 layers, ff 1,024, vocabulary 8,000: 11.6 M parameters against Bahdanau's 10.7 M), same data.
 //   ./build-bench/bench/attnviz_bench --benchmark_filter=Train --benchmark_repetitions=5
-#include "core/model.h"
-#include "core/train_graph.h"
-#include "core/trainer.h"
+#include "core/model/model.h"
+#include "core/train/train_graph.h"
+#include "core/train/trainer.h"
 
 #include <benchmark/benchmark.h>
 

@@ -1,4 +1,4 @@
-// Greedy decoding with the transformer engine (core/transformer.h, issue 16): a perf-sized model — d_model 256,
+// Greedy decoding with the transformer engine (core/model/transformer.h, issue 16): a perf-sized model — d_model 256,
 // 8 heads, 4 + 4 layers, ff 1024, vocabulary 8,000 on both sides — decoding a 30-token source for exactly 30
 // steps (out.bias[<eos>] = −1e4), every step computing the full trace (per-layer, per-head cross-attention,
 // queries, scores, head outputs, decoder self-attention). A plain program printing medians.
@@ -7,7 +7,7 @@
 //   attnviz_transformer_bench --write PREFIX            write PREFIX.json (config, weight names, shapes, source)
 //                                                       and PREFIX.bin (every weight, float64 row-major, in that
 //                                                       order) for bench/pytorch_transformer_bench.py
-#include "core/transformer.h"
+#include "core/model/transformer.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,6 +1,6 @@
 #include "bench_transformer_model.h"
 
-#include "core/train_graph.h"
+#include "core/train/train_graph.h"
 
 #include <string>
 

@@ -1,7 +1,7 @@
 #pragma once
 // The transformer of attnviz_transformer_bench's shape (bench_transformer.cpp) as a Model, for attnviz_bench's
 // BM_GreedyTransformer (bench_decode.cpp): decoded the way the app decodes, through translateTokens.
-#include "core/model.h"
+#include "core/model/model.h"
 
 namespace attnviz::bench {
 

@@ -8,10 +8,10 @@
 //     shows it and stops after the step view's first paint event has been handled. Reported: the child's own
 //     time (main → painted) and the time from the parent's QProcess::start (adds exec and dynamic loading).
 // Run: QT_QPA_PLATFORM=offscreen ./attnviz_ui_bench
-#include "ui/heatmap_view.h"
-#include "ui/main_window.h"
-#include "ui/step_renderer.h"
-#include "ui/step_view.h"
+#include "ui/shell/main_window.h"
+#include "ui/step/step_renderer.h"
+#include "ui/step/step_view.h"
+#include "ui/views/heatmap_view.h"
 
 #include <qcustomplot.h>
 

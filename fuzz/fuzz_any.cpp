@@ -1,9 +1,9 @@
-// libFuzzer target for the one loading path (core/any_file.h): the input is written to a scratch file
+// libFuzzer target for the one loading path (core/formats/any_file.h): the input is written to a scratch file
 // (named .npz when it starts like a zip, .cbor when it looks like CBOR, .json otherwise) and loaded with
 // loadAnyFile, which sniffs the "format" with a SAX pass and hands the file to the example, model
 // (streaming), trace or timeline reader. InputError is the only acceptable failure.
-#include "core/any_file.h"
-#include "core/error.h"
+#include "core/formats/any_file.h"
+#include "core/formats/error.h"
 #include "fuzz/fuzz_common.h"
 
 #include <cstdio>

@@ -1,8 +1,8 @@
-// libFuzzer target for training checkpoints (core/checkpoint.h, attnviz train --resume): checkpointFromBytes,
+// libFuzzer target for training checkpoints (core/train/checkpoint.h, attnviz train --resume): checkpointFromBytes,
 // then what --resume does with one before training: an Optimizer restored from its parameters and Adam state.
 // A checkpoint is always CBOR. InputError is the only acceptable failure.
-#include "core/checkpoint.h"
-#include "core/trainer.h"
+#include "core/train/checkpoint.h"
+#include "core/train/trainer.h"
 #include "fuzz/fuzz_common.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)

@@ -1,8 +1,8 @@
 // libFuzzer target for attnviz-example documents: parseDocument with exampleLimits(), exampleFromJson, then
 // what the window does with an example: the trace (exampleTrace), every other score function (withScore)
 // and saving it again (exampleToJson, traceToJson, dump).
-#include "core/example.h"
-#include "core/json_io.h"
+#include "core/formats/example.h"
+#include "core/formats/json_io.h"
 #include "fuzz/fuzz_common.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)

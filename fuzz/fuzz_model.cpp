@@ -1,12 +1,12 @@
 // libFuzzer target for attnviz-model documents, both ways a model is read:
-//   - loadModel(file): the streaming SAX reader (core/model_stream.h) that the command line uses, from a
+//   - loadModel(file): the streaming SAX reader (core/formats/model_stream.h) that the command line uses, from a
 //     file (CBOR when the name ends in .cbor), so the input is written to a scratch file first;
 //   - modelFromJson(parseDocument(...)) with modelLimits(): the in-memory path.
 // A model that loads is saved again (modelToJson + dump) and translates a one-word sentence with at most
 // 8 output tokens, so weights of the wrong shape, left unset or aliased show up as crashes or sanitizer reports.
-#include "core/decoding.h"
-#include "core/json_io.h"
-#include "core/model.h"
+#include "core/formats/json_io.h"
+#include "core/model/decoding.h"
+#include "core/model/model.h"
 #include "fuzz/fuzz_common.h"
 
 #include <cstdio>

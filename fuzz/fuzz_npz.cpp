@@ -1,7 +1,7 @@
-// libFuzzer target for the NumPy reader (core/npy.h): a zip input goes through readNpz (libzip, limits),
+// libFuzzer target for the NumPy reader (core/formats/npy.h): a zip input goes through readNpz (libzip, limits),
 // anything else through readNpy as a numeric array and as a token array. InputError is the only
 // acceptable failure; crashes, sanitizer reports, leaks and timeouts are bugs.
-#include "core/npy.h"
+#include "core/formats/npy.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,7 +1,7 @@
 // libFuzzer target for attnviz-override documents (what-if attention weights): parseDocument with
 // exampleLimits() (as loadOverrides), overridesFromJson, then saving them again (overridesToJson, dump).
-#include "core/attention_override.h"
-#include "core/json_io.h"
+#include "core/formats/attention_override.h"
+#include "core/formats/json_io.h"
 #include "fuzz/fuzz_common.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)

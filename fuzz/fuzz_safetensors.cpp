@@ -1,5 +1,5 @@
-// libFuzzer target for the safetensors reader (core/safetensors.h). InputError is the only acceptable failure.
-#include "core/safetensors.h"
+// libFuzzer target for the safetensors reader (core/formats/safetensors.h). InputError is the only acceptable failure.
+#include "core/formats/safetensors.h"
 
 #include <cstddef>
 #include <cstdint>

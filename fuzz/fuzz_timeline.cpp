@@ -1,7 +1,7 @@
 // libFuzzer target for attnviz-timeline documents: parseDocument with timelineLimits() (as loadTimeline),
 // timelineFromJson, then saving it again (timelineToJson, dump) and the entropy the loss panel shows.
-#include "core/json_io.h"
-#include "core/timeline.h"
+#include "core/formats/json_io.h"
+#include "core/formats/timeline.h"
 #include "fuzz/fuzz_common.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)

@@ -1,7 +1,7 @@
-// libFuzzer target for the torch.save reader (core/torch_pickle.h): a zip input goes through readTorchZip,
+// libFuzzer target for the torch.save reader (core/formats/torch_pickle.h): a zip input goes through readTorchZip,
 // anything else straight to the pickle interpreter (checkTorchPickle), where most of the logic is.
 // InputError is the only acceptable failure.
-#include "core/torch_pickle.h"
+#include "core/formats/torch_pickle.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,7 +1,7 @@
 // libFuzzer target for attnviz-trace documents: parseDocument with modelLimits() (as the window and
 // `attnviz export` read them), traceFromJson, then saving it again (traceToJson, dump).
-#include "core/json_io.h"
-#include "core/trace.h"
+#include "core/formats/json_io.h"
+#include "core/formats/trace.h"
 #include "fuzz/fuzz_common.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)

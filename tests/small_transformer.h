@@ -1,8 +1,8 @@
 #pragma once
 // The small random transformer the head tests share (tst_heads, tst_heads_view, tst_step_renderer): d_model 8 in
 // 2 heads of 4, 2 + 2 layers, vocabularies 14 → 16, max_len 8. Its trace over `source` ("s4 s7 …" tokens).
-#include "core/decoding.h"
-#include "core/random_model.h"
+#include "core/model/decoding.h"
+#include "core/model/random_model.h"
 
 #include <cstdint>
 

@@ -1,4 +1,4 @@
-"""Reference PyTorch implementations of the five AttnViz presets (SPEC §3–§4, core/model_conventions.md),
+"""Reference PyTorch implementations of the five AttnViz presets (SPEC §3–§4, core/model/model_conventions.md),
 built from torch.nn modules (nn.Embedding, nn.GRU / nn.LSTM, nn.Linear), greedy and beam decoding with the
 attnviz trace, and the attnviz-model writer/reader.
 

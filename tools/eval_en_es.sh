@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # BLEU of an English→Spanish model on the everyday test split and on the hand-typed held-out set
-# (samples/data/en-es/typed.tsv), greedy decoding, sacreBLEU-13a-style tokenization (core/bleu.cpp).
+# (samples/data/en-es/typed.tsv), greedy decoding, sacreBLEU-13a-style tokenization (core/train/bleu.cpp).
 #   tools/eval_en_es.sh MODEL.cbor [ATTNVIZ]        # ATTNVIZ defaults to build/app/attnviz
 # Prints the BLEU lines and the by-length tables; the translations go to MODEL.{test,typed}.out.
 set -euo pipefail

@@ -146,7 +146,7 @@ def pick(sd, given, candidates, what, needs_bias=False):
 
 
 def expected_shapes(d, ff, enc_layers, dec_layers, vs, vt):
-    """attnviz name -> shape, in the order of core/transformer.cpp transformerWeightSlots."""
+    """attnviz name -> shape, in the order of core/model/transformer.cpp transformerWeightSlots."""
     s = {"encoder.embedding": (vs, d), "decoder.embedding": (vt, d)}
 
     def attention(p):

@@ -1,9 +1,9 @@
 // `attnviz attend EXAMPLE [--score ID] [--json]` as a process (SPEC §6): the textbook table, trace JSON,
 // score switching, and exit status 2 with one line on stderr (and nothing on stdout) for every bad input.
-#include "core/json_io.h"
-#include "core/trace.h"
-#include "core/npy.h"
-#include "core/zip_reader.h"
+#include "core/formats/json_io.h"
+#include "core/formats/trace.h"
+#include "core/formats/npy.h"
+#include "core/formats/zip_reader.h"
 
 #include <QtTest>
 

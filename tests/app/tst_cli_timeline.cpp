@@ -2,8 +2,9 @@
 // model records its snapshots by the rule (batch 0, every N, epoch ends, the end), its loss falls and its
 // attention sharpens; --resume continues the timeline; bad arguments exit 2 and write nothing; the timeline
 // exports to a PNG grid and a GIF of one frame per snapshot (sizes and frame counts read from the bytes).
-#include "core/tasks.h"
-#include "core/timeline.h"
+#include "core/formats/timeline.h"
+#include "core/train/tasks.h"
+#include "core/train/timeline_recorder.h"
 
 #include <QDir>
 #include <QFile>

@@ -1,6 +1,6 @@
 #pragma once
 // Finite-difference gradient checking for the training tape (tests only).
-#include "core/tape.h"
+#include "core/train/tape.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,7 @@
 #pragma once
 // Runs a call expected to reject bad input and keeps what the InputError said, so tests can assert
 // the file, the JSON pointer and the message (a call that does not throw gives thrown == false).
-#include "core/error.h"
+#include "core/formats/error.h"
 
 #include <string>
 

@@ -1,9 +1,9 @@
-// The one loading path (core/any_file.h, issue 18): every kind of file comes back as what it holds, a model
+// The one loading path (core/formats/any_file.h, issue 18): every kind of file comes back as what it holds, a model
 // through the streaming reader, the "format" found without building a document; bad files are InputErrors
 // naming the file and the place.
-#include "core/any_file.h"
-#include "core/error.h"
-#include "core/json_io.h"
+#include "core/formats/any_file.h"
+#include "core/formats/error.h"
+#include "core/formats/json_io.h"
 
 #include "input_failure.h"
 

@@ -1,8 +1,8 @@
 // The architecture graph of every preset: layers, directions, residual skips, where the query comes from,
-// where the context goes, and the seq2seq bottleneck (core/model_conventions.md).
-#include "core/architecture_graph.h"
-#include "core/error.h"
-#include "core/random_model.h"
+// where the context goes, and the seq2seq bottleneck (core/model/model_conventions.md).
+#include "core/formats/error.h"
+#include "core/model/architecture_graph.h"
+#include "core/model/random_model.h"
 
 #include <QtTest>
 

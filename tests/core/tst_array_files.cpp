@@ -1,13 +1,13 @@
 // Hidden states from numerical tools (SPEC §5): .npz, .safetensors and torch.save .pt files read by
-// core/npy, core/safetensors and core/torch_pickle through core/array_file. The fixtures in
-// tests/data/arrays are written by tools/make_array_fixtures.py (numpy + torch); a missing fixture is a
+// core/formats/npy, core/formats/safetensors and core/formats/torch_pickle through core/formats/array_file. The
+// fixtures in tests/data/arrays are written by tools/make_array_fixtures.py (numpy + torch); a missing fixture is a
 // failure, not a skip. Every good file must give exactly the numbers of states.json; every bad one an
 // InputError naming the file and the array, quickly.
-#include "core/array_file.h"
-#include "core/json_io.h"
-#include "core/npy.h"
-#include "core/safetensors.h"
-#include "core/torch_pickle.h"
+#include "core/formats/array_file.h"
+#include "core/formats/json_io.h"
+#include "core/formats/npy.h"
+#include "core/formats/safetensors.h"
+#include "core/formats/torch_pickle.h"
 
 #include <QtTest>
 

@@ -1,7 +1,7 @@
 // The attention step of SPEC §1 and the score functions of §2, against hand-computed values.
-#include "core/attention.h"
-#include "core/error.h"
-#include "core/softmax.h"
+#include "core/formats/error.h"
+#include "core/numeric/attention.h"
+#include "core/numeric/softmax.h"
 
 #include <QtTest>
 

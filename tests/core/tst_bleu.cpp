@@ -1,6 +1,6 @@
 // Corpus BLEU-4 (Papineni et al. 2002) against hand-computed cases; the arithmetic is in the comments.
-#include "core/bleu.h"
-#include "core/error.h"
+#include "core/formats/error.h"
+#include "core/train/bleu.h"
 
 #include <QtTest>
 

@@ -1,5 +1,5 @@
 // GRU and LSTM cells (SPEC §3) against hand-computed values, PyTorch's gate order and limiting cases.
-#include "core/cells.h"
+#include "core/numeric/cells.h"
 
 #include <QtTest>
 

@@ -1,8 +1,8 @@
 // Decoding: invariants of every step for every preset, greedy against an independent loop, and beam
 // search (k = 1 equals greedy; a constructed model where beam beats greedy; length normalisation).
-#include "core/decoding.h"
-#include "core/random_model.h"
-#include "core/softmax.h"
+#include "core/model/decoding.h"
+#include "core/model/random_model.h"
+#include "core/numeric/softmax.h"
 
 #include <QtTest>
 

@@ -1,9 +1,9 @@
 // attnviz-example documents (SPEC §5): every bad-input class through the loader, the samples,
 // switching the score function, what-if edits, and JSON/CBOR/trace round-trips.
-#include "core/error.h"
-#include "core/example.h"
-#include "core/json_io.h"
-#include "core/trace.h"
+#include "core/formats/error.h"
+#include "core/formats/example.h"
+#include "core/formats/json_io.h"
+#include "core/formats/trace.h"
 #include "input_failure.h"
 
 #include <QtTest>

@@ -2,9 +2,9 @@
 // trace PyTorch computed for it (tools/make_golden.py) — every number within 1e-9 — and the beam-3
 // results where a *.beam3.json exists. Decoded in float64 (DecodeOptions::precision): the reference precision;
 // the float32 default is held to 1e-4 of it in tst_precision.
-#include "core/decoding.h"
-#include "core/json_io.h"
-#include "core/model.h"
+#include "core/formats/json_io.h"
+#include "core/model/decoding.h"
+#include "core/model/model.h"
 
 #include <QtTest>
 

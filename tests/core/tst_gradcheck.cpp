@@ -1,7 +1,7 @@
-// Finite-difference checks of the training graph's gradients (core/train_graph.h): every parameter tensor
+// Finite-difference checks of the training graph's gradients (core/train/train_graph.h): every parameter tensor
 // of every preset, with every score function the preset accepts, on padded batches of tiny models.
-#include "core/random_model.h"
-#include "core/train_graph.h"
+#include "core/model/random_model.h"
+#include "core/train/train_graph.h"
 #include "core/gradcheck.h"
 
 #include <QtTest>

@@ -1,11 +1,11 @@
-// Head selection (core/heads.h, issues 13 and 16): one head, the mean or the max over a layer's heads, as the
+// Head selection (core/model/heads.h, issues 13 and 16): one head, the mean or the max over a layer's heads, as the
 // views show them; the small multiples' matrices (cross, decoder self-attention with its causal mask, encoder
 // self-attention); and precomputed traces that hold only weights or only heads (what Hugging Face's
 // generate(output_attentions=True) gives), read, validated and written back.
-#include "core/decoding.h"
-#include "core/heads.h"
-#include "core/random_model.h"
-#include "core/softmax.h"
+#include "core/model/decoding.h"
+#include "core/model/heads.h"
+#include "core/model/random_model.h"
+#include "core/numeric/softmax.h"
 
 #include "input_failure.h"
 #include "small_transformer.h"

@@ -1,7 +1,7 @@
-// Document reading and writing (core/json_io): limits, hostile inputs, JSON pointers in messages,
+// Document reading and writing (core/formats/json_io): limits, hostile inputs, JSON pointers in messages,
 // tensor validation and atomic writes.
-#include "core/error.h"
-#include "core/json_io.h"
+#include "core/formats/error.h"
+#include "core/formats/json_io.h"
 #include "input_failure.h"
 
 #include <QtTest>

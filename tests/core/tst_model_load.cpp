@@ -1,9 +1,9 @@
 // attnviz-model files: round trips, preset defaults, and every bad input of issue 3 rejected with a
 // message naming the weight or field (and expected versus found).
-#include "core/decoding.h"
-#include "core/error.h"
-#include "core/model.h"
-#include "core/random_model.h"
+#include "core/formats/error.h"
+#include "core/model/decoding.h"
+#include "core/model/model.h"
+#include "core/model/random_model.h"
 
 #include <QtTest>
 #include <QTemporaryDir>

@@ -1,12 +1,12 @@
 // SentencePiece tokenization for typed text (SPEC §4 "Typed text"): piece models learnt and embedded in
 // model files, typed input that never becomes <unk>, pieces merged into words, the bad input around it.
-#include "core/bleu.h"
-#include "core/decoding.h"
-#include "core/error.h"
-#include "core/merge_words.h"
-#include "core/model.h"
-#include "core/pieces.h"
-#include "core/trainer.h"
+#include "core/formats/error.h"
+#include "core/model/decoding.h"
+#include "core/model/merge_words.h"
+#include "core/model/model.h"
+#include "core/model/pieces.h"
+#include "core/train/bleu.h"
+#include "core/train/trainer.h"
 
 #include "input_failure.h"
 

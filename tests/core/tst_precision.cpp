@@ -3,13 +3,13 @@
 // architecture, on random models and on the models shipped in samples/models; beam search stepping all its
 // hypotheses in one product gives what stepping them one by one gives; the fused softmax + top-k gives
 // softmax's numbers; the float32 copies are made once and follow weights that change.
-#include "core/batch_step.h"
-#include "core/decoding.h"
-#include "core/few_columns.h"
-#include "core/inference.h"
-#include "core/model.h"
-#include "core/random_model.h"
-#include "core/softmax.h"
+#include "core/model/batch_step.h"
+#include "core/model/decoding.h"
+#include "core/model/inference.h"
+#include "core/model/model.h"
+#include "core/model/random_model.h"
+#include "core/numeric/few_columns.h"
+#include "core/numeric/softmax.h"
 
 #include <QtTest>
 

@@ -1,7 +1,7 @@
 // The six score functions of SPEC §2 against values computed by hand, and their constraint errors.
-#include "core/attention.h"
-#include "core/error.h"
-#include "core/score_functions.h"
+#include "core/formats/error.h"
+#include "core/numeric/attention.h"
+#include "core/numeric/score_functions.h"
 
 #include <QtTest>
 

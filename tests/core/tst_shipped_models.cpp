@@ -1,11 +1,11 @@
 // The models shipped in samples/models/: they load, carry a title and example sentences, translate their
 // examples, and keep their quality on freshly generated held-out data (a small sample here; the README's
 // figures are on 1,000 examples).
-#include "core/bleu.h"
-#include "core/decoding.h"
-#include "core/merge_words.h"
-#include "core/model.h"
-#include "core/tasks.h"
+#include "core/model/decoding.h"
+#include "core/model/merge_words.h"
+#include "core/model/model.h"
+#include "core/train/bleu.h"
+#include "core/train/tasks.h"
 
 #include <QtTest>
 

@@ -1,7 +1,7 @@
 // Every tape operation against finite differences, and hand-computed forward values.
-#include "core/tape_attention.h"
-#include "core/tape_ops.h"
-#include "core/error.h"
+#include "core/train/tape_attention.h"
+#include "core/train/tape_ops.h"
+#include "core/formats/error.h"
 #include "core/gradcheck.h"
 
 #include <QtTest>

@@ -1,7 +1,7 @@
-// The built-in training tasks (core/tasks.h): every date form's exact text, true weekdays, ordinals,
+// The built-in training tasks (core/train/tasks.h): every date form's exact text, true weekdays, ordinals,
 // reverse, files, vocabularies and determinism by seed.
-#include "core/error.h"
-#include "core/tasks.h"
+#include "core/formats/error.h"
+#include "core/train/tasks.h"
 
 #include <QTemporaryDir>
 #include <QtTest>

@@ -1,10 +1,12 @@
-// Training timelines (core/timeline.h, SPEC §5 attnviz-timeline): the recorder's snapshot rule driven by the
-// real trainer, JSON/CBOR round trips, and every bad-input rule with the file and JSON pointer named.
-#include "core/timeline.h"
+// Training timelines (core/formats/timeline.h, core/train/timeline_recorder.h, SPEC §5 attnviz-timeline): the
+// recorder's snapshot rule driven by the real trainer, JSON/CBOR round trips, and every bad-input rule with the file
+// and JSON pointer named.
+#include "core/formats/timeline.h"
 
-#include "core/error.h"
-#include "core/train_graph.h"
-#include "core/trainer.h"
+#include "core/formats/error.h"
+#include "core/train/timeline_recorder.h"
+#include "core/train/train_graph.h"
+#include "core/train/trainer.h"
 #include "input_failure.h"
 
 #include <QTemporaryDir>

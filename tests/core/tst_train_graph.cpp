@@ -1,13 +1,13 @@
-// The training graph (core/train_graph.h) computes exactly what the inference engine
-// (core/encoder_decoder.h, core/decoding.h) computes: per-step output distributions under teacher forcing
+// The training graph (core/train/train_graph.h) computes exactly what the inference engine
+// (core/model/encoder_decoder.h, core/model/decoding.h) computes: per-step output distributions under teacher forcing
 // on padded batches equal the engine's one-sentence-at-a-time numbers for every preset and score.
-#include "core/decoding.h"
-#include "core/encoder_decoder.h"
-#include "core/output_layer.h"
-#include "core/random_model.h"
-#include "core/softmax.h"
-#include "core/tape_ops.h"
-#include "core/train_graph.h"
+#include "core/model/decoding.h"
+#include "core/model/encoder_decoder.h"
+#include "core/model/random_model.h"
+#include "core/numeric/softmax.h"
+#include "core/train/output_layer.h"
+#include "core/train/tape_ops.h"
+#include "core/train/train_graph.h"
 
 #include <QtTest>
 

@@ -1,9 +1,9 @@
-// The training loop (core/trainer.h): learns, is reproducible, honours cancellation, keeps the best model.
-#include "core/trainer.h"
+// The training loop (core/train/trainer.h): learns, is reproducible, honours cancellation, keeps the best model.
+#include "core/train/trainer.h"
 
-#include "core/checkpoint.h"
-#include "core/error.h"
-#include "core/json_io.h"
+#include "core/formats/error.h"
+#include "core/formats/json_io.h"
+#include "core/train/checkpoint.h"
 
 #include <QTemporaryDir>
 

@@ -1,10 +1,10 @@
-// The transformer engine (core/transformer.h, SPEC §4) against PyTorch's own nn.Transformer:
+// The transformer engine (core/model/transformer.h, SPEC §4) against PyTorch's own nn.Transformer:
 // tests/data/golden_transformer.json (tools/make_transformer_golden.py, float64) holds the weights, two sources
 // (lengths 1 and 7) and, per greedy step, the logits and every per-layer, per-head number of the trace. Every
 // number must agree within 1e-9. Also: cached decoding equals recomputing the prefix, attention rows sum to 1,
 // the causal shape of decoder self-attention, the attention override, and bad input.
-#include "core/error.h"
-#include "core/transformer.h"
+#include "core/formats/error.h"
+#include "core/model/transformer.h"
 
 #include <nlohmann/json.hpp>
 

@@ -3,10 +3,10 @@
 // (each keeps its own copy of the key/value cache), forced prefix, attention override (one-hot: the last
 // layer's head outputs are that source position's value rows), the trace's multi-head numbers, their JSON
 // round trip and validation, merging pieces into words, and a source longer than max_len.
-#include "core/decoding.h"
-#include "core/merge_words.h"
-#include "core/random_model.h"
-#include "core/softmax.h"
+#include "core/model/decoding.h"
+#include "core/model/merge_words.h"
+#include "core/model/random_model.h"
+#include "core/numeric/softmax.h"
 
 #include "input_failure.h"
 

@@ -1,14 +1,14 @@
-// The transformer's training graph (core/transformer_train.h, core/tape_transformer.h): every weight group
+// The transformer's training graph (core/train/transformer_train.h, core/train/tape_transformer.h): every weight group
 // of a tiny transformer against central differences in float64, on a batch of two sentences of different
 // lengths (padded source positions and padded target steps); its teacher-forced loss against −log p from
 // the inference path (the engine's cached decoding and core decoding with a forced prefix); padding changes
 // nothing; greedy decoding during validation equals translate.
-#include "core/decoding.h"
 #include "core/gradcheck.h"
-#include "core/tape_ops.h"
-#include "core/tape_transformer.h"
-#include "core/train_graph.h"
-#include "core/transformer_train.h"
+#include "core/model/decoding.h"
+#include "core/train/tape_ops.h"
+#include "core/train/tape_transformer.h"
+#include "core/train/train_graph.h"
+#include "core/train/transformer_train.h"
 
 #include <QtTest>
 

@@ -1,10 +1,10 @@
 // What-if decoding (SPEC §4, issue 14): a forced prefix equals teacher forcing, an attention override with
 // the model's own weights changes nothing, a one-hot override makes the context that encoder state, later
 // steps follow the overridden state, and every bad input is refused with the place named.
-#include "core/attention_override.h"
-#include "core/decoding.h"
-#include "core/random_model.h"
-#include "core/softmax.h"
+#include "core/formats/attention_override.h"
+#include "core/model/decoding.h"
+#include "core/model/random_model.h"
+#include "core/numeric/softmax.h"
 
 #include "input_failure.h"
 

@@ -1,13 +1,13 @@
 // Architecture view: offscreen renders of every preset (random models, shipped models) are non-blank,
 // follow the step position and the trace's weights; zoom/pan/fit; export.
-#include "core/architecture_graph.h"
-#include "core/decoding.h"
-#include "core/random_model.h"
-#include "ui/architecture_layout.h"
-#include "ui/architecture_painter.h"
-#include "ui/architecture_view.h"
-#include "ui/transformer_painter.h"
-#include "ui/view_export.h"
+#include "core/model/architecture_graph.h"
+#include "core/model/decoding.h"
+#include "core/model/random_model.h"
+#include "ui/graphs/architecture_layout.h"
+#include "ui/graphs/architecture_painter.h"
+#include "ui/graphs/architecture_view.h"
+#include "ui/graphs/transformer_painter.h"
+#include "ui/export/view_export.h"
 #include "render_check.h"
 
 #include <QDir>

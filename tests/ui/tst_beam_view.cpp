@@ -1,11 +1,11 @@
 // Beam view: the tree drawn is the decoder's (every BeamTree node laid out once, the chosen path =
 // the best hypothesis), selection emits the hypothesis index, renders are non-blank, export works.
-#include "core/decoding.h"
-#include "core/random_model.h"
-#include "ui/beam_layout.h"
-#include "ui/beam_view.h"
-#include "ui/document.h"
-#include "ui/view_export.h"
+#include "core/model/decoding.h"
+#include "core/model/random_model.h"
+#include "ui/graphs/beam_layout.h"
+#include "ui/graphs/beam_view.h"
+#include "ui/shell/document.h"
+#include "ui/export/view_export.h"
 #include "render_check.h"
 
 #include <QDir>

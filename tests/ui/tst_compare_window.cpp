@@ -1,11 +1,11 @@
 // Side by side (issue 14): the other model translates the open sentence, the difference map is A − B for the
 // steps both have, both follow the main position, a new sentence in A is translated by B too, and a model
 // file that does not load is reported.
-#include "core/trace.h"
-#include "ui/compare_export.h"
-#include "ui/compare_window.h"
-#include "ui/document.h"
-#include "ui/heatmap_view.h"
+#include "core/formats/trace.h"
+#include "ui/export/compare_export.h"
+#include "ui/shell/compare_window.h"
+#include "ui/shell/document.h"
+#include "ui/views/heatmap_view.h"
 
 #include <QSignalSpy>
 #include <QtTest>

@@ -1,8 +1,8 @@
 // Document: opening examples/traces/models off the GUI thread, score switching, what-if edits, and
 // bad files that leave the open document untouched.
-#include "ui/document.h"
+#include "ui/shell/document.h"
 
-#include "core/trace.h"
+#include "core/formats/trace.h"
 
 #include <QFile>
 #include <QSignalSpy>

@@ -1,7 +1,7 @@
 // Export: PNG of the requested pixel size (and DPI) that is not blank, JPG, a parseable SVG, a PDF, a
 // GIF with one frame per (step, stage) read back with giflib; atomic writes and clear errors.
-#include "core/example.h"
-#include "ui/export.h"
+#include "core/formats/example.h"
+#include "ui/export/export.h"
 
 #include <gif_lib.h>
 

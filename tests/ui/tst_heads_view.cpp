@@ -2,17 +2,17 @@
 // plus each layer's mean and max), clicking one makes every view show it, H and Shift+H step through a layer's heads, the
 // drag-the-weights what-if is only offered on the default view; precomputed traces holding only weights open with
 // the stages their numbers allow.
-#include "ui/main_window.h"
-#include "ui/architecture_view.h"
+#include "ui/shell/main_window.h"
+#include "ui/graphs/architecture_view.h"
 
-#include "core/decoding.h"
-#include "core/random_model.h"
-#include "ui/document.h"
-#include "ui/heads_view.h"
-#include "ui/heatmap_view.h"
-#include "ui/score_table_model.h"
-#include "ui/step_controller.h"
-#include "ui/step_view.h"
+#include "core/model/decoding.h"
+#include "core/model/random_model.h"
+#include "ui/shell/document.h"
+#include "ui/shell/step_controller.h"
+#include "ui/step/step_view.h"
+#include "ui/views/heads_view.h"
+#include "ui/views/heatmap_view.h"
+#include "ui/views/score_table_model.h"
 
 #include "small_transformer.h"
 

@@ -1,7 +1,7 @@
 // The alignment heatmap: rows fill up to the current step (read back from the colour map's data), the
 // current row is marked, a click on a row emits that step, hover text, colour maps, traces without
 // attention.
-#include "ui/heatmap_view.h"
+#include "ui/views/heatmap_view.h"
 
 #include <qcustomplot.h>
 

@@ -1,19 +1,19 @@
 // MainWindow: opens on the textbook example; stepping, shortcuts and scrubbing move every view;
 // the score picker recomputes or refuses with a message; table edits recompute; a bad file is
 // reported and the previous document stays open.
-#include "ui/main_window.h"
+#include "ui/shell/main_window.h"
 
-#include "core/decoding.h"
-#include "core/model.h"
-#include "core/trace.h"
-#include "ui/context_view.h"
-#include "ui/document.h"
-#include "ui/heatmap_view.h"
-#include "ui/score_table_model.h"
-#include "ui/step_controller.h"
-#include "ui/step_view.h"
-#include "ui/train_panel.h"
-#include "ui/transport_bar.h"
+#include "core/formats/trace.h"
+#include "core/model/decoding.h"
+#include "core/model/model.h"
+#include "ui/shell/document.h"
+#include "ui/shell/step_controller.h"
+#include "ui/shell/transport_bar.h"
+#include "ui/step/step_view.h"
+#include "ui/train/train_panel.h"
+#include "ui/views/context_view.h"
+#include "ui/views/heatmap_view.h"
+#include "ui/views/score_table_model.h"
 
 #include <QAction>
 #include <QMenu>

@@ -1,6 +1,6 @@
 // ScoreTableModel: the textbook table, following the step, editing (what-if) and copying.
-#include "core/example.h"
-#include "ui/score_table_model.h"
+#include "core/formats/example.h"
+#include "ui/views/score_table_model.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>

@@ -1,5 +1,5 @@
 // StepController: position over (step, stage), stepping, scrubbing, playing to the end, speed.
-#include "ui/step_controller.h"
+#include "ui/shell/step_controller.h"
 
 #include <QSignalSpy>
 #include <QTest>

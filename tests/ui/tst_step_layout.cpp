@@ -1,7 +1,7 @@
 // View maths of the step view without a display: column/cell geometry, hit-testing, the switch from
 // numbers to colour strips, easing.
-#include "ui/step_layout.h"
-#include "ui/zoom_pan.h"
+#include "ui/step/step_layout.h"
+#include "ui/views/zoom_pan.h"
 
 #include <QtTest>
 

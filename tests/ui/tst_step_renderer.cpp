@@ -1,13 +1,13 @@
 // The step view renderer paints every stage of every sample (and of synthetic traces: large vectors,
 // no attention, no encoder states) without a Qt warning; frames are not blank, differ between stages
 // and move smoothly with progress. StepView: tooltips and the inline editor.
-#include "core/decoding.h"
-#include "core/example.h"
-#include "core/heads.h"
-#include "core/random_model.h"
-#include "ui/step_renderer.h"
-#include "ui/step_text.h"
-#include "ui/step_view.h"
+#include "core/formats/example.h"
+#include "core/model/decoding.h"
+#include "core/model/heads.h"
+#include "core/model/random_model.h"
+#include "ui/step/step_renderer.h"
+#include "ui/step/step_text.h"
+#include "ui/step/step_view.h"
 
 #include "small_transformer.h"
 

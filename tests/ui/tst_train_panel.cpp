@@ -3,13 +3,13 @@
 // remembered); pause holds training; stop keeps a model; destroying the panel or closing the main window
 // mid-run joins the worker cleanly and keeps the model; bad settings give a message and start nothing; a tiny
 // transformer (issue 16) trains from the panel with its own sizes.
-#include "core/model.h"
-#include "core/timeline.h"
-#include "core/trace.h"
-#include "ui/document.h"
-#include "ui/heatmap_view.h"
-#include "ui/main_window.h"
-#include "ui/train_panel.h"
+#include "core/formats/timeline.h"
+#include "core/formats/trace.h"
+#include "core/model/model.h"
+#include "ui/shell/document.h"
+#include "ui/shell/main_window.h"
+#include "ui/train/train_panel.h"
+#include "ui/views/heatmap_view.h"
 
 #include <QComboBox>
 #include <QDir>

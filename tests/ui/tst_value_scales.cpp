@@ -1,9 +1,9 @@
 // One colour scale per quantity (issue 12): the step view and the context panel colour the query, the
-// states and the context through ui/value_scales, so the same number has the same colour everywhere.
-#include "core/example.h"
-#include "ui/context_view.h"
-#include "ui/step_text.h"
-#include "ui/value_scales.h"
+// states and the context through ui/views/value_scales, so the same number has the same colour everywhere.
+#include "core/formats/example.h"
+#include "ui/step/step_text.h"
+#include "ui/views/context_view.h"
+#include "ui/views/value_scales.h"
 
 #include <QLabel>
 #include <QtTest>
