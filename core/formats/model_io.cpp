@@ -351,7 +351,7 @@ json modelToJson(const Model& model)
         cfg["score"] = c.score ? json(scoreId(*c.score)) : json(nullptr);
         if (c.score == ScoreKind::Additive)
             cfg["attention_size"] = c.attentionSize;
-        if (model.architecture == "luong")
+        if (model.topology.attentionalState)  // input feeding feeds the attentional state (luong)
             cfg["input_feeding"] = c.inputFeeding;
     }
     json weights = json::object();

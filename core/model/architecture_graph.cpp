@@ -177,8 +177,8 @@ ArchitectureGraph buildArchitectureGraph(const std::string& preset, const ModelC
     g.targetLength = T;
     g.layers = config.layers;
     g.topology = topo;
-    g.hasAttention = config.score.has_value();
-    g.inputFeeding = config.inputFeeding && topo.attentionalState;
+    g.hasAttention = topo.attention;
+    g.inputFeeding = topo.inputFeeding;
     const int L = g.layers;
     g.encoderIndex.assign(static_cast<std::size_t>(L * 2 * n), -1);
     g.decoderIndex.assign(static_cast<std::size_t>(L * T), -1);
@@ -217,7 +217,7 @@ ArchitectureGraph buildArchitectureGraph(const std::string& preset, const ModelC
                     b.edge(g.encoderCell(k, dir, j + 1), cell, E::Recurrent);  // reads right to left
                 else
                     b.edge(g.encoderCell(k, dir, j - 1), cell, E::Recurrent);
-                if (topo.residualFrom >= 0 && k >= topo.residualFrom && k >= 1)
+                if (topo.residual(k))
                     for (int below : belowCells(k, j))
                         b.edge(below, cell, E::Residual);
             }
@@ -244,7 +244,7 @@ ArchitectureGraph buildArchitectureGraph(const std::string& preset, const ModelC
         for (int k = 0; k < L; ++k) {
             const int cell = g.decoderCell(k, i);
             b.edge(k == 0 ? emb : g.decoderCell(k - 1, i), cell, E::FeedForward);
-            if (topo.residualFrom >= 0 && k >= topo.residualFrom && k >= 1)
+            if (topo.residual(k))
                 b.edge(g.decoderCell(k - 1, i), cell, E::Residual);
             if (i > 0)
                 b.edge(g.decoderCell(k, i - 1), cell, E::Recurrent);
@@ -276,12 +276,9 @@ ArchitectureGraph buildArchitectureGraph(const std::string& preset, const ModelC
             case QuerySource::PreviousBottom: b.edge(i == 0 ? -1 : g.decoderCell(0, i - 1), att, E::Query); break;  // zero at i = 0
             }
             b.edge(att, ctx, E::FeedForward);
-            if (topo.contextToEveryLayer) {
-                for (int k = 0; k < L; ++k)
+            for (int k = 0; k < L; ++k)
+                if (topo.decoderInput(k).has(InputPart::Context))
                     b.edge(ctx, g.decoderCell(k, i), E::Context);
-            } else if (topo.contextToBottomInput) {
-                b.edge(ctx, g.decoderCell(0, i), E::Context);
-            }
             if (topo.attentionalState) {
                 const int hs = b.add(K::AttentionalState, ArchSide::Decoder, i);
                 b.edge(ctx, hs, E::Context);
@@ -291,9 +288,9 @@ ArchitectureGraph buildArchitectureGraph(const std::string& preset, const ModelC
             }
             const int out = b.add(K::Output, ArchSide::Decoder, i);
             b.edge(top, out, E::FeedForward);
-            if (topo.outputHasContext)
+            if (topo.outputInput().has(InputPart::Context))
                 b.edge(ctx, out, E::Context);
-            if (topo.outputHasEmbedding)
+            if (topo.outputInput().has(InputPart::Embedding))
                 b.edge(emb, out, E::FeedForward);
             prevOutput = out;
         } else {

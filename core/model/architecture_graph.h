@@ -95,7 +95,7 @@ struct ArchitectureGraph {
     int decoderCell(int layer, int step) const;
     int find(ArchNodeKind kind, ArchSide side, int position) const;  // embedding, attention, context, … (-1 if absent)
     int bridge() const;
-    bool encoderLayerBidirectional(int layer) const { return layer == 0 && topology.bidirectionalBottom; }
+    bool encoderLayerBidirectional(int layer) const { return topology.encoderBidirectional(layer); }
     int encoderRows() const { return layers + (topology.bidirectionalBottom ? 1 : 0); }
     std::vector<ArchEdge> edgesOfKind(ArchEdgeKind kind) const;
     // The cells attention reads at position j (top encoder layer; both directions when it is bidirectional).

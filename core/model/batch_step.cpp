@@ -84,7 +84,6 @@ void stepImpl(const Model& m, const Encoding& enc, Work<S>& w, const std::vector
     using M = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;
     const Dims& d = m.dims;
     const Topology& t = m.topology;
-    const bool attention = m.hasAttention();
     const auto B = static_cast<Eigen::Index>(prev.size());
     const Eigen::Index H = d.H;
     next.resize(prev.size());
@@ -99,38 +98,35 @@ void stepImpl(const Model& m, const Encoding& enc, Work<S>& w, const std::vector
         w.emb.col(b) = m.weights.decoderEmbedding.row(y).transpose().template cast<S>();
     }
     // Query from the previous step (Bahdanau: s_{i−1}; GNMT: bottom output y¹_{i−1}).
-    if (attention && (t.query == QuerySource::PreviousTop || t.query == QuerySource::PreviousBottom))
-        for (Eigen::Index b = 0; b < B; ++b) {
-            const DecoderState& s = *prev[static_cast<std::size_t>(b)];
-            attendOne(m, enc, t.query == QuerySource::PreviousTop ? s.layers.back().h : s.layers.front().h,
-                      steps[static_cast<std::size_t>(b)], overrideWeights);
-        }
-    const bool contextKnown = attention && t.query != QuerySource::CurrentTop;
-    if (contextKnown) {
+    if (t.queriesPrevious()) {
+        const auto q = static_cast<std::size_t>(t.queryLayer(d.L));
+        for (Eigen::Index b = 0; b < B; ++b)
+            attendOne(m, enc, prev[static_cast<std::size_t>(b)]->layers[q].h, steps[static_cast<std::size_t>(b)], overrideWeights);
         w.ctx.resize(d.keySize, B);
         for (Eigen::Index b = 0; b < B; ++b)
             w.ctx.col(b) = steps[static_cast<std::size_t>(b)].attention->context.template cast<S>();
     }
 
+    // The parts of a layer's or the output layer's input, one column per hypothesis, as the topology orders them.
+    auto concatenate = [&](const InputParts& parts, M& into) {
+        into.resize(d.size(parts), B);
+        Eigen::Index at = 0;
+        for (InputPart p : parts) {
+            const Eigen::Index rows = d.size(p);
+            if (p == InputPart::Attentional) {  // h̃_{t−1}, kept per hypothesis
+                for (Eigen::Index b = 0; b < B; ++b)
+                    into.col(b).segment(at, rows) = prev[static_cast<std::size_t>(b)]->attentional.template cast<S>();
+            } else {
+                into.middleRows(at, rows) = p == InputPart::Embedding ? w.emb : p == InputPart::Context ? w.ctx : w.below;
+            }
+            at += rows;
+        }
+    };
     const bool lstm = m.config.cell == CellKind::Lstm;
     for (int k = 0; k < d.L; ++k) {
         const auto K = static_cast<std::size_t>(k);
         const auto& cell = w.w.cells[K];
-        // X (I_k × B): [E y; h̃_{t−1}; c] for the bottom layer, [y^k; c] above (parts per topology)
-        w.X.resize(d.decoderInput(k), B);
-        Eigen::Index at = 0;
-        const M& base = k == 0 ? w.emb : w.below;
-        w.X.topRows(base.rows()) = base;
-        at += base.rows();
-        if (k == 0 && d.inputFeeding) {
-            for (Eigen::Index b = 0; b < B; ++b)
-                w.X.col(b).segment(at, H) = prev[static_cast<std::size_t>(b)]->attentional.template cast<S>();
-            at += H;
-        }
-        if (contextKnown && (d.contextToEvery || (k == 0 && d.contextToBottom))) {
-            w.X.middleRows(at, d.keySize) = w.ctx;
-            at += d.keySize;
-        }
+        concatenate(t.decoderInput(k), w.X);  // X (I_k × B): [E y; h̃_{t−1}; c] for the bottom layer, [y^k; c] above
         w.Hp.resize(H, B);
         if (lstm)
             w.Cp.resize(H, B);
@@ -169,14 +165,14 @@ void stepImpl(const Model& m, const Encoding& enc, Work<S>& w, const std::vector
                 s.c = w.Cp.col(b).template cast<double>();
         }
         // the layer's output feeds the layer above; GNMT adds the input (without the context) from layer index 2
-        if (k > 0 && t.residualFrom >= 0 && k >= t.residualFrom)
+        if (t.residual(k))
             w.below += w.Hn;
         else
             w.below = w.Hn;
     }
     // w.below is now the top output (y^N for GNMT, h_t otherwise), one column per hypothesis.
 
-    if (attention && t.query == QuerySource::CurrentTop) {
+    if (t.queriesCurrent()) {
         w.ctx.resize(d.keySize, B);
         for (Eigen::Index b = 0; b < B; ++b) {
             HypothesisStep& hs = steps[static_cast<std::size_t>(b)];
@@ -185,28 +181,18 @@ void stepImpl(const Model& m, const Encoding& enc, Work<S>& w, const std::vector
         }
     }
     const Eigen::Index dk = d.keySize;
-    if (attention && t.attentionalState) {
+    if (t.attentionalState) {
         // h̃_t = tanh(W_c [c_t; h_t])  — Luong 2015 eq. 5, for every hypothesis: (H × B)
         w.CH.resize(dk + H, B);
         w.CH.topRows(dk) = w.ctx;
         w.CH.bottomRows(H) = w.below;
         productFewColumns(*w.w.combine, w.CH, w.F);
         w.F = w.F.array().tanh().matrix();
-        if (d.inputFeeding)
+        if (t.inputFeeding)
             for (Eigen::Index b = 0; b < B; ++b)
                 next[static_cast<std::size_t>(b)].attentional = w.F.col(b).template cast<double>();
     } else {
-        // [h_t; c_t; E y_{t−1}] with the parts the topology uses (F × B)
-        w.F.resize(d.outputFeatures, B);
-        Eigen::Index at = 0;
-        w.F.topRows(H) = w.below;
-        at += H;
-        if (attention && t.outputHasContext) {
-            w.F.middleRows(at, dk) = w.ctx;
-            at += dk;
-        }
-        if (t.outputHasEmbedding)
-            w.F.middleRows(at, d.E) = w.emb;
+        concatenate(t.outputInput(), w.F);  // [h_t; c_t; E y_{t−1}] with the parts the topology uses (F × B)
     }
     // logits (V_t × B) = W_out F + b_out 1ᵀ: the main cost of a step, one product for the whole beam
     productFewColumns(*w.w.out, w.F, w.logits);
@@ -273,7 +259,7 @@ Encoding encodeFloat32(const Model& m, const std::vector<int>& ids, const Infere
     for (int k = 0; k < d.L; ++k) {
         const auto K = static_cast<std::size_t>(k);
         MatF out = runLayerFloat32(m.config.cell, f.encoder[K], in, false, enc.final[K]);
-        if (k == 0 && d.bidirectional) {
+        if (m.topology.encoderBidirectional(k)) {
             CellState backFinal;
             const MatF back = runLayerFloat32(m.config.cell, f.encoderReverse, in, true, backFinal);
             enc.backwardFirst = back.col(0).cast<double>();  // ←h_1
@@ -281,7 +267,7 @@ Encoding encodeFloat32(const Model& m, const std::vector<int>& ids, const Infere
             both << out, back;
             out = std::move(both);
         }
-        if (m.topology.residualFrom >= 0 && k >= m.topology.residualFrom)
+        if (m.topology.residual(k))
             out += in;  // GNMT: out_k = RNN_k(in_k) + in_k
         in = std::move(out);
     }

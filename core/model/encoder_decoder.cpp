@@ -45,6 +45,7 @@ Encoding encode(const Model& m, const std::vector<int>& ids)
             throw ShapeError("source token id " + std::to_string(id) + " outside the vocabulary of " + std::to_string(d.Vs));
         X.row(j) = w.encoderEmbedding.row(id);
     }
+    const Topology& t = m.topology;
     Encoding enc;
     enc.final.resize(static_cast<std::size_t>(d.L));
     CellScratch scratch;
@@ -52,7 +53,7 @@ Encoding encode(const Model& m, const std::vector<int>& ids)
     for (int k = 0; k < d.L; ++k) {
         CellState& fin = enc.final[static_cast<std::size_t>(k)];
         Mat out = runLayer(m.config.cell, w.encoder[static_cast<std::size_t>(k)], in, false, fin, scratch);
-        if (k == 0 && d.bidirectional) {
+        if (t.encoderBidirectional(k)) {
             CellState backFinal;
             Mat back = runLayer(m.config.cell, w.encoderReverse, in, true, backFinal, scratch);
             enc.backwardFirst = back.row(0).transpose();  // ←h_1
@@ -60,7 +61,7 @@ Encoding encode(const Model& m, const std::vector<int>& ids)
             both << out, back;
             out = std::move(both);
         }
-        if (m.topology.residualFrom >= 0 && k >= m.topology.residualFrom)
+        if (t.residual(k))
             out += in;  // GNMT: out_k = RNN_k(in_k) + in_k
         in = std::move(out);
     }
@@ -87,7 +88,7 @@ DecoderState initialState(const Model& m, const Encoding& enc)
         s.layers.assign(static_cast<std::size_t>(d.L), zeroState(m.config.cell, d.H));
         break;
     }
-    if (d.inputFeeding)
+    if (m.topology.inputFeeding)
         s.attentional = Vec::Zero(d.H);  // h̃_0 = 0
     return s;
 }
@@ -113,7 +114,6 @@ void decoderStep(const Model& m, const Encoding& enc, int prevToken, const Decod
     const Dims& d = m.dims;
     const Topology& t = m.topology;
     const ModelWeights& w = m.weights;
-    const bool attention = m.hasAttention();
     if (prevToken < 0 || prevToken >= d.Vt)
         throw ShapeError("target token id " + std::to_string(prevToken) + " outside the vocabulary of " + std::to_string(d.Vt));
     ws.embedding = w.decoderEmbedding.row(prevToken).transpose();  // E_tgt y_{t-1} (E)
@@ -121,66 +121,50 @@ void decoderStep(const Model& m, const Encoding& enc, int prevToken, const Decod
     out.attention.reset();
 
     // Query from the previous step (Bahdanau: s_{i-1}; GNMT: bottom output y¹_{i-1}, zero at i = 1).
-    if (attention && t.query == QuerySource::PreviousTop)
-        runAttention(m, enc, prev.layers.back().h, out, overrideWeights);
-    else if (attention && t.query == QuerySource::PreviousBottom)
-        runAttention(m, enc, prev.layers.front().h, out, overrideWeights);
-    const bool contextKnown = out.attention.has_value();
+    if (t.queriesPrevious())
+        runAttention(m, enc, prev.layers[static_cast<std::size_t>(t.queryLayer(d.L))].h, out, overrideWeights);
 
+    // The parts of a layer's or the output layer's input, as the topology orders them.
+    auto concatenate = [&](const InputParts& parts, Vec& into) {
+        into.resize(d.size(parts));
+        Eigen::Index at = 0;
+        for (InputPart p : parts) {
+            const Vec& v = p == InputPart::Embedding ? ws.embedding
+                : p == InputPart::Attentional        ? prev.attentional
+                : p == InputPart::Context            ? out.attention->context
+                                                     : ws.below;  // Below, Top
+            into.segment(at, v.size()) = v;
+            at += v.size();
+        }
+    };
     next.layers.resize(prev.layers.size());
     for (int k = 0; k < d.L; ++k) {
         const auto K = static_cast<std::size_t>(k);
-        // layer input: [E y; h̃_{t-1}; c] for the bottom, [y^{k}; c] above (parts per topology)
-        ws.input.resize(d.decoderInput(k));
-        Eigen::Index at = 0;
-        const Vec& base = k == 0 ? ws.embedding : ws.below;
-        ws.input.segment(at, base.size()) = base;
-        at += base.size();
-        if (k == 0 && d.inputFeeding) {
-            ws.input.segment(at, d.H) = prev.attentional;
-            at += d.H;
-        }
-        if (contextKnown && (d.contextToEvery || (k == 0 && d.contextToBottom))) {
-            ws.input.segment(at, d.keySize) = out.attention->context;
-            at += d.keySize;
-        }
+        concatenate(t.decoderInput(k), ws.input);  // [E y; h̃_{t-1}; c] for the bottom, [y^{k}; c] above
         cellStep(m.config.cell, w.decoder[K], ws.input, prev.layers[K], next.layers[K], ws.cell);
         // the layer's output feeds the layer above; GNMT adds the input (without the context) from layer index 2
-        if (k == 0) {
-            ws.below = next.layers[K].h;
-        } else if (t.residualFrom >= 0 && k >= t.residualFrom) {
+        if (t.residual(k))
             ws.below += next.layers[K].h;
-        } else {
+        else
             ws.below = next.layers[K].h;
-        }
     }
     // ws.below is now the top output (y^N for GNMT, h_t otherwise).
 
     // Query by the current top state h_t (seq2seq_attention, Luong).
-    if (attention && t.query == QuerySource::CurrentTop)
+    if (t.queriesCurrent())
         runAttention(m, enc, ws.below, out, overrideWeights);
 
-    if (attention && t.attentionalState) {
+    if (t.attentionalState) {
         // h̃_t = tanh(W_c [c_t; h_t])  — Luong 2015 eq. 5
         const Eigen::Index dk = d.keySize;
         out.features.resize(d.H);
         out.features.noalias() = w.combineWeight.leftCols(dk) * out.attention->context;
         out.features.noalias() += w.combineWeight.rightCols(d.H) * ws.below;
         out.features = out.features.array().tanh().matrix();
-        if (d.inputFeeding)
+        if (t.inputFeeding)
             next.attentional = out.features;
     } else {
-        // [h_t; c_t; E y_{t-1}] with the parts the topology uses
-        out.features.resize(d.outputFeatures);
-        Eigen::Index at = 0;
-        out.features.segment(at, d.H) = ws.below;
-        at += d.H;
-        if (attention && t.outputHasContext) {
-            out.features.segment(at, d.keySize) = out.attention->context;
-            at += d.keySize;
-        }
-        if (t.outputHasEmbedding)
-            out.features.segment(at, d.E) = ws.embedding;
+        concatenate(t.outputInput(), out.features);  // [h_t; c_t; E y_{t-1}] with the parts the topology uses
     }
     // logits = W_out features + b_out  (V_t × F)(F): the main cost of a step
     out.logits.resize(d.Vt);

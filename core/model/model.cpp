@@ -4,10 +4,35 @@
 
 namespace attnviz {
 
+namespace {
+
+struct PresetName {
+    const char* id;
+    const char* title;
+};
+constexpr PresetName kPresets[] = {{"seq2seq", "seq2seq, no attention"}, {"seq2seq_attention", "seq2seq + dot attention"},
+                                   {"bahdanau", "Bahdanau 2015"},        {"luong", "Luong 2015"},
+                                   {"gnmt", "GNMT (Wu 2016)"},           {"transformer", "transformer"}};
+
+} // namespace
+
 const std::vector<std::string>& allPresets()
 {
-    static const std::vector<std::string> ids{"seq2seq", "seq2seq_attention", "bahdanau", "luong", "gnmt", "transformer"};
+    static const std::vector<std::string> ids = [] {
+        std::vector<std::string> v;
+        for (const PresetName& p : kPresets)
+            v.emplace_back(p.id);
+        return v;
+    }();
     return ids;
+}
+
+std::string presetTitle(const std::string& id)
+{
+    for (const PresetName& p : kPresets)
+        if (id == p.id)
+            return p.title;
+    return id;
 }
 
 bool isPreset(const std::string& id)
@@ -68,49 +93,36 @@ ModelConfig presetConfig(const std::string& preset, int hidden, int embedding)
     return c;
 }
 
-Topology presetTopology(const std::string& preset, const ModelConfig& config)
+std::optional<PresetShape> presetShape(const std::string& preset, const std::string& score)
 {
-    Topology t;
-    if (preset == "seq2seq_attention") {
-        t.query = QuerySource::CurrentTop;       // h_t queries; logits = W [h_t; c_t] + b
-        t.outputHasContext = true;
-    } else if (preset == "bahdanau") {
-        t.bidirectionalBottom = true;            // h̄_j = [→h_j; ←h_j]
-        t.init = DecoderInit::Bridge;            // s_0 = tanh(W ←h_1 + b)
-        t.query = QuerySource::PreviousTop;      // s_{i-1} queries
-        t.contextToBottomInput = true;           // s_i = GRU([E y_{i-1}; c_i], s_{i-1})
-        t.outputHasContext = true;               // logits = W [s_i; c_i; E y_{i-1}] + b
-        t.outputHasEmbedding = true;
-    } else if (preset == "luong") {
-        t.query = QuerySource::CurrentTop;       // h_t queries
-        t.attentionalState = true;               // h̃_t = tanh(W_c [c_t; h_t]); logits = W h̃_t + b
-    } else if (preset == "gnmt") {
-        t.bidirectionalBottom = true;
-        t.residualFrom = 2;                      // "from layer 3 on" (0-based index 2)
-        t.init = DecoderInit::Zero;
-        t.query = QuerySource::PreviousBottom;   // y¹_{i-1} queries
-        t.contextToBottomInput = true;
-        t.contextToEveryLayer = true;            // [y^{k}_i; a_i] into every layer
+    if (!isPreset(preset))
+        return std::nullopt;
+    PresetShape s;
+    s.config = presetConfig(preset, 1, 1);
+    if (const std::optional<ScoreKind> k = scoreKindFromId(score))
+        s.config.score = *k;
+    s.topology = presetTopology(preset, s.config);
+    return s;
+}
+
+int Dims::size(InputPart part) const
+{
+    switch (part) {
+    case InputPart::Embedding: return E;
+    case InputPart::Context: return keySize;
+    case InputPart::Below:
+    case InputPart::Attentional:
+    case InputPart::Top: return H;
     }
-    (void)config;
-    return t;
+    return 0;
 }
 
-int Dims::encoderInput(int layer) const
+int Dims::size(const InputParts& parts) const
 {
-    if (layer == 0)
-        return E;
-    return (layer == 1 && bidirectional) ? 2 * H : H;
-}
-
-int Dims::decoderInput(int layer) const
-{
-    int in = layer == 0 ? E : H;
-    if (layer == 0 && inputFeeding)
-        in += H;
-    if (contextToEvery || (layer == 0 && contextToBottom))
-        in += keySize;
-    return in;
+    int n = 0;
+    for (InputPart p : parts)
+        n += size(p);
+    return n;
 }
 
 Dims computeDims(const ModelConfig& config, const Topology& topology, int sourceVocab, int targetVocab)
@@ -128,17 +140,14 @@ Dims computeDims(const ModelConfig& config, const Topology& topology, int source
     d.L = config.layers;
     d.Vs = sourceVocab;
     d.Vt = targetVocab;
-    d.bidirectional = topology.bidirectionalBottom;
-    d.keySize = (d.L == 1 && d.bidirectional) ? 2 * d.H : d.H;
+    auto encoderOutput = [&](int layer) { return topology.encoderBidirectional(layer) ? 2 * d.H : d.H; };
+    d.keySize = encoderOutput(d.L - 1);
     d.querySize = d.H;
-    const bool attention = config.score.has_value();
-    d.inputFeeding = attention && topology.attentionalState && config.inputFeeding;
-    d.contextToBottom = attention && topology.contextToBottomInput;
-    d.contextToEvery = attention && topology.contextToEveryLayer;
-    if (attention && topology.attentionalState)
-        d.outputFeatures = d.H;
-    else
-        d.outputFeatures = d.H + ((attention && topology.outputHasContext) ? d.keySize : 0) + (topology.outputHasEmbedding ? d.E : 0);
+    for (int k = 0; k < d.L; ++k) {
+        d.encoderInputs.push_back(k == 0 ? d.E : encoderOutput(k - 1));
+        d.decoderInputs.push_back(d.size(topology.decoderInput(k)));
+    }
+    d.outputFeatures = d.size(topology.outputInput());
     return d;
 }
 
@@ -289,7 +298,7 @@ std::vector<WeightSlot> weightSlots(Model& model)
     mat("decoder.embedding", d.Vt, d.E, w.decoderEmbedding);
     for (int k = 0; k < d.L; ++k) {
         rnn("encoder.l" + std::to_string(k), d.encoderInput(k), w.encoder[static_cast<std::size_t>(k)]);
-        if (k == 0 && d.bidirectional)
+        if (t.encoderBidirectional(k))
             rnn("encoder.l0_reverse", d.E, w.encoderReverse);
     }
     for (int k = 0; k < d.L; ++k)
@@ -317,7 +326,7 @@ std::vector<WeightSlot> weightSlots(Model& model)
         mat("bridge.weight", d.H, d.H, w.bridgeWeight);
         vec("bridge.bias", d.H, w.bridgeBias);
     }
-    if (c.score && t.attentionalState)
+    if (t.attentionalState)
         mat("combine.weight", d.H, d.keySize + d.H, w.combineWeight);
     mat("out.weight", d.Vt, d.outputFeatures, w.outWeight);
     vec("out.bias", d.Vt, w.outBias);

@@ -4,6 +4,7 @@
 #include "core/formats/json_io.h"
 #include "core/model/inference.h"
 #include "core/model/pieces.h"
+#include "core/model/topology.h"
 #include "core/model/transformer.h"
 #include "core/model/vocab.h"
 #include "core/numeric/cells.h"
@@ -36,29 +37,24 @@ struct ModelConfig {
     int ffSize = 0;              // dim_feedforward; read from the weights when the file omits it
 };
 
-// Where the query comes from, where the context goes: what distinguishes the presets.
-enum class QuerySource { PreviousTop, CurrentTop, PreviousBottom };
-enum class DecoderInit { EncoderFinal, Bridge, Zero };
-
-struct Topology {
-    bool bidirectionalBottom = false;   // encoder layer 0 reads both ways, outputs [→h; ←h]
-    int residualFrom = -1;              // layers k ≥ residualFrom add their input to their output (-1: never)
-    DecoderInit init = DecoderInit::EncoderFinal;
-    QuerySource query = QuerySource::CurrentTop;
-    bool contextToBottomInput = false;  // decoder layer 0 input gets [E y; c]
-    bool contextToEveryLayer = false;   // every decoder layer input gets the context (gnmt)
-    bool attentionalState = false;      // Luong h̃ = tanh(W_c [c; h]) feeds the output
-    bool outputHasContext = false;      // output layer reads [h; c] (seq2seq_attention, bahdanau)
-    bool outputHasEmbedding = false;    // output layer reads E y_{i-1} too (bahdanau)
-};
-
 const std::vector<std::string>& allPresets();  // seq2seq, seq2seq_attention, bahdanau, luong, gnmt, transformer
 bool isPreset(const std::string& id);
+// How people name a preset: "Bahdanau 2015", "seq2seq + dot attention", …; the id itself for the transformer and
+// for an id that is no preset.
+std::string presetTitle(const std::string& id);
 // Defaults of a preset for the given sizes (H, E), e.g. for randomModel(). Throws ShapeError for an unknown preset.
 // transformer: d_model = hidden (embedding is ignored), 2 + 2 layers, ff_size 4·d_model, heads the largest of
 // 8, 4, 2, 1 that divides d_model with at least 4 numbers per head.
 ModelConfig presetConfig(const std::string& preset, int hidden, int embedding);
-Topology presetTopology(const std::string& preset, const ModelConfig& config);
+
+// A preset as a view that knows only its id and score function describes it (a trace records neither sizes, cell
+// nor input feeding): the preset's defaults (sizes 1) with `score` where it names a score function (else the
+// preset's own), and that configuration's topology. None for an id that is no preset.
+struct PresetShape {
+    ModelConfig config;
+    Topology topology;
+};
+std::optional<PresetShape> presetShape(const std::string& preset, const std::string& score);
 
 // Sizes derived from config + topology.
 struct Dims {
@@ -66,11 +62,11 @@ struct Dims {
     int keySize = 0;        // dk: size of the encoder states attention reads (2H for a 1-layer bidirectional encoder)
     int querySize = 0;      // dq = H
     int outputFeatures = 0; // columns of out.weight
-    int encoderInput(int layer) const;   // I_k of encoder layer k (forward direction)
-    int decoderInput(int layer) const;   // I_k of decoder layer k
-    bool bidirectional = false;
-    bool inputFeeding = false;
-    bool contextToBottom = false, contextToEvery = false;
+    std::vector<int> encoderInputs, decoderInputs;  // I_k of each encoder layer (forward direction), decoder layer
+    int encoderInput(int layer) const { return encoderInputs[static_cast<std::size_t>(layer)]; }
+    int decoderInput(int layer) const { return decoderInputs[static_cast<std::size_t>(layer)]; }
+    int size(InputPart part) const;  // E, H or dk (see InputPart)
+    int size(const InputParts& parts) const;
 };
 
 struct ModelWeights {

@@ -180,14 +180,14 @@ void GraphDecoder::encode(const Batch& batch)
     Var backwardFirst;
     for (int k = 0; k < d.L; ++k) {
         std::vector<Var> out = runDirection(xs, "encoder.l" + std::to_string(k), false, finals[static_cast<std::size_t>(k)]);
-        if (k == 0 && d.bidirectional) {
+        if (top.encoderBidirectional(k)) {
             State backFinal;
             std::vector<Var> back = runDirection(xs, "encoder.l0_reverse", true, backFinal);
             backwardFirst = back[0];  // ←h_1 (each sentence's backward state after reading its first token)
             for (int j = 0; j < n_; ++j)
                 out[static_cast<std::size_t>(j)] = ad::concat(t_, {out[static_cast<std::size_t>(j)], back[static_cast<std::size_t>(j)]});
         }
-        if (top.residualFrom >= 0 && k >= top.residualFrom)
+        if (top.residual(k))
             for (int j = 0; j < n_; ++j)  // GNMT: out_k = RNN_k(in_k) + in_k
                 out[static_cast<std::size_t>(j)] = ad::add(t_, out[static_cast<std::size_t>(j)], xs[static_cast<std::size_t>(j)]);
         xs = std::move(out);
@@ -212,7 +212,7 @@ void GraphDecoder::encode(const Batch& batch)
         state_.assign(static_cast<std::size_t>(d.L), zero());
         break;
     }
-    if (d.inputFeeding)
+    if (top.inputFeeding)
         feed_ = t_.constant(Mat::Zero(B_, d.H));  // h̃_0 = 0
 }
 
@@ -254,47 +254,39 @@ Var GraphDecoder::stepFeatures(const std::vector<int>& prev)
     using namespace ad;
     const Dims& d = m_.dims;
     const Topology& top = m_.topology;
-    const bool attention = m_.hasAttention();
     Var emb = embedding(t_, t_.param(p_, "decoder.embedding"), prev);  // E_tgt y_{t−1}: (B × E)
 
+    // Bahdanau: s_{i−1} queries; GNMT: y¹_{i−1} queries (zero at i = 1)
     Var context;
-    if (attention && top.query == QuerySource::PreviousTop)
-        context = attend(state_.back().h);   // Bahdanau: s_{i−1} queries
-    else if (attention && top.query == QuerySource::PreviousBottom)
-        context = attend(state_.front().h);  // GNMT: y¹_{i−1} queries (zero at i = 1)
+    if (top.queriesPrevious())
+        context = attend(state_[static_cast<std::size_t>(top.queryLayer(d.L))].h);
 
+    // The parts of a layer's or the output layer's input, as the topology orders them.
     Var below;
+    auto concatenate = [&](const InputParts& parts) {
+        std::vector<Var> vars;
+        for (InputPart p : parts)
+            vars.push_back(p == InputPart::Embedding ? emb : p == InputPart::Attentional ? feed_ : p == InputPart::Context ? context : below);
+        return vars.size() == 1 ? vars[0] : concat(t_, vars);
+    };
     for (int k = 0; k < d.L; ++k) {
         const auto K = static_cast<std::size_t>(k);
-        std::vector<Var> parts{k == 0 ? emb : below};  // [E y; h̃_{t−1}; c] bottom, [y^k; c] above
-        if (k == 0 && d.inputFeeding)
-            parts.push_back(feed_);
-        if (context.valid() && (d.contextToEvery || (k == 0 && d.contextToBottom)))
-            parts.push_back(context);
-        Var in = parts.size() == 1 ? parts[0] : concat(t_, parts);
+        Var in = concatenate(top.decoderInput(k));  // [E y; h̃_{t−1}; c] bottom, [y^k; c] above
         state_[K] = cell(rnn("decoder.l" + std::to_string(k)), in, state_[K]);
-        if (k > 0 && top.residualFrom >= 0 && k >= top.residualFrom)
+        if (top.residual(k))
             below = add(t_, state_[K].h, below);  // y^{k+1} = LSTM_k([y^k; a]) + y^k
         else
             below = state_[K].h;
     }
-    if (attention && top.query == QuerySource::CurrentTop)
+    if (top.queriesCurrent())
         context = attend(below);  // h_t queries (seq2seq_attention, Luong)
 
-    Var features;
-    if (attention && top.attentionalState) {
-        // h̃_t = tanh(W_c [c_t; h_t])  — Luong 2015 eq. 5
-        features = tanh(t_, linear(t_, concat(t_, {context, below}), t_.param(p_, "combine.weight")));
-        if (d.inputFeeding)
-            feed_ = features;
-    } else {
-        std::vector<Var> parts{below};  // [h_t; c_t; E y_{t−1}] with the parts the topology uses
-        if (attention && top.outputHasContext)
-            parts.push_back(context);
-        if (top.outputHasEmbedding)
-            parts.push_back(emb);
-        features = parts.size() == 1 ? parts[0] : concat(t_, parts);
-    }
+    if (!top.attentionalState)
+        return concatenate(top.outputInput());  // [h_t; c_t; E y_{t−1}] with the parts the topology uses
+    // h̃_t = tanh(W_c [c_t; h_t])  — Luong 2015 eq. 5
+    Var features = tanh(t_, linear(t_, concat(t_, {context, below}), t_.param(p_, "combine.weight")));
+    if (top.inputFeeding)
+        feed_ = features;
     return features;
 }
 

@@ -84,7 +84,7 @@ private:
     Mat mask_;
     Var keys_, preKeys_, weights_;
     std::vector<State> state_;  // per decoder layer
-    Var feed_;                  // luong h̃_{t−1}; gnmt y¹_{t−1}
+    Var feed_;                  // h̃_{t−1} (luong input feeding)
 };
 
 // Σ over real target tokens of −log p(y_t | …), teacher forced: (1 × 1) on the tape. The output layer

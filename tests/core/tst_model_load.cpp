@@ -77,6 +77,7 @@ private slots:
     void saveAndLoadFiles();
     void streamedFileForms();
     void presetDefaults();
+    void topologyOfEveryPreset();
     void missingWeight();
     void wrongShape();
     void unexpectedWeight();
@@ -212,6 +213,96 @@ void TestModelLoad::presetDefaults()
     doc = smallDoc("seq2seq");
     doc["config"]["score"] = nullptr;
     QVERIFY(!modelFromJson(doc, "m.json").hasAttention());
+}
+
+// Every structural decision of every preset, as the one description (core/model/topology.h) answers it for the
+// walks (inference, batch decoding, training, weights, the drawing) and the sizes computeDims derives from it.
+void TestModelLoad::topologyOfEveryPreset()
+{
+    auto parts = [](const InputParts& in) {
+        static const char* names[] = {"E y", "below", "h~", "c", "top"};
+        std::string s;
+        for (InputPart p : in)
+            s += (s.empty() ? "" : "; ") + std::string(names[static_cast<int>(p)]);
+        return s;
+    };
+    auto model = [](const std::string& preset, const ModelConfig& c) {
+        Model m;
+        m.architecture = preset;
+        m.config = c;
+        m.source = m.target = Vocab({"<pad>", "<sos>", "<eos>", "<unk>"}, "", "");
+        finalizeModel(m);
+        return m;
+    };
+    // H 8, E 6
+    const Model s2s = model("seq2seq", presetConfig("seq2seq", 8, 6));
+    QVERIFY(!s2s.topology.attention && !s2s.topology.queriesPrevious() && !s2s.topology.queriesCurrent());
+    QCOMPARE(parts(s2s.topology.decoderInput(0)), std::string("E y"));
+    QCOMPARE(parts(s2s.topology.outputInput()), std::string("top"));
+    QVERIFY(s2s.topology.init == DecoderInit::EncoderFinal);
+    QCOMPARE(s2s.dims.outputFeatures, 8);
+
+    const Model s2sa = model("seq2seq_attention", presetConfig("seq2seq_attention", 8, 6));
+    QVERIFY(s2sa.topology.queriesCurrent() && !s2sa.topology.queriesPrevious());
+    QCOMPARE(parts(s2sa.topology.decoderInput(0)), std::string("E y"));
+    QCOMPARE(parts(s2sa.topology.outputInput()), std::string("top; c"));
+    QCOMPARE(s2sa.dims.outputFeatures, 16);
+
+    const Model bah = model("bahdanau", presetConfig("bahdanau", 8, 6));
+    const Topology& b = bah.topology;
+    QVERIFY(b.encoderBidirectional(0) && !b.encoderBidirectional(1) && !b.residual(0) && !b.residual(1));
+    QVERIFY(b.init == DecoderInit::Bridge && b.queriesPrevious() && b.queryLayer(1) == 0 && !b.attentionalState);
+    QCOMPARE(parts(b.decoderInput(0)), std::string("E y; c"));
+    QCOMPARE(parts(b.outputInput()), std::string("top; c; E y"));
+    QCOMPARE(bah.dims.keySize, 16);
+    QCOMPARE(bah.dims.decoderInput(0), 6 + 16);
+    QCOMPARE(bah.dims.outputFeatures, 8 + 16 + 6);
+
+    ModelConfig lc = presetConfig("luong", 8, 6);
+    const Model lu = model("luong", lc);
+    const Topology& l = lu.topology;
+    QVERIFY(l.queriesCurrent() && l.attentionalState && l.inputFeeding && l.init == DecoderInit::EncoderFinal);
+    QCOMPARE(parts(l.decoderInput(0)), std::string("E y; h~"));
+    QCOMPARE(parts(l.decoderInput(1)), std::string("below"));
+    QCOMPARE(parts(l.outputInput()), std::string("h~"));
+    QCOMPARE(lu.dims.decoderInput(0), 6 + 8);
+    QCOMPARE(lu.dims.outputFeatures, 8);
+    lc.inputFeeding = false;
+    const Model noFeed = model("luong", lc);
+    QVERIFY(noFeed.topology.attentionalState && !noFeed.topology.inputFeeding);
+    QCOMPARE(parts(noFeed.topology.decoderInput(0)), std::string("E y"));
+
+    const Model gn = model("gnmt", presetConfig("gnmt", 8, 6));
+    const Topology& g = gn.topology;
+    QVERIFY(g.encoderBidirectional(0) && !g.encoderBidirectional(1));
+    QVERIFY(!g.residual(0) && !g.residual(1) && g.residual(2) && g.residual(7));
+    QVERIFY(g.init == DecoderInit::Zero && g.queriesPrevious() && g.queryLayer(8) == 0);
+    QCOMPARE(parts(g.decoderInput(0)), std::string("E y; c"));
+    QCOMPARE(parts(g.decoderInput(3)), std::string("below; c"));
+    QCOMPARE(parts(g.outputInput()), std::string("top"));
+    QCOMPARE(gn.dims.keySize, 8);
+    QCOMPARE(gn.dims.encoderInput(1), 16);
+    QCOMPARE(gn.dims.encoderInput(2), 8);
+    QCOMPARE(gn.dims.decoderInput(0), 6 + 8);
+    QCOMPARE(gn.dims.decoderInput(3), 8 + 8);
+    QCOMPARE(gn.dims.outputFeatures, 8);
+
+    // Without a score function nothing of attention remains, whatever the preset would place.
+    ModelConfig none = presetConfig("bahdanau", 8, 6);
+    none.score.reset();
+    const Topology t = presetTopology("bahdanau", none);
+    QVERIFY(!t.attention && !t.queriesPrevious() && !t.outputHasContext && !t.contextToBottomInput);
+    QCOMPARE(parts(t.decoderInput(0)), std::string("E y"));
+    QCOMPARE(parts(t.outputInput()), std::string("top; E y"));
+    QVERIFY(t.recurrent && !presetTopology("transformer", presetConfig("transformer", 8, 8)).recurrent);
+
+    // What a view that knows only the id and the score gets (the step view's words): the preset's defaults.
+    QVERIFY(!presetShape("mine", "dot"));
+    QVERIFY(presetShape("luong", "")->topology.inputFeeding);
+    QVERIFY(presetShape("luong", "dot")->config.score == ScoreKind::Dot);
+    QVERIFY(presetShape("bahdanau", "")->config.cell == CellKind::Gru);
+    QCOMPARE(presetTitle("gnmt"), std::string("GNMT (Wu 2016)"));
+    QCOMPARE(presetTitle("mine"), std::string("mine"));
 }
 
 void TestModelLoad::missingWeight()

@@ -251,6 +251,49 @@ private slots:
         QVERIFY(describeStepHit(t, pos, {StepPart::EncoderCell, 999, 0}).isEmpty());
     }
 
+    // The step view's words about an architecture come from core's topology of its preset (presetShape), not from
+    // its id: the same words, to the letter, as when step_text.cpp wrote them per preset id (issue 18).
+    void wordsFollowTheTopology_data()
+    {
+        QTest::addColumn<QString>("arch");
+        QTest::addColumn<bool>("attention");
+        QTest::addColumn<QStringList>("words");  // stage 5's formula, the query's title and subtitle, the architecture's label
+        auto row = [](const char* name, const char* arch, bool attention, std::initializer_list<const char*> words) {
+            QStringList w;
+            for (const char* s : words)
+                w << QString::fromUtf8(s);
+            QTest::newRow(name) << QString::fromUtf8(arch) << attention << w;
+        };
+        const char* other = "the context c and the query s go to the decoder, which predicts the next token";
+        const char* plain = "logitsₜ = W_out hₜ + b_out  →  the most probable token yₜ";
+        row("seq2seq", "seq2seq", false, {plain, "decoder hₜ", "top decoder state", "seq2seq, no attention"});
+        row("seq2seq_attention", "seq2seq_attention", true,
+            {"logitsₜ = W_out [hₜ; cₜ] + b_out  →  the most probable token yₜ", "query hₜ", "current decoder state", "seq2seq + dot attention"});
+        row("bahdanau", "bahdanau", true,
+            {"sᵢ = GRU([E yᵢ₋₁; cᵢ], sᵢ₋₁);  logitsᵢ = W_out [sᵢ; cᵢ; E yᵢ₋₁] + b_out", "query sᵢ₋₁", "previous decoder state", "Bahdanau 2015"});
+        row("luong", "luong", true,
+            {"h̃ₜ = tanh(W_c [cₜ; hₜ]);  logitsₜ = W_out h̃ₜ + b_out  (h̃ₜ is fed to the next step)", "query hₜ", "current decoder state",
+             "Luong 2015"});
+        row("gnmt", "gnmt", true,
+            {"cᵢ joins the input of every decoder layer;  logitsᵢ = W_out yᴺᵢ + b_out", "query y¹ᵢ₋₁", "bottom layer, previous step",
+             "GNMT (Wu 2016)"});
+        row("transformer", "transformer", true, {other, "query s", "decoder state", "transformer"});
+        row("example", "", true, {other, "query s", "decoder state", "example"});
+        row("example without attention", "", false, {plain, "decoder hₜ", "top decoder state", "example"});
+        row("unknown id", "mine", true, {other, "query s", "decoder state", "mine"});
+    }
+
+    void wordsFollowTheTopology()
+    {
+        QFETCH(QString, arch);
+        QFETCH(bool, attention);
+        QFETCH(QStringList, words);
+        const Trace t = synthetic(3, 4, 2, attention, arch.toStdString());
+        const QString legend = stageLegend(t, 0, Stage::Feed);
+        QCOMPARE(QStringList({legend.mid(legend.indexOf(QStringLiteral(": ")) + 2), queryTitle(t), querySubtitle(t), architectureLabel(t.architecture)}),
+                 words);
+    }
+
     // One transformer head (core selectHeads with the layers' keys and values): the encoder column is the head's
     // keys Kⱼ while scoring and its values Vⱼ from the alignment stage on, in the drawing, the tooltips and the
     // legend; without them the column stays the encoder output hⱼ.

@@ -81,9 +81,9 @@ void ArchitectureView::rebuild()
     try {
         if (model_ && (!trace_ || trace_->architecture.empty() || trace_->architecture == model_->architecture))
             graph_ = buildArchitectureGraph(*model_, std::max(1, n), T);
-        else if (trace_ && isPreset(trace_->architecture)) {
-            const std::optional<ModelConfig> c = trace_->architecture == "transformer" ? configFromTrace(*trace_)
-                                                                                       : presetConfig(trace_->architecture, 1, 1);
+        else if (const std::optional<PresetShape> p = trace_ ? presetShape(trace_->architecture, trace_->score) : std::nullopt) {
+            // a recurrent preset as core describes it for its id and score; a transformer as its numbers show it
+            const std::optional<ModelConfig> c = p->topology.recurrent ? std::optional<ModelConfig>(p->config) : configFromTrace(*trace_);
             if (c)
                 graph_ = buildArchitectureGraph(trace_->architecture, *c, presetTopology(trace_->architecture, *c), std::max(1, n), T);
         }

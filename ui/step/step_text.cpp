@@ -1,6 +1,7 @@
 #include "ui/step/step_text.h"
 
 #include "core/model/heads.h"
+#include "core/model/model.h"
 #include "ui/views/token_label.h"
 
 #include "core/formats/format.h"
@@ -38,6 +39,72 @@ QString productSum(const Vec& s, const Vec& h)
         terms << term(0) << term(1) << q("…") << term(d - 1);
     }
     return terms.join(QStringLiteral(" + "));
+}
+
+// The recurrent preset the trace names, as core describes it; none for an example, a transformer or an unknown id.
+std::optional<PresetShape> recurrentPreset(const Trace& trace)
+{
+    std::optional<PresetShape> p = presetShape(trace.architecture, trace.score);
+    if (p && !p->topology.recurrent)
+        return std::nullopt;
+    return p;
+}
+
+// The papers' names for the decoder's states, by where attention's query comes from: Bahdanau's sᵢ (the previous
+// top state queries), GNMT's layer outputs yᵏᵢ (the previous bottom output queries), hₜ otherwise (Luong, seq2seq).
+struct Notation {
+    QString state;     // the top output, without its index: "s", "yᴺ", "h"
+    QString index;     // "ᵢ", "ₜ"
+    QString previous;  // "ᵢ₋₁", "ₜ₋₁"
+    QString query;     // what queries: "sᵢ₋₁", "y¹ᵢ₋₁", "hₜ"
+    QString queryIs;   // in words
+};
+
+Notation notation(const Topology& t)
+{
+    if (t.queriesPrevious() && t.query == QuerySource::PreviousTop)
+        return {q("s"), q("ᵢ"), q("ᵢ₋₁"), q("sᵢ₋₁"), q("previous decoder state")};
+    if (t.queriesPrevious() && t.query == QuerySource::PreviousBottom)
+        return {q("yᴺ"), q("ᵢ"), q("ᵢ₋₁"), q("y¹ᵢ₋₁"), q("bottom layer, previous step")};
+    return {q("h"), q("ₜ"), q("ₜ₋₁"), q("hₜ"), q("current decoder state")};
+}
+
+// "[E yᵢ₋₁; cᵢ]", "hₜ": an input as the topology puts it together.
+QString partsFormula(const InputParts& parts, const Notation& n)
+{
+    QStringList names;
+    for (InputPart p : parts) {
+        switch (p) {
+        case InputPart::Embedding: names << q("E y") + n.previous; break;
+        case InputPart::Attentional: names << q("h̃") + n.index; break;
+        case InputPart::Context: names << q("c") + n.index; break;
+        case InputPart::Below:
+        case InputPart::Top: names << n.state + n.index; break;
+        }
+    }
+    return names.size() == 1 ? names.front() : QLatin1Char('[') + names.join(QStringLiteral("; ")) + QLatin1Char(']');
+}
+
+// Stage 5 for a recurrent topology: where the context goes, the attentional state, the output layer.
+QString feedFormula(const Topology& t, CellKind cell)
+{
+    const Notation n = notation(t);
+    QStringList clauses;
+    const InputParts bottom = t.decoderInput(0);
+    if (t.decoderInput(1).has(InputPart::Context))  // above the bottom too: every layer
+        clauses << q("c") + n.index + q(" joins the input of every decoder layer");
+    else if (bottom.has(InputPart::Context))
+        clauses << n.state + n.index + q(" = ") + QString::fromStdString(cellId(cell)).toUpper() + QLatin1Char('(') + partsFormula(bottom, n)
+                       + QStringLiteral(", ") + n.state + n.previous + QLatin1Char(')');
+    if (t.attentionalState)
+        clauses << q("h̃") + n.index + q(" = tanh(W_c [c") + n.index + QStringLiteral("; ") + n.state + n.index + QStringLiteral("])");
+    clauses << q("logits") + n.index + q(" = W_out ") + partsFormula(t.outputInput(), n) + q(" + b_out");
+    QString s = clauses.join(QStringLiteral(";  "));
+    if (t.inputFeeding)
+        s += q("  (h̃") + n.index + q(" is fed to the next step)");
+    else if (clauses.size() == 1)
+        s += q("  →  the most probable token y") + n.index;
+    return s;
 }
 
 } // namespace
@@ -90,13 +157,10 @@ QString scoreArithmetic(const std::string& id, const Vec& s, const Vec& h, doubl
     return QStringLiteral("e") + result;
 }
 
-QString feedFormula(const std::string& arch)
+QString feedFormula(const Trace& trace)
 {
-    if (arch == "seq2seq_attention") return q("logitsₜ = W_out [hₜ; cₜ] + b_out  →  the most probable token yₜ");
-    if (arch == "bahdanau") return q("sᵢ = GRU([E yᵢ₋₁; cᵢ], sᵢ₋₁);  logitsᵢ = W_out [sᵢ; cᵢ; E yᵢ₋₁] + b_out");
-    if (arch == "luong") return q("h̃ₜ = tanh(W_c [cₜ; hₜ]);  logitsₜ = W_out h̃ₜ + b_out  (h̃ₜ is fed to the next step)");
-    if (arch == "gnmt") return q("cᵢ joins the input of every decoder layer;  logitsᵢ = W_out yᴺᵢ + b_out");
-    if (arch == "seq2seq") return q("logitsₜ = W_out hₜ + b_out  →  the most probable token yₜ");
+    if (const std::optional<PresetShape> p = recurrentPreset(trace))
+        return feedFormula(p->topology, p->config.cell);
     return q("the context c and the query s go to the decoder, which predicts the next token");
 }
 
@@ -110,7 +174,7 @@ QString stageLegend(const Trace& trace, int step, Stage stage)
     if (!attention) {
         switch (stage) {
         case Stage::Prepare: return head + q("encoder states ") + hs + q(" and the decoder");
-        case Stage::Feed: return head + feedFormula(trace.architecture.empty() ? "seq2seq" : trace.architecture);
+        case Stage::Feed: return head + (trace.architecture.empty() ? feedFormula(Topology{}, CellKind::Lstm) : feedFormula(trace));  // an example: seq2seq
         default: break;
         }
         return head + q("no attention — the decoder sees the source only through the final encoder state h") + subscript(n);
@@ -140,7 +204,7 @@ QString stageLegend(const Trace& trace, int step, Stage stage)
             return head + q("c = Σⱼ vⱼ = ") + contextArithmetic(at);
         return head + q("c = Σⱼ vⱼ = Σⱼ aⱼ hⱼ   (the weighted sum of the encoder states)");
     }
-    case Stage::Feed: return head + feedFormula(trace.architecture);
+    case Stage::Feed: return head + feedFormula(trace);
     }
     return head;
 }
@@ -172,35 +236,23 @@ QString contextArithmetic(const AttentionResult& at, int maxTerms, int maxDims)
 
 QString queryTitle(const Trace& trace)
 {
-    const std::string& a = trace.architecture;
     if (!trace.steps.empty() && !trace.steps.front().attention) return q("decoder hₜ");
     if (showsHeadKeys(trace)) return q("query q");
-    if (a == "seq2seq_attention" || a == "luong") return q("query hₜ");
-    if (a == "bahdanau") return q("query sᵢ₋₁");
-    if (a == "gnmt") return q("query y¹ᵢ₋₁");
-    return q("query s");
+    const std::optional<PresetShape> p = recurrentPreset(trace);
+    return p && p->topology.attention ? q("query ") + notation(p->topology).query : q("query s");
 }
 
 QString querySubtitle(const Trace& trace)
 {
-    const std::string& a = trace.architecture;
     if (!trace.steps.empty() && !trace.steps.front().attention) return q("top decoder state");
     if (showsHeadKeys(trace)) return q("this head's W_Q s");
-    if (a == "seq2seq_attention" || a == "luong") return q("current decoder state");
-    if (a == "bahdanau") return q("previous decoder state");
-    if (a == "gnmt") return q("bottom layer, previous step");
-    return q("decoder state");
+    const std::optional<PresetShape> p = recurrentPreset(trace);
+    return p && p->topology.attention ? notation(p->topology).queryIs : q("decoder state");
 }
 
 QString architectureLabel(const std::string& a)
 {
-    if (a.empty()) return q("example");
-    if (a == "seq2seq") return q("seq2seq, no attention");
-    if (a == "seq2seq_attention") return q("seq2seq + dot attention");
-    if (a == "bahdanau") return q("Bahdanau 2015");
-    if (a == "luong") return q("Luong 2015");
-    if (a == "gnmt") return q("GNMT (Wu 2016)");
-    return QString::fromStdString(a);
+    return a.empty() ? q("example") : QString::fromStdString(presetTitle(a));
 }
 
 QString previousToken(const Trace& trace, int step)

@@ -28,11 +28,12 @@ QString stageLegend(const Trace& trace, int step, Stage stage);
 // Long sums keep their first terms and "…"; vectors longer than maxDims show maxDims components and "…".
 QString contextArithmetic(const AttentionResult& attention, int maxTerms = 6, int maxDims = 4);
 
-// How the context enters the decoder for this architecture (stage 5).
-QString feedFormula(const std::string& architecture);
+// How the context enters the decoder for the trace's architecture (stage 5), written from core's topology of its
+// preset (presetShape): "sᵢ = GRU([E yᵢ₋₁; cᵢ], sᵢ₋₁);  logitsᵢ = W_out [sᵢ; cᵢ; E yᵢ₋₁] + b_out" for bahdanau.
+QString feedFormula(const Trace& trace);
 
 // Caption of the query column: what queries attention in this architecture ("s", "hₜ", "sᵢ₋₁", …)
-// and a short description ("current decoder state").
+// and a short description ("current decoder state"), from the topology of its preset (core).
 QString queryTitle(const Trace& trace);
 QString querySubtitle(const Trace& trace);
 
