@@ -15,6 +15,7 @@
 #include "ui/shell/step_controller.h"
 #include "ui/step/step_view.h"
 #include "ui/shell/transport_bar.h"
+#include "ui/shell/view_hub.h"
 #include "ui/views/value_delegate.h"
 
 
@@ -49,7 +50,8 @@
 namespace attnviz::ui {
 
 MainWindow::MainWindow(QWidget* parent)
-    : QMainWindow(parent), doc_(new Document(this)), ctl_(new StepController(this)), table_(new ScoreTableModel(this))
+    : QMainWindow(parent), doc_(new Document(this)), ctl_(new StepController(this)), hub_(new ViewHub(this)),
+      table_(new ScoreTableModel(this))
 {
     setWindowTitle(QStringLiteral("AttnViz"));
     setAcceptDrops(true);
@@ -59,6 +61,17 @@ MainWindow::MainWindow(QWidget* parent)
     buildViews();
     buildInputBar();
     buildMenus();
+    // Every view follows the hub (trace, head selection, position, hover, reveal, colours); the window only
+    // feeds it (issue 18). The window's own reactions come after the views'.
+    hub_->attach(table_);
+    hub_->attach(context_);
+    hub_->attach(stepView_);
+    hub_->attach(heatmap_);
+    hub_->attach(headsView_);
+    hub_->attach(arch_);
+    hub_->attach(transport_);
+    connect(hub_, &ViewHub::traceChanged, this, &MainWindow::onShownTrace);
+    connect(ctl_, &StepController::positionChanged, hub_, &ViewHub::setPosition);
     applyReveal();
     statusPosition_ = new QLabel(this);
     statusBar()->addPermanentWidget(statusPosition_);
@@ -142,8 +155,6 @@ void MainWindow::buildViews()
     tabifyDockWidget(archDock, beamDock);
     buildHeadsDock(beamDock);
     heatDock->raise();
-    connect(heatmap_, &HeatmapView::sourceHovered, this, &MainWindow::setHighlightedSource);
-    connect(stepView_, &StepView::sourceHovered, this, &MainWindow::setHighlightedSource);
     connect(doc_, &Document::decodeResultChanged, beamView_, &BeamView::setResult);
     // A new translation starts at step 1, stage 0 (issue 12), as a new document does.
     // A what-if edit keeps the step and stage where the person made it (issue 14).
@@ -359,25 +370,19 @@ void MainWindow::onDocumentChanged()
 
 void MainWindow::onTraceChanged(std::shared_ptr<const Trace> trace)
 {
-    docTrace_ = trace;
     problem_->clear();
-    headsView_->setTrace(trace);
+    hub_->setDocument(std::move(trace), doc_->model());  // the views follow; then onShownTrace
     updateHeadInputs();
-    showTrace(headView());
 }
 
-void MainWindow::showTrace(std::shared_ptr<const Trace> trace)
+std::shared_ptr<const Trace> MainWindow::shownTrace() const { return hub_->trace(); }
+HeadSelection MainWindow::headSelection() const { return hub_->headSelection(); }
+
+void MainWindow::onShownTrace(std::shared_ptr<const Trace> trace)
 {
-    trace_ = trace;
     const int steps = trace ? static_cast<int>(trace->steps.size()) : 0;
     if (doc_->kind() == Document::Kind::Model && sentence_->text().isEmpty())
         sentence_->setText(doc_->lastSentence());
-    table_->setTrace(trace);
-    context_->setTrace(trace);
-    stepView_->setTrace(trace);
-    heatmap_->setTrace(trace);
-    arch_->setModel(doc_->model());
-    arch_->setTrace(trace);
     QStringList labels;
     for (int i = 0; i < steps; ++i)
         labels << tokenLabel(trace->steps[static_cast<std::size_t>(i)].token);
@@ -415,12 +420,7 @@ void MainWindow::showTrace(std::shared_ptr<const Trace> trace)
     updateTitle();
 }
 
-void MainWindow::setHighlightedSource(int j)
-{
-    heatmap_->setHighlightedSource(j);
-    stepView_->setHighlightedSource(j);
-    table_->setHighlightedSource(j);
-}
+void MainWindow::setHighlightedSource(int j) { hub_->setHighlightedSource(j); }
 
 bool MainWindow::eventFilter(QObject* watched, QEvent* event)
 {
@@ -448,11 +448,7 @@ void MainWindow::applyReveal()
 {
     Reveal r;
     r.everything = revealAll_ && revealAll_->isChecked();
-    table_->setReveal(r);
-    context_->setReveal(r);
-    heatmap_->setReveal(r);
-    headsView_->setReveal(r);
-    transport_->setReveal(r);
+    hub_->setReveal(r);
 }
 
 void MainWindow::onPosition(const StepPosition& pos)
@@ -461,12 +457,6 @@ void MainWindow::onPosition(const StepPosition& pos)
         autoplaying_ = false;  // the first step was shown once: stop there, Space goes on
         ctl_->pause();
     }
-    table_->setPosition(pos);
-    context_->setPosition(pos);
-    stepView_->setPosition(pos);
-    heatmap_->setPosition(pos);
-    headsView_->setPosition(pos);
-    arch_->setPosition(pos);
     const int steps = ctl_->stepCount();
     QString text = steps == 0 ? tr("No steps")
                               : tr("Step %1 of %2 · stage %3 · %4")
@@ -490,10 +480,7 @@ void MainWindow::setColorMap(ColorMap map)
     colorMap_ = map;
     delegate_->setColorMap(map);
     tableView_->viewport()->update();
-    context_->setColorMap(map);
-    stepView_->setColorMap(map);
-    heatmap_->setColorMap(map);
-    headsView_->setColorMap(map);
+    hub_->setColorMap(map);
     if (colorMaps_)
         for (QAction* a : colorMaps_->actions())
             a->setChecked(a->data().toInt() == static_cast<int>(map));

@@ -40,6 +40,7 @@ class BeamView;
 class StepView;
 class TrainPanel;
 class HeadsView;
+class ViewHub;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -79,9 +80,11 @@ public:
     // Issues 13 and 16: which layer and head every view shows for a trace with per-head attention (transformer
     // models, precomputed heads); the default is the last layer's mean, what the trace's weights are.
     void setHeadSelection(attnviz::HeadSelection sel);
-    attnviz::HeadSelection headSelection() const { return heads_; }
+    attnviz::HeadSelection headSelection() const;
     // The trace the views show: the document's, or its selectHeads view.
-    std::shared_ptr<const attnviz::Trace> shownTrace() const { return trace_; }
+    std::shared_ptr<const attnviz::Trace> shownTrace() const;
+    // What every view shows; the views follow its signals (issue 18).
+    ViewHub* viewHub() const { return hub_; }
     ColorMap colorMap() const { return colorMap_; }
     void setColorMap(ColorMap map);
 
@@ -123,15 +126,14 @@ private:
     void showAbout();
     void exportWith(int kind);  // ExportDialog::Kind
 
-    void onTraceChanged(std::shared_ptr<const attnviz::Trace> trace);
-    void showTrace(std::shared_ptr<const attnviz::Trace> trace);  // to every view, position kept
+    void onTraceChanged(std::shared_ptr<const attnviz::Trace> trace);  // the document's: into the hub
+    void onShownTrace(std::shared_ptr<const attnviz::Trace> trace);   // what the window does beside the views
     void setHighlightedSource(int j);  // issue 12: hovering a source position in one view outlines it in all
     // main_window_heads.cpp
     void buildHeadInputs(class QToolBar* bar);
     void buildHeadsDock(class QDockWidget* tabWith);
     void buildHeadActions(QMenu* view);
     void updateHeadInputs();
-    std::shared_ptr<const attnviz::Trace> headView() const;  // docTrace_ as heads_ shows it (itself by default)
     void stepHead(int delta);   // H and Shift+H: mean, max, head 1 … h of the layer
     void stepLayer(int delta);  // L and Shift+L
     void onDocumentChanged();
@@ -143,6 +145,7 @@ private:
 
     Document* doc_;
     StepController* ctl_;
+    ViewHub* hub_;
     ScoreTableModel* table_;
     ValueDelegate* delegate_ = nullptr;
     QTableView* tableView_ = nullptr;
@@ -184,9 +187,6 @@ private:
     bool autoplaying_ = false;  // the first step is playing by itself
     QMenu* compareMenu_ = nullptr;
     QWidget* compare_ = nullptr;  // the open side-by-side window (CompareWindow), deleted on close
-    std::shared_ptr<const attnviz::Trace> trace_;     // shown (the head selection applied)
-    std::shared_ptr<const attnviz::Trace> docTrace_;  // the document's
-    attnviz::HeadSelection heads_;
     HeadsView* headsView_ = nullptr;
     QComboBox* layerBox_ = nullptr;
     QComboBox* headBox_ = nullptr;

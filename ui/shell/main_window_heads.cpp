@@ -4,6 +4,7 @@
 #include "ui/shell/main_window.h"
 
 #include "ui/graphs/architecture_view.h"
+#include "ui/shell/view_hub.h"
 #include "ui/views/heads_view.h"
 
 #include <QAction>
@@ -81,7 +82,7 @@ void MainWindow::buildHeadActions(QMenu* view)
 
 void MainWindow::updateHeadInputs()
 {
-    const HeadShape shape = docTrace_ ? headShape(*docTrace_) : HeadShape{};
+    const HeadShape shape = hub_->headShape();
     const bool show = !shape.empty();
     for (QAction* a : headInputs_)
         a->setVisible(show);
@@ -90,7 +91,6 @@ void MainWindow::updateHeadInputs()
         return;
     }
     if (layerBox_->count() != shape.layers || headBox_->count() != shape.heads + 2) {  // a new shape: the default view
-        heads_ = {};
         const QSignalBlocker b1(layerBox_), b2(headBox_);
         layerBox_->clear();
         for (int l = 0; l < shape.layers; ++l)
@@ -101,55 +101,44 @@ void MainWindow::updateHeadInputs()
         for (int i = 0; i < shape.heads; ++i)
             headBox_->addItem(tr("head %1").arg(i + 1));
     }
-    const HeadSelection sel = resolved(heads_, shape);
+    const HeadSelection sel = hub_->headSelection();  // a new shape started on the default (ViewHub::setDocument)
     const QSignalBlocker b1(layerBox_), b2(headBox_);
     layerBox_->setCurrentIndex(sel.layer);
     headBox_->setCurrentIndex(headRow(sel));
-    headsView_->setSelection(sel);
     // the architecture view frames the picked layer and says which heads the other views show
     const QString shown = QString::fromStdString(describeSelection(sel, shape));
     arch_->setAttentionLayer(sel.layer, shown.mid(shown.indexOf(QStringLiteral(" · ")) + 3));
 }
 
-std::shared_ptr<const Trace> MainWindow::headView() const
-{
-    if (!docTrace_ || isDefaultSelection(heads_, headShape(*docTrace_)))
-        return docTrace_;
-    return std::make_shared<const Trace>(selectHeads(*docTrace_, heads_));
-}
-
 void MainWindow::setHeadSelection(HeadSelection sel)
 {
-    const HeadShape shape = docTrace_ ? headShape(*docTrace_) : HeadShape{};
+    const HeadShape shape = hub_->headShape();
     if (shape.empty())
         return;
-    sel = resolved(sel, shape);
-    const bool same = sel == resolved(heads_, shape);
-    heads_ = sel;
+    const bool changed = hub_->setHeadSelection(sel);  // the views follow
     updateHeadInputs();
-    if (same)
+    if (!changed)
         return;
-    showTrace(headView());
     updateWhatIf();
-    statusBar()->showMessage(tr("Showing %1").arg(QString::fromStdString(describeSelection(sel, shape))), 4000);
+    statusBar()->showMessage(tr("Showing %1").arg(QString::fromStdString(describeSelection(hub_->headSelection(), shape))), 4000);
 }
 
 void MainWindow::stepHead(int delta)
 {
-    const HeadShape shape = docTrace_ ? headShape(*docTrace_) : HeadShape{};
+    const HeadShape shape = hub_->headShape();
     if (shape.empty())
         return;
-    const HeadSelection sel = resolved(heads_, shape);
+    const HeadSelection sel = hub_->headSelection();
     const int rows = shape.heads + 2;
     setHeadSelection(fromRows(sel.layer, ((headRow(sel) + delta) % rows + rows) % rows));
 }
 
 void MainWindow::stepLayer(int delta)
 {
-    const HeadShape shape = docTrace_ ? headShape(*docTrace_) : HeadShape{};
+    const HeadShape shape = hub_->headShape();
     if (shape.empty())
         return;
-    HeadSelection sel = resolved(heads_, shape);
+    HeadSelection sel = hub_->headSelection();
     sel.layer = ((sel.layer + delta) % shape.layers + shape.layers) % shape.layers;
     setHeadSelection(sel);
 }

@@ -1,4 +1,5 @@
 // The main window's menus and their actions: files, export, playback shortcuts, colour maps, help.
+#include "ui/shell/view_hub.h"
 #include "ui/shell/main_window.h"
 
 #include "core/formats/numbers_out.h"
@@ -60,7 +61,7 @@ void MainWindow::buildMenus()
         if (path.isEmpty())
             return;
         Settings::setLastExportFolder(QFileInfo(path).absolutePath());
-        const std::shared_ptr<const Trace> trace = trace_;
+        const std::shared_ptr<const Trace> trace = hub_->trace();
         try {
             if (path.endsWith(QStringLiteral(".npz"), Qt::CaseInsensitive)) {
                 saveTraceNpz(path.toStdString(), *trace);
@@ -239,7 +240,7 @@ void MainWindow::showAbout()
 
 QString MainWindow::exportBaseName()
 {
-    if (!trace_ || trace_->steps.empty()) {
+    if (!hub_->trace() || hub_->trace()->steps.empty()) {
         reportError(tr("Nothing to export: the open document has no decoder steps."));
         return {};
     }
@@ -279,7 +280,7 @@ void MainWindow::exportWith(int kindValue)
 
 bool MainWindow::exportTo(ExportKind kind, const QString& path, const QSize& size, double dpi, int fps)
 {
-    if (!trace_ || trace_->steps.empty()) {
+    if (!hub_->trace() || hub_->trace()->steps.empty()) {
         reportError(tr("Nothing to export: the open document has no decoder steps."));
         return false;
     }
@@ -291,7 +292,7 @@ bool MainWindow::exportTo(ExportKind kind, const QString& path, const QSize& siz
     opt.colorMap = colorMap_;
     QString error;
     bool ok = false;
-    const std::shared_ptr<const Trace> trace = trace_;  // stays alive through the export
+    const std::shared_ptr<const Trace> trace = hub_->trace();  // stays alive through the export
     if (kind == ExportKind::Heatmap) {
         ok = exportHeatmap(*trace, opt, &error);
     } else if (kind == ExportKind::StepFrame) {

@@ -1,6 +1,7 @@
 // What-if decoding in the window (SPEC §4, issue 14): right-click a word (heatmap row, decoder box) to make
 // the model say another, drag a_j bars to change where it looks; undo, redo, clear; the run before the
 // edits stays as a ghost in the step view. The Document does the decoding; this file only wires.
+#include "ui/shell/view_hub.h"
 #include "ui/shell/main_window.h"
 
 #include "core/formats/json_io.h"
@@ -65,7 +66,7 @@ void MainWindow::updateWhatIf()
     const bool model = doc_->kind() == Document::Kind::Model && doc_->model();
     const bool pieces = !doc_->mergesWords();
     // Dragged weights replace every head of the last layer (SPEC §4), so they are set on that view only.
-    const bool defaultHeads = !docTrace_ || isDefaultSelection(heads_, headShape(*docTrace_));
+    const bool defaultHeads = hub_->headShape().empty() || isDefaultSelection(hub_->headSelection(), hub_->headShape());
     stepView_->setWhatIfEnabled(model && pieces && defaultHeads);
     stepView_->setGhost(pieces && defaultHeads ? doc_->baseline() : nullptr);
     undoWhatIf_->setEnabled(doc_->canUndoWhatIf());
@@ -81,8 +82,8 @@ void MainWindow::updateWhatIf()
                                  8000);
     } else {
         int forced = 0;  // words the model would not have said itself (▸ in the heatmap)
-        if (trace_)
-            for (const StepTrace& st : trace_->steps)
+        if (hub_->trace())
+            for (const StepTrace& st : hub_->trace()->steps)
                 forced += st.forcedAgainstModel() ? 1 : 0;
         statusBar()->showMessage(tr("What-if: %1 word(s) forced (▸), %2 step(s) with weights set by hand (✎) — dashed outlines show "
                                     "the model's own; Ctrl+Z undoes, Ctrl+Backspace clears.")
@@ -93,7 +94,7 @@ void MainWindow::updateWhatIf()
 
 void MainWindow::showOutputMenu(int step, const QPoint& globalPos)
 {
-    const std::shared_ptr<const Trace> trace = trace_;
+    const std::shared_ptr<const Trace> trace = hub_->trace();
     if (!trace || step < 1 || step > static_cast<int>(trace->steps.size()) || doc_->kind() != Document::Kind::Model)
         return;
     if (doc_->mergesWords()) {
@@ -137,7 +138,7 @@ void MainWindow::showOutputMenu(int step, const QPoint& globalPos)
 
 void MainWindow::saveTrace()
 {
-    const std::shared_ptr<const Trace> trace = trace_;
+    const std::shared_ptr<const Trace> trace = hub_->trace();
     if (!trace || trace->steps.empty()) {
         showProblem(tr("Nothing to save yet: open an example or translate a sentence."));
         return;

@@ -4,7 +4,7 @@
 // its token labels. Cross-attention, decoder self-attention (the causal mask greyed) or encoder self-attention.
 // Clicking a small multiple picks what every view shows (selectionChanged); the engine computes the matrices
 // (core/model/heads.h), this widget only draws them.
-#include "core/model/heads.h"
+#include "ui/views/head_selection.h"
 #include "ui/step/reveal.h"
 #include "ui/step/step_state.h"
 #include "ui/views/colormap.h"
@@ -76,5 +76,3 @@ private:
 };
 
 } // namespace attnviz::ui
-
-Q_DECLARE_METATYPE(attnviz::HeadSelection)
