@@ -264,7 +264,7 @@ Model modelFromDocument(const json& doc, const std::string& file, CapturedTensor
     const json& cfg = r.require(doc, "", "config");
     if (!cfg.is_object())
         r.fail("/config", "expected an object, found " + describeJson(cfg));
-    const bool transformer = m.architecture == "transformer";
+    const bool transformer = m.isTransformer();
     ModelConfig c = transformer ? readTransformerConfig(r, doc, cfg, captured) : readRecurrentConfig(r, doc, cfg, m.architecture, captured);
     if (const json* v = r.optional(cfg, "lowercase")) c.lowercase = r.boolean(*v, "/config/lowercase");
     m.config = c;

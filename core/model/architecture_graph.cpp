@@ -103,8 +103,6 @@ ArchitectureGraph buildTransformerGraph(const ModelConfig& config, const Topolog
     g.targetLength = T;
     g.layers = config.decoderLayers;
     g.topology = topo;
-    g.hasAttention = true;
-    g.transformer = true;
     g.dModel = config.hiddenSize;
     g.heads = config.heads;
     g.encoderLayers = config.encoderLayers;
@@ -164,7 +162,7 @@ ArchitectureGraph buildTransformerGraph(const ModelConfig& config, const Topolog
 ArchitectureGraph buildArchitectureGraph(const std::string& preset, const ModelConfig& config, const Topology& topo,
                                          int n, int T)
 {
-    if (preset == "transformer")  // stacks of attention layers, not a graph of recurrent cells
+    if (!topo.recurrent)  // the transformer: stacks of attention layers, not a graph of recurrent cells
         return buildTransformerGraph(config, topo, n, T);
     if (n < 1 || T < 0 || config.layers < 1)
         throw ShapeError("architecture graph: expected n ≥ 1, T ≥ 0 and layers ≥ 1, found n = " + std::to_string(n) +
@@ -177,8 +175,6 @@ ArchitectureGraph buildArchitectureGraph(const std::string& preset, const ModelC
     g.targetLength = T;
     g.layers = config.layers;
     g.topology = topo;
-    g.hasAttention = topo.attention;
-    g.inputFeeding = topo.inputFeeding;
     const int L = g.layers;
     g.encoderIndex.assign(static_cast<std::size_t>(L * 2 * n), -1);
     g.decoderIndex.assign(static_cast<std::size_t>(L * T), -1);
@@ -258,11 +254,11 @@ ArchitectureGraph buildArchitectureGraph(const std::string& preset, const ModelC
                 b.edge(bridge, g.decoderCell(0, 0), E::Init);
             }
         }
-        if (g.inputFeeding && i > 0)
+        if (g.topology.inputFeeding && i > 0)
             b.edge(prevAttState[static_cast<std::size_t>(i - 1)], g.decoderCell(0, i), E::InputFeed);
 
         int top = g.decoderCell(L - 1, i);
-        if (g.hasAttention) {
+        if (g.hasAttention()) {
             const int att = b.add(K::Attention, ArchSide::Decoder, i);
             const int ctx = b.add(K::Context, ArchSide::Decoder, i);
             for (int j = 0; j < n; ++j) {
@@ -305,7 +301,7 @@ ArchitectureGraph buildArchitectureGraph(const std::string& preset, const ModelC
 ArchitectureGraph buildArchitectureGraph(const Model& model, int sourceLength, int targetLength)
 {
     ArchitectureGraph g = buildArchitectureGraph(model.architecture, model.config, model.topology, sourceLength, targetLength);
-    if (g.transformer) {
+    if (g.transformer()) {
         g.sourceVocab = model.source.size();
         g.targetVocab = model.target.size();
         if (g.ffSize <= 0 && !model.weights.transformer.encoderLayers.empty())

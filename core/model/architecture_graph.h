@@ -77,11 +77,10 @@ struct ArchitectureGraph {
     int sourceLength = 0;    // n
     int targetLength = 0;    // T
     int layers = 0;          // L (encoder and decoder)
-    Topology topology;
-    bool hasAttention = false;
-    bool inputFeeding = false;
+    Topology topology;       // what the preset wires (attention, input feeding, recurrent or the transformer)
+    bool hasAttention() const { return topology.attention; }
+    bool transformer() const { return !topology.recurrent; }
     // transformer only (0 where unknown, e.g. a trace without its model: no ff size, no vocabularies)
-    bool transformer = false;
     int dModel = 0, heads = 0, encoderLayers = 0, decoderLayers = 0, ffSize = 0;
     int sourceVocab = 0, targetVocab = 0;
     std::vector<ArchNode> nodes;

@@ -64,7 +64,7 @@ Topology presetTopology(const std::string& preset, const ModelConfig& config)
         t.recurrent = false;
     }
     // Without a score function there is no context to place and no attentional state to form.
-    t.attention = config.score.has_value();
+    t.attention = !t.recurrent || config.score.has_value();  // a transformer always attends
     t.contextToBottomInput = t.contextToBottomInput && t.attention;
     t.contextToEveryLayer = t.contextToEveryLayer && t.attention;
     t.attentionalState = t.attentionalState && t.attention;

@@ -38,7 +38,7 @@ struct Topology {
     bool bidirectionalBottom = false;   // encoder layer 0 reads both ways, outputs [→h; ←h]
     int residualFrom = -1;              // layers k ≥ residualFrom (k ≥ 1) add their input to their output (-1: never)
     DecoderInit init = DecoderInit::EncoderFinal;
-    bool attention = false;             // a score function is configured; without it nothing below about attention holds
+    bool attention = false;             // a score function is configured (always for the transformer); without it nothing below about attention holds
     QuerySource query = QuerySource::CurrentTop;
     bool contextToBottomInput = false;  // decoder layer 0 input gets [E y; c]
     bool contextToEveryLayer = false;   // every decoder layer input gets the context (gnmt)

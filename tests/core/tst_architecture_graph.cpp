@@ -171,7 +171,7 @@ private slots:
     {
         const int n = 6;
         const ArchitectureGraph g = graphFor("seq2seq", 0, n, 4);
-        QVERIFY(!g.hasAttention);
+        QVERIFY(!g.hasAttention());
         QVERIFY(g.edgesOfKind(ArchEdgeKind::Attention).empty());
         QVERIFY(g.edgesOfKind(ArchEdgeKind::Query).empty());
         QVERIFY(g.edgesOfKind(ArchEdgeKind::Context).empty());
@@ -246,7 +246,7 @@ private slots:
         c.decoderLayers = c.layers = decoderLayers;
         c.ffSize = 64;
         const ArchitectureGraph g = buildArchitectureGraph("transformer", c, presetTopology("transformer", c), 5, 4);
-        QVERIFY(g.transformer);
+        QVERIFY(g.transformer());
         QCOMPARE(g.dModel, 32);
         QCOMPARE(g.heads, 4);
         QCOMPARE(g.ffSize, 64);
@@ -317,7 +317,7 @@ private slots:
         o.targetVocab = 19;
         const Model m = randomModel("transformer", o, 5);
         const ArchitectureGraph g = buildArchitectureGraph(m, 6, 3);
-        QVERIFY(g.transformer);
+        QVERIFY(g.transformer());
         QCOMPARE(g.dModel, m.config.hiddenSize);
         QCOMPARE(g.heads, m.config.heads);
         QCOMPARE(g.encoderLayers, m.config.encoderLayers);

@@ -1,5 +1,6 @@
 // attnviz-model files: round trips, preset defaults, and every bad input of issue 3 rejected with a
 // message naming the weight or field (and expected versus found).
+#include "core/model/architecture_graph.h"
 #include "core/formats/error.h"
 #include "core/model/decoding.h"
 #include "core/model/model.h"
@@ -295,6 +296,17 @@ void TestModelLoad::topologyOfEveryPreset()
     QCOMPARE(parts(t.decoderInput(0)), std::string("E y"));
     QCOMPARE(parts(t.outputInput()), std::string("top; E y"));
     QVERIFY(t.recurrent && !presetTopology("transformer", presetConfig("transformer", 8, 8)).recurrent);
+    // A transformer attends whether or not its config names a score (scaled dot product is implied); the
+    // architecture graph reads both facts from the topology, not from the preset's name.
+    ModelConfig tc = presetConfig("transformer", 8, 8);
+    tc.score.reset();
+    QVERIFY(presetTopology("transformer", tc).attention);
+    tc.heads = 2;
+    tc.encoderLayers = tc.decoderLayers = 1;
+    const ArchitectureGraph tg = buildArchitectureGraph("transformer", tc, presetTopology("transformer", tc), 3, 2);
+    QVERIFY(tg.transformer() && tg.hasAttention());
+    const ArchitectureGraph ng = buildArchitectureGraph("bahdanau", none, t, 3, 2);
+    QVERIFY(!ng.transformer() && !ng.hasAttention());
 
     // What a view that knows only the id and the score gets (the step view's words): the preset's defaults.
     QVERIFY(!presetShape("mine", "dot"));

@@ -192,7 +192,7 @@ private slots:
         const int n = static_cast<int>(tr.sourceTokens.size()), T = static_cast<int>(tr.steps.size());
         QVERIFY(T > 0);
         const ArchitectureGraph g = buildArchitectureGraph(m, n, T);
-        QVERIFY(g.transformer);
+        QVERIFY(g.transformer());
         QCOMPARE(g.targetVocab, m.target.size());
 
         // what the boxes say
@@ -265,7 +265,7 @@ private slots:
         view.setModel(std::make_shared<const Model>(m));
         view.setTrace(std::make_shared<const Trace>(tr));
         view.setPosition(pos);
-        QVERIFY(view.graph() && view.graph()->transformer);
+        QVERIFY(view.graph() && view.graph()->transformer());
         const QImage before = view.grab().toImage();
         view.setAttentionLayer(0, QStringLiteral("mean of %1 heads").arg(heads));
         QCOMPARE(view.attentionLayer(), 0);
@@ -277,7 +277,7 @@ private slots:
         ArchitectureView bare;
         bare.resize(800, 500);
         bare.setTrace(std::make_shared<const Trace>(tr));
-        QVERIFY(bare.graph() && bare.graph()->transformer);
+        QVERIFY(bare.graph() && bare.graph()->transformer());
         QCOMPARE(bare.graph()->decoderLayers, layers);
         QCOMPARE(bare.graph()->encoderLayers, layers);
         QCOMPARE(bare.graph()->heads, heads);
@@ -435,7 +435,7 @@ private slots:
             const std::string sentence = m.source.size() > 4 ? m.source.token(4) + " " + m.source.token(m.source.size() - 1) : "a";
             const DecodeResult r = translate(m, sentence, d);
             const ArchitectureGraph g = buildArchitectureGraph(m, static_cast<int>(r.best.sourceTokens.size()), static_cast<int>(r.best.steps.size()));
-            QCOMPARE(g.transformer, m.isTransformer());
+            QCOMPARE(g.transformer(), m.isTransformer());
             const QImage img = render(g, &r.best, StepPosition{});
             QVERIFY2(inkFraction(img) > 0.03, qPrintable(f));
             img.save(attnviz_test::renderDir() + QStringLiteral("/architecture_shipped_%1.png").arg(QFileInfo(f).completeBaseName()));

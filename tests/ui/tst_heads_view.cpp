@@ -158,7 +158,7 @@ void TestHeadsView::mainWindowShowsThePickedHead()
     // The heatmap shows the picked head: its trace is the shown one.
     QCOMPARE(w.heatmapView()->trace(), shown);
     // The architecture view frames the picked layer and says which head (issue 16); the default is the last layer.
-    QVERIFY(w.architectureView()->graph() && w.architectureView()->graph()->transformer);
+    QVERIFY(w.architectureView()->graph() && w.architectureView()->graph()->transformer());
     QCOMPARE(w.architectureView()->attentionLayer(), 0);
     QCOMPARE(w.architectureView()->attentionHeads(), QStringLiteral("head 2 of 2"));
 

@@ -33,14 +33,14 @@ double decoderRow(const ArchitectureGraph& g, int layer)
 
 ArchitectureLayout layoutArchitecture(const ArchitectureGraph& g)
 {
-    if (g.transformer)
+    if (g.transformer())
         return layoutTransformer(g);
     ArchitectureLayout L;
     const int n = g.sourceLength, T = g.targetLength;
     const double top = g.encoderRows();
     const double attRow = top + 1.1, ctxRow = top + 1.85;
-    const double hsRow = top + (g.hasAttention ? 2.8 : 1.0);
-    const double outRow = g.topology.attentionalState ? hsRow + 1.0 : (g.hasAttention ? top + 2.8 : top + 1.1);
+    const double hsRow = top + (g.hasAttention() ? 2.8 : 1.0);
+    const double outRow = g.topology.attentionalState ? hsRow + 1.0 : (g.hasAttention() ? top + 2.8 : top + 1.1);
     const double maxRow = outRow;
     const double tokenSpace = 44;
     auto y = [&](double row) { return kMargin + tokenSpace + kCellH / 2 + (maxRow - row) * kRowPitch; };
@@ -99,7 +99,7 @@ ArchitectureLayout layoutArchitecture(const ArchitectureGraph& g)
     }
     if (T > 0) {
         L.rows.push_back({y(0), QStringLiteral("embedding"), true});
-        if (g.hasAttention) {
+        if (g.hasAttention()) {
             L.rows.push_back({y(attRow), QStringLiteral("attention α"), true});
             L.rows.push_back({y(ctxRow), QStringLiteral("context c"), true});
         }

@@ -59,7 +59,7 @@ double encoderRow(const ArchitectureGraph& g, int layer, ArchDirection dir);
 double decoderRow(const ArchitectureGraph& g, int layer);
 
 ArchitectureLayout layoutArchitecture(const ArchitectureGraph& g);  // either kind
-ArchitectureLayout layoutTransformer(const ArchitectureGraph& g);   // g.transformer
+ArchitectureLayout layoutTransformer(const ArchitectureGraph& g);   // g.transformer()
 // The node under a scene point, or -1.
 int architectureNodeAt(const ArchitectureLayout& layout, const QPointF& scene);
 

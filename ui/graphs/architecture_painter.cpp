@@ -169,7 +169,7 @@ QPainterPath routeEdge(const ArchitectureGraph& g, const ArchitectureLayout& L, 
 double edgeWidth(K kind, const ArchitectureGraph& g)
 {
     switch (kind) {
-    case K::Init: return g.hasAttention ? 2.2 : 4.5;
+    case K::Init: return g.hasAttention() ? 2.2 : 4.5;
     case K::Residual: return 1.6;
     case K::Query: return 1.8;
     case K::Context: return 1.6;
@@ -227,7 +227,7 @@ void paintArrowHead(QPainter& p, const QPointF& tip, const QPointF& from, const 
 
 QString edgeLegendName(const ArchitectureGraph& g, ArchEdgeKind kind)
 {
-    if (g.transformer) {
+    if (g.transformer()) {
         switch (kind) {
         case K::FeedForward: return QStringLiteral("data flow");
         case K::Residual: return QStringLiteral("residual: x + sublayer(x)");
@@ -241,7 +241,7 @@ QString edgeLegendName(const ArchitectureGraph& g, ArchEdgeKind kind)
 
 QStringList describeArchitecture(const ArchitectureGraph& g)
 {
-    if (g.transformer)
+    if (g.transformer())
         return describeTransformer(g);
     const Topology& t = g.topology;
     QString l1 = QStringLiteral("%1 — %2-layer %3 encoder–decoder")
@@ -250,9 +250,9 @@ QStringList describeArchitecture(const ArchitectureGraph& g)
         l1 += QStringLiteral(", bidirectional bottom layer");
     if (t.residualFrom >= 0)
         l1 += QStringLiteral(", residual from layer %1").arg(t.residualFrom + 1);
-    l1 += g.hasAttention ? QStringLiteral(" · %1 attention").arg(QString::fromStdString(g.score)) : QStringLiteral(" · no attention");
+    l1 += g.hasAttention() ? QStringLiteral(" · %1 attention").arg(QString::fromStdString(g.score)) : QStringLiteral(" · no attention");
     QStringList parts;
-    if (g.hasAttention) {
+    if (g.hasAttention()) {
         switch (t.query) {
         case QuerySource::PreviousTop: parts << QStringLiteral("query: previous decoder state s(i−1)"); break;
         case QuerySource::CurrentTop: parts << QStringLiteral("query: current top decoder state h(t)"); break;
@@ -268,7 +268,7 @@ QStringList describeArchitecture(const ArchitectureGraph& g)
         if (t.outputHasContext)
             to << QStringLiteral("output layer");
         parts << QStringLiteral("context → ") + to.join(QStringLiteral(" and "));
-        if (g.inputFeeding)
+        if (g.topology.inputFeeding)
             parts << QStringLiteral("input feeding h̃(t−1)");
     } else {
         parts << QStringLiteral("bottleneck: only the last encoder state reaches the decoder");
@@ -283,7 +283,7 @@ QStringList describeArchitecture(const ArchitectureGraph& g)
 
 QString describeNode(const ArchitectureGraph& g, int node, const Trace* trace)
 {
-    if (g.transformer)
+    if (g.transformer())
         return describeTransformerNode(g, node);
     if (node < 0 || node >= static_cast<int>(g.nodes.size()))
         return QString();
@@ -369,7 +369,7 @@ void paintRecurrentScene(QPainter& p, const ArchitectureGraph& g, const Architec
         p.setBrush(Qt::NoBrush);
         p.drawPath(path);
         arrowHead(p, path.currentPosition(), pre, pen.color(), 4 + w * 1.5);
-        if (e.kind == K::Init && !g.hasAttention) {  // the seq2seq bottleneck, spelled out
+        if (e.kind == K::Init && !g.hasAttention()) {  // the seq2seq bottleneck, spelled out
             p.setFont(small);
             p.setPen(edgeColor(K::Init));
             const QPointF m = path.pointAtPercent(0.5);
@@ -437,7 +437,7 @@ void paintRecurrentScene(QPainter& p, const ArchitectureGraph& g, const Architec
         if (a.position == s && a.side == ArchSide::Decoder) {
             if ((a.kind == N::Attention && stage >= 1 && stage <= 3) || (a.kind == N::Context && stage == 4))
                 border = 2.8, ns.fill = ns.border.lighter(130);
-            if (a.kind == N::Output && (stage == 5 || !g.hasAttention))
+            if (a.kind == N::Output && (stage == 5 || !g.hasAttention()))
                 border = 2.4;
         }
         p.setPen(QPen(ns.border, border));
@@ -448,7 +448,7 @@ void paintRecurrentScene(QPainter& p, const ArchitectureGraph& g, const Architec
             p.drawRoundedRect(r, 4, 4);
         QString text = ns.text;
         if (a.kind == N::Output) {
-            const bool shown = !trace ? false : (a.position < s || (a.position == s && (stage == 5 || !g.hasAttention)));
+            const bool shown = !trace ? false : (a.position < s || (a.position == s && (stage == 5 || !g.hasAttention())));
             text = shown ? outputToken(trace, a.position) : QStringLiteral("?");
         }
         p.setFont(a.kind == N::Attention || a.kind == N::Context || a.kind == N::Output ? font : small);
@@ -493,7 +493,7 @@ void paintArchitecture(QPainter& p, const QRectF& rect, const ArchitectureGraph&
     const int stage = static_cast<int>(pos.stage);
 
     beginViewCanvas(p, rect, vt);
-    if (g.transformer)
+    if (g.transformer())
         paintTransformerScene(p, g, L, trace, pos, o, font, small);
     else
         paintRecurrentScene(p, g, L, trace, pos, font, small);

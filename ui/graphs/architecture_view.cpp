@@ -38,7 +38,7 @@ void ArchitectureView::setAttentionLayer(int layer, const QString& heads)
 {
     if (layer == attentionLayer_ && heads == attentionHeads_)
         return;
-    if (layer != attentionLayer_ && graph_ && graph_->transformer)
+    if (layer != attentionLayer_ && graph_ && graph_->transformer())
         fitOnNextPaint();  // another layer picked: its cross-attention in the middle again
     attentionLayer_ = layer;
     attentionHeads_ = heads;
@@ -105,7 +105,7 @@ QPointF ArchitectureView::focusPoint() const
     if (!graph_)
         return bounds_.center();
     const ArchitectureLayout L = layoutArchitecture(*graph_);
-    if (graph_->transformer) {  // the cross-attention of the layer the window shows, in the middle
+    if (graph_->transformer()) {  // the cross-attention of the layer the window shows, in the middle
         const int cross = graph_->transformerNode(ArchNodeKind::CrossAttention, ArchSide::Decoder, highlightedLayer(*graph_, attentionLayer_));
         return cross >= 0 ? L.nodes[static_cast<std::size_t>(cross)].center() : bounds_.center();
     }
