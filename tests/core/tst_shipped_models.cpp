@@ -161,8 +161,9 @@ void TestShippedModels::typedEnglishSpanish()
 void TestShippedModels::typedEnglishSpanishReorders()
 {
     const Model m = loadModel(modelPath("en_es_bahdanau"));
-    const Trace t = mergeWords(translate(m, "The red car is very fast.").best);
-    const std::string out = joined(translate(m, "The red car is very fast.").best, m);
+    const Trace pieces = translate(m, "The red car is very fast.").best;
+    const Trace t = mergeWords(pieces);
+    const std::string out = joined(pieces, m);
     QVERIFY2(out.rfind("El coche rojo es muy", 0) == 0, out.c_str());
     QVERIFY(t.steps.size() >= 3);
     auto argmax = [&](std::size_t step) {
