@@ -167,6 +167,9 @@ int cmdTranslate(const CommandArgs& argv)
         try {
             r = translate(model, sentences[i], options);
         } catch (const InputError& e) {
+            if (e.where() == "model" && e.file().empty())  // weights that overflow: the model file's fault
+                throw InputError(args.positional()[0], "/weights",
+                                 e.detail() + (fromFile ? " (translating line " + std::to_string(i + 1) + " of " + args.value("--file") + ")" : std::string()));
             if (!fromFile) throw;
             throw InputError(args.value("--file"), "line " + std::to_string(i + 1), e.detail());
         } catch (const ShapeError& e) {

@@ -27,4 +27,11 @@ public:
     using std::invalid_argument::invalid_argument;
 };
 
+// Finite inputs whose computation is not finite (a score or context overflows): the numbers' fault, not the
+// caller's. Decoding retries a float32 overflow in float64 and turns one there into an InputError on the model.
+class NumericError : public ShapeError {
+public:
+    using ShapeError::ShapeError;
+};
+
 } // namespace attnviz

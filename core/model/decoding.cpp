@@ -295,7 +295,35 @@ DecodeResult translate(const Model& model, const std::string& sentence, const De
     return translateTokens(model, tokens, options);
 }
 
+namespace {
+DecodeResult decodeTokens(const Model& m, const Tokens& source, const DecodeOptions& options);
+}
+
+// Float32 is a speed path: when finite weights overflow its range (±3.4e38) the sentence is decoded again in
+// float64, whose result is the model's. An overflow in float64 too is the model's fault, reported as bad input.
 DecodeResult translateTokens(const Model& m, const Tokens& source, const DecodeOptions& options)
+{
+    const auto refuse = [](const NumericError& e) {
+        return InputError("", "model", std::string("expected weights whose computations stay finite, found: ") + e.what());
+    };
+    try {
+        return decodeTokens(m, source, options);
+    } catch (const NumericError& e) {
+        if (options.precision != Precision::Float32)
+            throw refuse(e);
+    }
+    DecodeOptions wide = options;
+    wide.precision = Precision::Float64;
+    try {
+        return decodeTokens(m, source, wide);
+    } catch (const NumericError& e) {
+        throw refuse(e);
+    }
+}
+
+namespace {
+
+DecodeResult decodeTokens(const Model& m, const Tokens& source, const DecodeOptions& options)
 {
     if (source.empty())
         throw InputError("", "sentence", "expected at least one source token, found an empty sentence");
@@ -470,5 +498,7 @@ DecodeResult translateTokens(const Model& m, const Tokens& source, const DecodeO
                                  + std::to_string(ov.t));
     return result;
 }
+
+} // namespace
 
 } // namespace attnviz

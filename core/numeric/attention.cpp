@@ -28,17 +28,17 @@ AttentionResult attendWithScores(Vec scores, const Eigen::Ref<const Mat>& keys)
     // (a masked position gets weight 0) as long as one score is finite.
     for (Eigen::Index j = 0; j < scores.size(); ++j)
         if (std::isnan(scores(j)) || scores(j) == std::numeric_limits<double>::infinity())
-            throw ShapeError("attention: the score of encoder state " + std::to_string(j + 1)
+            throw NumericError("attention: the score of encoder state " + std::to_string(j + 1)
                              + " is not a finite number (the states or parameters are too large)");
     if (!std::isfinite(scores.maxCoeff()))
-        throw ShapeError("attention: every score is -inf, so no encoder state can be attended");
+        throw NumericError("attention: every score is -inf, so no encoder state can be attended");
     AttentionResult r;
     r.scores = std::move(scores);
     r.weights = softmax(r.scores);                           // a (n)
     r.alignment = r.weights.asDiagonal() * keys;             // v_j = a_j h_j  (n × dk)
     r.context = r.alignment.colwise().sum().transpose();     // c = Σ_j v_j  (dk)
     if (!r.context.allFinite())
-        throw ShapeError("attention: the context vector is not finite (the encoder states are too large)");
+        throw NumericError("attention: the context vector is not finite (the encoder states are too large)");
     return r;
 }
 
@@ -53,7 +53,7 @@ void applyWeightOverride(AttentionResult& r, const Eigen::Ref<const Vec>& weight
     r.alignment = r.weights.asDiagonal() * keys;
     r.context = r.alignment.colwise().sum().transpose();
     if (!r.context.allFinite())
-        throw ShapeError("attention override: the context vector is not finite (the encoder states are too large)");
+        throw NumericError("attention override: the context vector is not finite (the encoder states are too large)");
 }
 
 } // namespace attnviz

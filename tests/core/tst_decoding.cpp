@@ -1,5 +1,6 @@
 // Decoding: invariants of every step for every preset, greedy against an independent loop, and beam
 // search (k = 1 equals greedy; a constructed model where beam beats greedy; length normalisation).
+#include "core/formats/error.h"
 #include "core/model/decoding.h"
 #include "core/model/random_model.h"
 #include "core/numeric/softmax.h"
@@ -7,6 +8,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <limits>
 
 using namespace attnviz;
 
@@ -102,6 +104,7 @@ private slots:
     void lengthNormalisedScore();
     void beamTreeStructure();
     void maxLenStops();
+    void float32OverflowIsDecodedInFloat64();
 };
 
 void TestDecoding::stepInvariants_data()
@@ -294,6 +297,46 @@ void TestDecoding::maxLenStops()
     QCOMPARE(g.best.steps.size(), std::size_t(3));  // unfinished hypotheses scored by their length
     QCOMPARE(g.finishedCount, 0);
     QVERIFY(g.hypotheses.size() == 2);
+}
+
+// Found by fuzz_model (issue 18): finite weights beyond float32's range made the float32 path's scores infinite
+// and a ShapeError escape. Float32 is a speed path: the sentence is decoded again in float64, whose result is the
+// model's; an overflow in float64 too is the model's fault, an InputError on "model".
+void TestDecoding::float32OverflowIsDecodedInFloat64()
+{
+    RandomModelOptions ro;
+    ro.maxLen = 6;
+    ro.layers = 2;
+    Model m = randomModel("gnmt", ro, 4);  // a zero initial decoder state: inf · 0 in float32
+    m.weights.decoder[0].weight_hh *= 1e39;  // above FLT_MAX (3.4e38) in float32, ordinary in float64
+    m.inference.reset();
+    const Tokens src{"s4", "s9", "s7"};
+    DecodeOptions wide;
+    wide.precision = Precision::Float64;
+    const DecodeResult ref = translateTokens(m, src, wide);
+    QVERIFY(!ref.best.steps.empty());
+    DecodeOptions fast;  // float32, the default
+    QVERIFY(fast.precision == Precision::Float32);
+    const DecodeResult r = translateTokens(m, src, fast);
+    QCOMPARE(r.best.targetTokens, ref.best.targetTokens);
+    for (std::size_t t = 0; t < ref.best.steps.size(); ++t)
+        QCOMPARE(r.best.steps[t].attention->scores, ref.best.steps[t].attention->scores);  // float64's, exactly
+
+    // not a number in float64 as well (inf · 0 in the first step's cell, then the query, then the scores): bad
+    // input naming the model, not a ShapeError
+    m.weights.decoder[0].weight_hh.setConstant(std::numeric_limits<double>::infinity());
+    m.inference.reset();
+    for (const Precision p : {Precision::Float32, Precision::Float64}) {
+        DecodeOptions o;
+        o.precision = p;
+        try {
+            (void)translateTokens(m, src, o);
+            QFAIL("expected an InputError");
+        } catch (const InputError& e) {
+            QCOMPARE(e.where(), std::string("model"));
+            QVERIFY2(e.detail().find("expected weights whose computations stay finite") == 0, e.detail().c_str());
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(TestDecoding)
