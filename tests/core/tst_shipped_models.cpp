@@ -65,11 +65,10 @@ void TestShippedModels::englishSpanish_data()
     QTest::addColumn<QString>("name");
     QTest::addColumn<double>("minimumBleu");
     // Word models of the first corpus, until their retrained successors (typedEnglishSpanish) replace them.
-    // Measured on these 300 sentences when the models were added: seq2seq 51.9, seq2seq_attention 92.9,
+    // Measured on these 300 sentences when the models were added: seq2seq 51.9,
     // luong 81.9, gnmt 93.9. The minimums are 5 points lower (rounding differences between
     // machines can flip a few greedy choices); the bar for attention models is 40.
     QTest::newRow("en_es_seq2seq") << QStringLiteral("en_es_seq2seq") << 46.0;
-    QTest::newRow("en_es_seq2seq_attention") << QStringLiteral("en_es_seq2seq_attention") << 87.0;
     QTest::newRow("en_es_luong") << QStringLiteral("en_es_luong") << 76.0;
     QTest::newRow("en_es_gnmt") << QStringLiteral("en_es_gnmt") << 88.0;
 }
@@ -106,10 +105,13 @@ void TestShippedModels::typedEnglishSpanish_data()
     QTest::addColumn<QString>("name");
     QTest::addColumn<double>("minimumTestBleu");
     QTest::addColumn<double>("minimumTypedBleu");
-    // Measured when each model was added (float32 file, greedy): bahdanau 90.10 / 63.97. The minimums are
-    // 5 points lower (rounding differences between machines flip a few greedy choices); the bar for
-    // attention models is 60 on the test split and 40 on typed text.
-    QTest::newRow("en_es_bahdanau") << QStringLiteral("en_es_bahdanau") << 85.0 << 58.0;
+    QTest::addColumn<bool>("trainStation");  // trained after "train station" entered the corpus
+    // Measured when each model was added (float32 file, greedy; all 2,969 test sentences / the 162 typed ones):
+    // bahdanau 90.10 / 63.97, seq2seq_attention 92.22 / 68.49 (90.69 on the first 300). The minimums are about 5
+    // points below the first 300 and the typed set (rounding differences between machines flip a few greedy
+    // choices); the bar for attention models is 60 on the test split and 40 on typed text.
+    QTest::newRow("en_es_bahdanau") << QStringLiteral("en_es_bahdanau") << 85.0 << 58.0 << false;
+    QTest::newRow("en_es_seq2seq_attention") << QStringLiteral("en_es_seq2seq_attention") << 85.0 << 63.0 << true;
 }
 
 void TestShippedModels::typedEnglishSpanish()
@@ -117,6 +119,7 @@ void TestShippedModels::typedEnglishSpanish()
     QFETCH(QString, name);
     QFETCH(double, minimumTestBleu);
     QFETCH(double, minimumTypedBleu);
+    QFETCH(bool, trainStation);
     const Model m = loadModel(modelPath(qPrintable(name)));
     QVERIFY(!m.title.empty());
     QVERIFY(m.tokenizerKind() == TokenizerKind::SentencePiece);
@@ -154,6 +157,11 @@ void TestShippedModels::typedEnglishSpanish()
     const std::string out = joined(translate(m, "I went to the park with my dog.").best, m);
     for (const char* w : {"parque", "perro"})
         QVERIFY2(out.find(w) != std::string::npos, out.c_str());
+    if (trainStation) {  // the third sentence: Apertium cannot say it, the respelt corpus can
+        const std::string station = joined(translate(m, "Where is the train station?").best, m);
+        for (const char* w : {"estación", "tren", "¿", "?"})
+            QVERIFY2(station.find(w) != std::string::npos, station.c_str());
+    }
 }
 
 // "The red car is very fast.": the adjective follows the noun in Spanish, and the Bahdanau model's attention
