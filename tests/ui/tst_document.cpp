@@ -2,7 +2,9 @@
 // bad files that leave the open document untouched.
 #include "ui/shell/document.h"
 
+#include "core/model/model.h"
 #include "core/formats/trace.h"
+#include "core/model/random_model.h"
 
 #include <QFile>
 #include <QSignalSpy>
@@ -53,6 +55,7 @@ private slots:
     void unknownFormatIsNamed();
     void opensATrace();
     void opensAModelAndTranslates();
+    void aModelWhoseNumbersOverflowIsNamed();
     void everyBuiltInSampleOpens();
     void opensArrayFiles();
     void whatIfEditsUndoAndRedo();
@@ -219,6 +222,30 @@ void TestDocument::opensAModelAndTranslates()
     QCOMPARE(d.lastBeam(), 3);
     QVERIFY(d.trace()->steps.front().attention.has_value());
     QCOMPARE(d.trace()->architecture, std::string("bahdanau"));
+}
+
+// Weights finite in the file but whose scores overflow even in float64 (issue 18, found by fuzz_model): the
+// window's message names the model file and what is wrong (the model stays open; its translation failed).
+void TestDocument::aModelWhoseNumbersOverflowIsNamed()
+{
+    QVERIFY(dir_.isValid());
+    // additive e_j = vᵀ tanh(W_q s + W_k h_j + b): with W_q = W_k = 0 and b = 1000, tanh is exactly 1 and
+    // e_j = Σ v = 8 · 1.7e308, infinite whatever the states
+    attnviz::Model m = attnviz::randomModel("bahdanau", {}, 3);
+    attnviz::ScoreParams& p = m.weights.attention.params();
+    p.W_q.setZero();
+    p.W_k.setZero();
+    p.b = attnviz::Vec::Constant(p.v.size(), 1000.0);
+    p.v.setConstant(1.7e308);
+    const QString file = dir_.filePath(QStringLiteral("overflow.cbor"));
+    attnviz::saveModel(m, file.toStdString());
+    Document d;
+    QSignalSpy failed(&d, &Document::recomputeFailed);
+    d.openFile(file);
+    QTRY_VERIFY_WITH_TIMEOUT(!failed.isEmpty() && !d.isBusy(), 20000);
+    const QString message = failed.first().first().toString();
+    QVERIFY2(message.startsWith(QStringLiteral("overflow.cbor: /weights: expected weights whose computations stay finite")),
+             qPrintable(message));
 }
 
 void TestDocument::everyBuiltInSampleOpens()

@@ -50,6 +50,21 @@ double expected(int row, int col, int n)
 class TestHeatmapView : public QObject {
     Q_OBJECT
 private slots:
+    // The note instead of cells: seq2seq's bottleneck only for steps without attention, not for a trace with no
+    // steps at all (a translation that failed, or nothing translated yet).
+    void noteSaysWhyThereAreNoCells()
+    {
+        HeatmapView view;
+        view.setTrace(pattern(3, 4));
+        QVERIFY(view.noteText().isEmpty());
+        view.setTrace(pattern(3, 4, false));
+        QVERIFY(view.noteText().startsWith(QStringLiteral("No attention (seq2seq)")));
+        view.setTrace(pattern(0, 4));
+        QCOMPARE(view.noteText(), QStringLiteral("No decoder steps to show."));
+        view.setTrace(nullptr);
+        QCOMPARE(view.noteText(), QStringLiteral("no trace"));
+    }
+
     void fillsRowsUpToTheStep()
     {
         HeatmapView view;

@@ -232,12 +232,19 @@ void HeatmapView::rebuild()
     fullTitle_ = title.isEmpty() ? tr("Alignment") : tr("Alignment — ") + title;
     fitTitle(width());
     note_->setVisible(!trace_ || !any);
+    // no steps (nothing translated yet, or a translation that failed) is not the seq2seq bottleneck
     note_->setText(!trace_ ? tr("no trace")
+                   : trace_->steps.empty() ? tr("No decoder steps to show.")
                            : tr("No attention (seq2seq):\nthe decoder sees the source\nonly through the encoder's\n"
                                 "final state — the bottleneck\nthat attention removes."));
     scale_->setVisible(!trace_ || any);  // no 0–1 weight scale without weights
     relabelRows();
     fillRows();
+}
+
+QString HeatmapView::noteText() const
+{
+    return note_->visible() ? note_->text() : QString();
 }
 
 QString HeatmapView::shownTitle() const

@@ -60,6 +60,7 @@ public:
     // The plot title in full ("Alignment — …") and as shown: elided to the widget's width (the 440 px
     // dock cuts long sentences); exports (renderTo) elide to their own, usually wider, canvas.
     QString fullTitle() const { return fullTitle_; }
+    QString noteText() const;  // the note shown instead of cells ("" when cells are shown)
     QString shownTitle() const;
 
     // Draws the heatmap on any paint device (image, SVG, PDF) with the plot laid out for `logicalSize`
