@@ -167,10 +167,7 @@ int cmdTranslate(const CommandArgs& argv)
         try {
             r = translate(model, sentences[i], options);
         } catch (const InputError& e) {
-            if (e.where() == "model" && e.file().empty())  // weights that overflow: the model file's fault
-                throw InputError(args.positional()[0], "/weights",
-                                 e.detail() + (fromFile ? " (translating line " + std::to_string(i + 1) + " of " + args.value("--file") + ")" : std::string()));
-            if (!fromFile) throw;
+            if (!fromFile || !e.file().empty()) throw;  // a problem of the sentence, or of the model's own file
             throw InputError(args.value("--file"), "line " + std::to_string(i + 1), e.detail());
         } catch (const ShapeError& e) {
             if (!fromFile) throw;

@@ -300,11 +300,12 @@ DecodeResult decodeTokens(const Model& m, const Tokens& source, const DecodeOpti
 }
 
 // Float32 is a speed path: when finite weights overflow its range (±3.4e38) the sentence is decoded again in
-// float64, whose result is the model's. An overflow in float64 too is the model's fault, reported as bad input.
+// float64, whose result is the model's. An overflow in float64 too is the model's fault, reported as bad input
+// on the model's file.
 DecodeResult translateTokens(const Model& m, const Tokens& source, const DecodeOptions& options)
 {
-    const auto refuse = [](const NumericError& e) {
-        return InputError("", "model", std::string("expected weights whose computations stay finite, found: ") + e.what());
+    const auto refuse = [&m](const NumericError& e) {
+        return InputError(m.file, "/weights", std::string("expected weights whose computations stay finite, found: ") + e.what());
     };
     try {
         return decodeTokens(m, source, options);

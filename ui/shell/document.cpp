@@ -381,14 +381,9 @@ void Document::decode()
     const bool plain = whatIf_.empty();
     const bool whatIfEdit = decodingWhatIf_;
     setBusy(true);
-    const QString modelFile = QFileInfo(path_).fileName();
-    QtConcurrent::run([model, text, opt, modelFile]() -> std::pair<std::shared_ptr<const DecodeResult>, QString> {
+    QtConcurrent::run([model, text, opt]() -> std::pair<std::shared_ptr<const DecodeResult>, QString> {
         try {
             return {std::make_shared<const DecodeResult>(attnviz::translate(*model, text, opt)), QString()};
-        } catch (const InputError& e) {
-            if (e.where() == "model" && e.file().empty())  // weights that overflow: the model file's fault
-                return {nullptr, QStringLiteral("%1: /weights: %2").arg(modelFile, QString::fromStdString(e.detail()))};
-            return {nullptr, messageOf(e)};
         } catch (const std::exception& e) {
             return {nullptr, messageOf(e)};
         }
