@@ -20,6 +20,7 @@
 
 #include "core/model/batch_step.h"
 #include "core/model/decoding.h"
+#include "core/model/inference.h"
 #include "core/numeric/few_columns.h"
 
 #include <nlohmann/json.hpp>
@@ -159,6 +160,25 @@ int main(int argc, char** argv)
         const double floorMs = bytes32 / (cacheGBs * 1e9) * 1e3;
         const double floorDramMs = bytes32 / (dramGBs * 1e9) * 1e3;
 
+        // Every float32 matrix a recurrent step multiplies by (decoder cells, Luong's W_c, out), the bytes a step
+        // must read at least once; the attention's own small matrices (double) are not counted. 0 for a transformer.
+        double stepBytes32 = 0.0;
+        if (!transformer) {
+            const auto w = m.inference.get(m);
+            auto add = [&](const auto& a) { stepBytes32 += 4.0 * static_cast<double>(a.size()); };
+            for (const RnnWeightsF& r : w->decoder) {
+                add(r.weight_ih);
+                add(r.weight_hh);
+                add(r.bias_ih);
+                add(r.bias_hh);
+            }
+            add(w->combine);
+            add(w->out);
+            add(w->outBias);
+        }
+        const double stepGBs = stepBytes32 > 0 ? streamingBandwidth(static_cast<std::size_t>(stepBytes32), 7) : 0.0;
+        const double stepFloorMs = stepBytes32 > 0 ? stepBytes32 / (stepGBs * 1e9) * 1e3 : 0.0;
+
         DecodeOptions f32, f64;
         f32.precision = Precision::Float32;
         f64.precision = Precision::Float64;
@@ -187,7 +207,11 @@ int main(int argc, char** argv)
                          {"speedup_float32_cpu", g64.cpuMs / g32.cpuMs}, {"speedup_float32_wall", g64.wallMs / g32.wallMs}, {"step_float32_ms", perStep32}, {"step_float64_ms", perStep64},
                          {"out_bytes_per_step_float32", bytes32}, {"out_bytes_per_step_float64", bytes64},
                          {"stream_read_same_size_GBs", cacheGBs}, {"floor_ms", floorMs}, {"floor_1GiB_ms", floorDramMs},
-                         {"step_over_floor", perStep32 / floorMs}, {"gemv_ms", gemvMs}, {"gemv_over_floor", gemvMs / floorMs}};
+                         {"step_over_floor", perStep32 / floorMs}, {"step_over_floor_1GiB", perStep32 / floorDramMs},
+                         {"gemv_ms", gemvMs}, {"gemv_over_floor", gemvMs / floorMs}};
+        if (stepBytes32 > 0)
+            j.update({{"step_bytes_float32", stepBytes32}, {"stream_read_step_size_GBs", stepGBs}, {"step_floor_ms", stepFloorMs},
+                      {"step_over_step_floor", perStep32 / stepFloorMs}});
 
         // beam 5, both precisions (recurrent and transformer alike)
         DecodeOptions b32 = f32, b64 = f64;
@@ -236,6 +260,10 @@ int main(int argc, char** argv)
             std::printf("  bandwidth floor %.3f ms per step (%.3f ms at the 1 GiB rate): a float32 step is %.2f× the floor, "
                         "the GEMV alone %.3f ms = %.2f× the floor\n",
                         floorMs, floorDramMs, perStep32 / floorMs, gemvMs, gemvMs / floorMs);
+            if (stepBytes32 > 0)
+                std::printf("  every matrix of a step: %.1f MB in float32, streaming read of that size %.1f GB/s, floor %.3f ms: "
+                            "a step is %.2f× it\n",
+                            stepBytes32 / 1e6, stepGBs, stepFloorMs, perStep32 / stepFloorMs);
             std::printf("  beam 5, CPU ms: float32 %.1f, float64 %.1f (%.2f×)", beam32.cpuMs, beam64.cpuMs, beam64.cpuMs / beam32.cpuMs);
             if (j.contains("beam5_step_batched_ms"))
                 std::printf("; one step of 5 hypotheses: batched %.3f ms, one by one %.3f ms (%.2f×)", j["beam5_step_batched_ms"].get<double>(),
