@@ -3,7 +3,7 @@
 // attnviz translate MODEL "sentence" [--prefix "target text"] [--attention-override FILE]   what-if (SPEC §4)
 // --precision float32|float64: the products of decoding (default float32, the precision models ship in;
 // float64 is the reference, within 1e-4 of it — core/model/inference.h)
-// attnviz translate MODEL --file FILE --ref REF [--buckets 6,8,10,12]   + corpus BLEU-4 (issue 7)
+// attnviz translate MODEL --file FILE --ref REF [--buckets 6,8,10,12]   + corpus BLEU-4 (issue 7), by source words
 //   The translations still go to stdout, one a line; the BLEU report (corpus BLEU, n-gram precisions,
 //   brevity penalty, and BLEU by source length) goes to stderr, so `> out.txt` keeps a clean file and
 //   the score stays on the terminal. Hypotheses and references are compared as whitespace tokens.
@@ -68,6 +68,22 @@ std::string bucketLabel(const LengthBucket& b)
                                       : std::to_string(b.minLength) + "-" + std::to_string(b.maxLength);
 }
 
+// The length of a source sentence as its reader counts it: words between spaces ("fast." is one word), whatever
+// the model's tokenizer makes of them (pieces, or a word model's separate "."), so that every model's table of BLEU
+// by length buckets the same sentences.
+int wordCount(const std::string& sentence)
+{
+    int words = 0;
+    bool inWord = false;
+    for (const char c : sentence) {
+        const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+        if (!space && !inWord)
+            ++words;
+        inWord = !space;
+    }
+    return words;
+}
+
 // The BLEU report for stderr.
 std::string bleuReport(const std::vector<BleuStats>& perSentence, const std::vector<int>& sourceLengths,
                        const std::vector<int>& bounds)
@@ -83,7 +99,7 @@ std::string bleuReport(const std::vector<BleuStats>& perSentence, const std::vec
                   bleuScore(total), perSentence.size(), 100 * total.precision(1), 100 * total.precision(2),
                   100 * total.precision(3), 100 * total.precision(4), total.brevityPenalty(), total.hypLength,
                   total.refLength);
-    o << line << "source length  sentences   BLEU\n";
+    o << line << "source words   sentences   BLEU\n";
     for (const LengthBucket& b : bleuByLength(sourceLengths, perSentence, bounds)) {
         if (b.bleu)
             std::snprintf(line, sizeof line, "%-13s  %9d  %5.2f\n", bucketLabel(b).c_str(), b.sentences, *b.bleu);
@@ -181,7 +197,7 @@ int cmdTranslate(const CommandArgs& argv)
             out << model.detokenizeTarget(r.best.targetTokens) << "\n";
         if (scoring) {
             perSentence.push_back(bleuStats(model.detokenizeTarget(r.best.targetTokens), references[i]));
-            sourceLengths.push_back(static_cast<int>(r.best.sourceTokens.size()));
+            sourceLengths.push_back(wordCount(sentences[i]));
         }
     }
     std::cout << out.str() << std::flush;

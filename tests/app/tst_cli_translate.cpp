@@ -50,6 +50,7 @@ private slots:
     void fileOfSentences();
     void beam();
     void bleuAgainstReferences();
+    void bleuBucketsCountWords();
     void whatIf();
     void badInput_data();
     void badInput();
@@ -173,7 +174,7 @@ void TestCliTranslate::bleuAgainstReferences()
     QCOMPARE(same.out, plain.out);
     QVERIFY2(same.err.startsWith("BLEU 100.00 on 3 sentences"), same.err.constData());
     QVERIFY2(same.err.contains("brevity penalty 1.000"), same.err.constData());
-    QVERIFY2(same.err.contains("source length  sentences   BLEU"), same.err.constData());
+    QVERIFY2(same.err.contains("source words   sentences   BLEU"), same.err.constData());
 
     const QList<QByteArray> outs = plain.out.split('\n');
     writeFile(ref, outs[0].toStdString() + "\nqqq rrr sss ttt uuu vvv www xxx\n" + outs[2].toStdString() + " extra words here\n");
@@ -186,6 +187,24 @@ void TestCliTranslate::bleuAgainstReferences()
     // buckets [1], [2..3], [4+]: "the" (1 word) alone in the first
     QVERIFY2(QString::fromUtf8(other.err).contains(QRegularExpression(QStringLiteral("\n1 +1 +[0-9.]+\n"))), other.err.constData());
     QVERIFY2(other.err.contains(QByteArray("\n2-3 ")) && other.err.contains(QByteArray("\n4+ ")), other.err.constData());
+}
+
+// --buckets count a source sentence's words between spaces, not the model's pieces: "The red car is very fast." is
+// 6 words (SentencePiece makes more pieces of it, the final "." among them), so it falls in the bucket 1–6.
+void TestCliTranslate::bleuBucketsCountWords()
+{
+    const QString model = QStringLiteral(ATTNVIZ_SAMPLES_DIR "/models/en_es_seq2seq_attention.cbor");
+    const QString file = dir_.filePath(QStringLiteral("words.txt")), ref = dir_.filePath(QStringLiteral("words.ref"));
+    writeFile(file, "The red car is very fast.\n");
+    writeFile(ref, "El coche rojo es muy rápido.\n");
+    const Run pieces = attnviz({QStringLiteral("translate"), model, QStringLiteral("The red car is very fast."), QStringLiteral("--json")});
+    QCOMPARE(pieces.status, 0);
+    QVERIFY(json::parse(pieces.out.toStdString())["source_tokens"].size() > 6);
+    const Run r = attnviz({QStringLiteral("translate"), model, QStringLiteral("--file"), file, QStringLiteral("--ref"), ref,
+                           QStringLiteral("--buckets"), QStringLiteral("5,6")});
+    QCOMPARE(r.status, 0);
+    QVERIFY2(QString::fromUtf8(r.err).contains(QRegularExpression(QStringLiteral("\n6 +1 +[0-9.]+\n"))), r.err.constData());
+    QVERIFY2(QString::fromUtf8(r.err).contains(QRegularExpression(QStringLiteral("\n7\\+ +0 +-\n"))), r.err.constData());
 }
 
 // SPEC §4 what-if decoding from the command line: --prefix forces the first tokens and keeps their
