@@ -187,6 +187,14 @@ int main(int argc, char** argv)
         const Timing g32 = timeIt(repeat, [&] { steps = translateTokens(m, c.source, f32).best.steps.size(); });
         const Timing g64 = timeIt(repeat, [&] { translateTokens(m, c.source, f64); });
         const double perStep32 = g32.cpuMs / static_cast<double>(steps), perStep64 = g64.cpuMs / static_cast<double>(steps);
+        // The encoder runs once a sentence, not once a step: a decoder step is the translation without it, ÷ steps.
+        double encode32 = 0.0;
+        if (!transformer) {
+            const auto f = m.inference.get(m);
+            const std::vector<int> ids = m.source.ids(c.source);
+            encode32 = timeIt(repeat, [&] { encodeFloat32(m, ids, *f); }).cpuMs;
+        }
+        const double decoderStep32 = (g32.cpuMs - encode32) / static_cast<double>(steps);
 
         // the output product alone: logits = W_out x + b (float32, core/numeric/few_columns.h),
         // as a greedy step runs it
@@ -208,10 +216,12 @@ int main(int argc, char** argv)
                          {"out_bytes_per_step_float32", bytes32}, {"out_bytes_per_step_float64", bytes64},
                          {"stream_read_same_size_GBs", cacheGBs}, {"floor_ms", floorMs}, {"floor_1GiB_ms", floorDramMs},
                          {"step_over_floor", perStep32 / floorMs}, {"step_over_floor_1GiB", perStep32 / floorDramMs},
+                         {"encode_float32_cpu_ms", encode32}, {"decoder_step_float32_ms", decoderStep32},
+                         {"decoder_step_over_floor", decoderStep32 / floorMs}, {"decoder_step_over_floor_1GiB", decoderStep32 / floorDramMs},
                          {"gemv_ms", gemvMs}, {"gemv_over_floor", gemvMs / floorMs}};
         if (stepBytes32 > 0)
             j.update({{"step_bytes_float32", stepBytes32}, {"stream_read_step_size_GBs", stepGBs}, {"step_floor_ms", stepFloorMs},
-                      {"step_over_step_floor", perStep32 / stepFloorMs}});
+                      {"step_over_step_floor", perStep32 / stepFloorMs}, {"decoder_step_over_step_floor", decoderStep32 / stepFloorMs}});
 
         // beam 5, both precisions (recurrent and transformer alike)
         DecodeOptions b32 = f32, b64 = f64;
@@ -254,7 +264,9 @@ int main(int argc, char** argv)
                         static_cast<long long>(F), steps);
             std::printf("  greedy, full trace, CPU ms (wall): float32 %.2f (%.2f), float64 %.2f (%.2f): float32 %.2f× faster (wall %.2f×)\n",
                         g32.cpuMs, g32.wallMs, g64.cpuMs, g64.wallMs, g64.cpuMs / g32.cpuMs, g64.wallMs / g32.wallMs);
-            std::printf("  per step, CPU: float32 %.3f ms, float64 %.3f ms\n", perStep32, perStep64);
+            std::printf("  per step, CPU: float32 %.3f ms, float64 %.3f ms; float32 without the encoder (%.3f ms a sentence): "
+                        "%.3f ms a decoder step\n",
+                        perStep32, perStep64, encode32, decoderStep32);
             std::printf("  output projection: %.1f MB per step in float32 (%.1f MB in float64); streaming read of that size %.1f GB/s\n",
                         bytes32 / 1e6, bytes64 / 1e6, cacheGBs);
             std::printf("  bandwidth floor %.3f ms per step (%.3f ms at the 1 GiB rate): a float32 step is %.2f× the floor, "
@@ -262,8 +274,8 @@ int main(int argc, char** argv)
                         floorMs, floorDramMs, perStep32 / floorMs, gemvMs, gemvMs / floorMs);
             if (stepBytes32 > 0)
                 std::printf("  every matrix of a step: %.1f MB in float32, streaming read of that size %.1f GB/s, floor %.3f ms: "
-                            "a step is %.2f× it\n",
-                            stepBytes32 / 1e6, stepGBs, stepFloorMs, perStep32 / stepFloorMs);
+                            "a decoder step is %.2f× it\n",
+                            stepBytes32 / 1e6, stepGBs, stepFloorMs, decoderStep32 / stepFloorMs);
             std::printf("  beam 5, CPU ms: float32 %.1f, float64 %.1f (%.2f×)", beam32.cpuMs, beam64.cpuMs, beam64.cpuMs / beam32.cpuMs);
             if (j.contains("beam5_step_batched_ms"))
                 std::printf("; one step of 5 hypotheses: batched %.3f ms, one by one %.3f ms (%.2f×)", j["beam5_step_batched_ms"].get<double>(),
