@@ -162,9 +162,9 @@ int main(int argc, char** argv)
 
         // Every float32 matrix a recurrent step multiplies by (decoder cells, Luong's W_c, out), the bytes a step
         // must read at least once; the attention's own small matrices (double) are not counted. 0 for a transformer.
+        const auto w = m.inference.get(m);  // the float32 copies (made once per model)
         double stepBytes32 = 0.0;
         if (!transformer) {
-            const auto w = m.inference.get(m);
             auto add = [&](const auto& a) { stepBytes32 += 4.0 * static_cast<double>(a.size()); };
             for (const RnnWeightsF& r : w->decoder) {
                 add(r.weight_ih);
@@ -190,15 +190,13 @@ int main(int argc, char** argv)
         // The encoder runs once a sentence, not once a step: a decoder step is the translation without it, ÷ steps.
         double encode32 = 0.0;
         if (!transformer) {
-            const auto f = m.inference.get(m);
             const std::vector<int> ids = m.source.ids(c.source);
-            encode32 = timeIt(repeat, [&] { encodeFloat32(m, ids, *f); }).cpuMs;
+            encode32 = timeIt(repeat, [&] { encodeFloat32(m, ids, *w); }).cpuMs;
         }
         const double decoderStep32 = (g32.cpuMs - encode32) / static_cast<double>(steps);
 
         // the output product alone: logits = W_out x + b (float32, core/numeric/few_columns.h),
         // as a greedy step runs it
-        const auto w = m.inference.get(m);
         MatF x = MatF::Constant(F, 1, 0.01f), logits(V, 1);
         const Timing gemv = timeIt(std::max(repeat, 50), [&] {
             for (int r = 0; r < 10; ++r) {

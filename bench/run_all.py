@@ -345,21 +345,20 @@ def rows(res, sections=SECTIONS):
             r.cpu = ratio(c["decoder_step_over_floor_1GiB"])
             judge(r, c["decoder_step_over_floor_1GiB"], lambda v: v <= 2)
 
-        def cached_floor(r):
-            _, c = pair()
-            r.attnviz = step(c)
-            r.baseline = "floor %s (%.1f MB at %.1f GB/s)" % (ms(c["floor_ms"]), c["out_bytes_per_step_float32"] / 1e6,
-                                                             c["stream_read_same_size_GBs"])
-            r.cpu = ratio(c["decoder_step_over_floor"])
-            r.met = "n/a"
+        def reference_floor(floor_ms, mb, gbs, over):
+            """A floor shown without a goal; the arguments name the fields of attnviz_precision_bench's JSON."""
+            def fill(r):
+                _, c = pair()
+                r.attnviz = step(c)
+                r.baseline = "floor %s (%.1f MB at %.1f GB/s)" % (ms(c[floor_ms]), c[mb] / 1e6, c[gbs])
+                r.cpu = ratio(c[over])
+                r.met = "n/a"
+            return fill
 
-        def step_floor(r):
-            _, c = pair()
-            r.attnviz = step(c)
-            r.baseline = "floor %s (%.1f MB at %.1f GB/s)" % (ms(c["step_floor_ms"]), c["step_bytes_float32"] / 1e6,
-                                                             c["stream_read_step_size_GBs"])
-            r.cpu = ratio(c["decoder_step_over_step_floor"])
-            r.met = "n/a"
+        cached_floor = reference_floor("floor_ms", "out_bytes_per_step_float32", "stream_read_same_size_GBs",
+                                       "decoder_step_over_floor")
+        step_floor = reference_floor("step_floor_ms", "step_bytes_float32", "stream_read_step_size_GBs",
+                                     "decoder_step_over_step_floor")
 
         row("greedy, %s (ms/sentence)" % short, "≥ 4× (CPU)", ("decode",), greedy)
         row("beam 5, %s (ms/sentence)" % short, "≥ 4× (CPU)", ("decode", "beam"), beam)

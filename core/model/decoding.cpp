@@ -462,7 +462,7 @@ DecodeResult decodeTokens(const Model& m, const Tokens& source, const DecodeOpti
     ends.insert(ends.end(), unfinished.begin(), unfinished.end());
 
     // How many ended paths go through each expansion: the last of them takes its step rather than copying it (a
-    // step holds the n × dk alignment; copying it for every step of a greedy translation was a fifth of the time).
+    // step holds the n × dk alignment; not copying it made a greedy GNMT translation about 7% faster, bench/).
     std::unordered_map<const Expansion*, int> pathsThrough;
     for (int leaf : ends)
         for (int n = leaf; n > 0; n = tree.nodes[static_cast<std::size_t>(n)].parent)
