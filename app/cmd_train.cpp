@@ -76,6 +76,7 @@ const char* kUsage =
     "[--d-model D] [--heads N] [--encoder-layers N] [--decoder-layers N] [--ff-size F] [--warmup W] "
     "[--lowercase] [--tokenizer whitespace|sentencepiece] [--pieces N] [--source-pieces N] [--target-pieces N] [--bpe] "
     "[--checkpoint-minutes M] [--timeline FILE [--probe \"sentence\"]... [--snapshot-every N] [--precision float32|float64]] [--quiet]\n"
+    "       attnviz train --init TRAINED_MODEL --task TASK -o MODEL [--epochs N] [--seed S] [--batch B] [--lr X] [--clip C] [--warmup W] [--threads T] [--train-size N] [--valid-size N] [--checkpoint-minutes M] [--timeline FILE ...] [--quiet]\n"
     "       attnviz train --resume MODEL [--data file:PATH] [--epochs N] [--threads T] [--checkpoint-minutes M] [--timeline FILE [--snapshot-every N]] [--quiet]";
 
 const char* kHelp =
@@ -89,6 +90,9 @@ const char* kHelp =
     "the weights, Adam state, tokenizer and vocabularies carry over; an epoch in progress starts again on the new\n"
     "pairs, and the best-so-far restarts (the validation set changed), so MODEL is replaced at the first epoch end\n"
     "on the new data. Give --epochs N beyond the finished epochs to train a finished model further.\n\n"
+    "--init TRAINED_MODEL starts a new training (fine-tuning) from a model file's weights, with its architecture,\n"
+    "configuration, tokenizer and vocabularies, and a fresh Adam state: for a model whose checkpoint is gone, or a\n"
+    "shipped model on your own data, usually with a smaller --lr. Options that shape the model cannot be given.\n\n"
     "--timeline FILE records how attention emerges (SPEC §5 attnviz-timeline; .cbor for CBOR): a snapshot before\n"
     "any update, every N batches (--snapshot-every; default: about 50 snapshots over the run), at every epoch\n"
     "end (with the validation loss and accuracy) and at the end, each with the training loss since the previous\n"
@@ -139,7 +143,7 @@ int cmdTrain(const CommandArgs& argv)
                          "--score", "--attention-size", "--max-len", "--batch", "--lr", "--clip", "--threads",
                          "--train-size", "--valid-size", "--min-count", "--resume", "--checkpoint-minutes", "--tokenizer",
                          "--pieces", "--source-pieces", "--target-pieces", "--timeline", "--probe", "--snapshot-every", "--precision",
-                         "--d-model", "--heads", "--encoder-layers", "--decoder-layers", "--ff-size", "--warmup", "--data"};
+                         "--d-model", "--heads", "--encoder-layers", "--decoder-layers", "--ff-size", "--warmup", "--data", "--init"};
     spec.repeatable = {"--probe"};
     spec.flags = {"--no-input-feeding", "--lowercase", "--quiet", "--help", "--bpe"};
     spec.usage = kUsage;
@@ -154,7 +158,7 @@ int cmdTrain(const CommandArgs& argv)
                                   "--score", "--attention-size", "--max-len", "--batch", "--lr", "--clip", "--train-size",
                                   "--valid-size", "--min-count", "--no-input-feeding", "--lowercase", "--tokenizer", "--pieces",
                                   "--source-pieces", "--target-pieces", "--bpe", "--d-model", "--heads", "--encoder-layers",
-                                  "--decoder-layers", "--ff-size", "--warmup"})
+                                  "--decoder-layers", "--ff-size", "--warmup", "--init"})
             if (args.has(fixed))
                 throw UsageError(std::string("--resume continues with the saved options; ") + fixed
                                  + " cannot change them (only --epochs, --threads, --checkpoint-minutes, --timeline, --snapshot-every, --quiet)\nusage: " + kUsage);
@@ -163,7 +167,15 @@ int cmdTrain(const CommandArgs& argv)
     } else {
         if (args.has("--data"))
             throw UsageError("--data goes with --resume MODEL (new data for a trained model); a new training takes --task\nusage: " + std::string(kUsage));
-        for (const char* required : {"--task", "--arch", "-o"})
+        if (args.has("--init"))
+            for (const char* shape : {"--arch", "--hidden", "--embedding", "--layers", "--cell", "--score", "--attention-size",
+                                      "--no-input-feeding", "--max-len", "--min-count", "--lowercase", "--tokenizer", "--pieces",
+                                      "--source-pieces", "--target-pieces", "--bpe", "--d-model", "--heads", "--encoder-layers",
+                                      "--decoder-layers", "--ff-size"})
+                if (args.has(shape))
+                    throw UsageError(std::string("--init starts from the model's own architecture, configuration and tokenizer; ")
+                                     + shape + " cannot change them\nusage: " + kUsage);
+        for (const char* required : {"--task", args.has("--init") ? "--init" : "--arch", "-o"})
             if (!args.has(required))
                 throw UsageError(std::string("missing ") + required + "\nusage: " + kUsage);
     }
@@ -242,7 +254,18 @@ int cmdTrain(const CommandArgs& argv)
         o.epochs = static_cast<int>(args.integer("--epochs", o.epochs, 1, 100000));
         o.threads = static_cast<int>(args.integer("--threads", o.threads, 1, 64));
     } else {
-        const std::string arch = args.value("--arch");
+        // --init: the trained model's architecture, configuration, tokenizer and weights (a new Adam state)
+        std::optional<Model> initial;
+        if (args.has("--init")) {
+            const std::string from = args.value("--init");
+            initial = loadModel(from);  // InputError naming the file when it is missing or broken
+            if (!isPreset(initial->architecture))
+                throw InputError(from, "/architecture", "expected a model attnviz can train (seq2seq, seq2seq_attention, bahdanau, "
+                                                        "luong, gnmt, transformer), found \"" + initial->architecture + "\"");
+            initial->file.clear();
+            initial->title.clear();  // another model once trained further; its examples still apply
+        }
+        const std::string arch = initial ? initial->architecture : args.value("--arch");
         if (!isPreset(arch))
             throw UsageError("--arch: expected one of seq2seq, seq2seq_attention, bahdanau, luong, gnmt, transformer, found \"" + arch + "\"");
         const bool transformer = arch == "transformer";
@@ -328,7 +351,7 @@ int cmdTrain(const CommandArgs& argv)
             std::cerr << "learning SentencePiece pieces (" << task.pieces.sourceSize << " source, " << task.pieces.targetSize
                       << " target) from " << task.train.size() << " training pairs…\n";
         const int minCount = static_cast<int>(args.integer("--min-count", 2, 1, 1000000));
-        model = newModelForTask(arch, c, task, minCount, o.seed);
+        model = initial ? std::move(*initial) : newModelForTask(arch, c, task, minCount, o.seed);
         encodeTask(model, task, trainIds, validIds);
         meta.task = taskName;
         meta.taskOptions = to;

@@ -39,6 +39,7 @@ private slots:
     void resumeMatchesStraight();
     void transformerResumesAndRecords();
     void resumeOnNewData();
+    void initFineTunes();
     void transformerLearnsDates();
     void badResume_data();
     void badResume();
@@ -183,6 +184,52 @@ void TestCliTrain::resumeOnNewData()
     QVERIFY2(t.status == 0, qPrintable(t.err));
 }
 
+// --init MODEL: a new training from a trained model's weights, architecture and vocabulary (no checkpoint needed).
+// With a vanishing learning rate the result translates as the model it started from; options that shape the
+// model are refused, and a missing model is named.
+void TestCliTrain::initFineTunes()
+{
+    QTemporaryDir dir;
+    QFile f(dir.filePath("pairs.tsv"));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    for (int i = 0; i < 80; ++i)
+        f.write(QString("the cat %1 sat\tel gato %1 se sentó\n").arg(i % 9).toUtf8());
+    f.close();
+    const Run a = attnviz({"train", "--task", "file:pairs.tsv", "--arch", "luong", "--min-count", "1", "--hidden", "8",
+                           "--embedding", "4", "--batch", "8", "--lr", "0.02", "--threads", "1", "-o", "m.cbor", "--epochs", "2"},
+                          dir.path());
+    QVERIFY2(a.status == 0, qPrintable(a.err));
+    const Run still = attnviz({"train", "--init", "m.cbor", "--task", "file:pairs.tsv", "--lr", "1e-9", "--threads", "1", "-o",
+                               "f.cbor", "--epochs", "1"},
+                              dir.path());
+    QVERIFY2(still.status == 0, qPrintable(still.err));
+    const auto header = [](const QString& err) { return err.section('\n', 0, 0); };  // "training luong (…) …, vocab S → T"
+    QVERIFY2(header(still.err).startsWith("training luong (lstm, H 8, E 4"), qPrintable(still.err));
+    QCOMPARE(header(still.err), header(a.err));
+    for (const char* sentence : {"the cat 4 sat", "the cat 7 sat", "sat cat the"}) {
+        const Run from = attnviz({"translate", "m.cbor", sentence}, dir.path());
+        const Run tuned = attnviz({"translate", "f.cbor", sentence}, dir.path());
+        QVERIFY2(from.status == 0 && tuned.status == 0, qPrintable(from.err + tuned.err));
+        QCOMPARE(tuned.out, from.out);
+    }
+    // a real learning rate moves the weights
+    const Run moved = attnviz({"train", "--init", "m.cbor", "--task", "file:pairs.tsv", "--lr", "0.05", "--threads", "1",
+                               "--quiet", "-o", "g.cbor", "--epochs", "1"},
+                              dir.path());
+    QVERIFY2(moved.status == 0, qPrintable(moved.err));
+    const auto bytes = [&](const char* name) { QFile m(dir.filePath(name)); return m.open(QIODevice::ReadOnly) ? m.readAll() : QByteArray(); };
+    QVERIFY(!bytes("g.cbor").isEmpty() && bytes("g.cbor") != bytes("m.cbor"));
+    const Run shaped = attnviz({"train", "--init", "m.cbor", "--task", "file:pairs.tsv", "--hidden", "16", "-o", "h.cbor"}, dir.path());
+    QCOMPARE(shaped.status, 2);
+    QVERIFY2(shaped.err.contains("--hidden cannot change them"), qPrintable(shaped.err));
+    const Run missing = attnviz({"train", "--init", "nothing.cbor", "--task", "file:pairs.tsv", "-o", "h.cbor"}, dir.path());
+    QCOMPARE(missing.status, 2);
+    QVERIFY2(missing.err.contains("nothing.cbor"), qPrintable(missing.err));
+    QVERIFY(!QFile::exists(dir.filePath("h.cbor")));
+    const Run both = attnviz({"train", "--resume", "m.cbor", "--init", "m.cbor"}, dir.path());
+    QCOMPARE(both.status, 2);
+}
+
 // The transformer preset: a tiny run translates, records a timeline, and 1 epoch + --resume to 3 (another
 // thread count would change the sums; the saved one is used) writes the same model file as 3 straight epochs.
 void TestCliTrain::transformerResumesAndRecords()
@@ -214,7 +261,9 @@ void TestCliTrain::transformerResumesAndRecords()
 // A small transformer (d_model 48, 4 heads, 2 + 2 layers, ff 96; 66 k parameters) learns the dates task in well
 // under a minute on this machine's 2 cores: 96.4% exact match on 500 held-out dates after 3 epochs of 10,000
 // (34 s wall with the machine shared, 12 s of CPU; its speed is measured in bench/, not here). Training is
-// reproducible for a seed and thread count.
+// reproducible for a seed, thread count and CPU; -march=native changes the float sums from one CPU to another
+// (an AVX-512 machine: 93.8% with 2 threads, 93.6% with 1), so the bar is 90%, well above chance (0%) and below
+// where every machine tried lands.
 void TestCliTrain::transformerLearnsDates()
 {
     QTemporaryDir dir;
@@ -231,7 +280,7 @@ void TestCliTrain::transformerLearnsDates()
     QVERIFY2(fields.size() >= 3 && fields[2].startsWith("valid accuracy "), qPrintable(r.out));
     const double accuracy = fields[2].mid(15).chopped(1).toDouble();
     qInfo("transformer on dates: %.1f%% exact match after %.1f s", accuracy, seconds);
-    QVERIFY2(accuracy >= 95.0, qPrintable(r.out + r.err));
+    QVERIFY2(accuracy >= 90.0, qPrintable(r.out + r.err));
     const Run t = attnviz({"translate", "d.cbor", "25 November 2026"}, dir.path());
     QVERIFY2(t.status == 0, qPrintable(t.err));
     qInfo("25 November 2026 → %s", qPrintable(t.out.trimmed()));
