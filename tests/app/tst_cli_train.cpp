@@ -24,6 +24,17 @@ Run attnviz(const QStringList& args, const QString& dir)
                QString::fromUtf8(p.readAllStandardError())};
 }
 
+// n lines of `pattern` with %1 replaced by i % mod: a small tab-separated corpus dir/name.
+bool writePairs(const QTemporaryDir& dir, const QString& name, const QString& pattern, int n, int mod)
+{
+    QFile f(dir.filePath(name));
+    if (!f.open(QIODevice::WriteOnly))
+        return false;
+    for (int i = 0; i < n; ++i)
+        f.write(pattern.arg(i % mod).toUtf8());
+    return true;
+}
+
 const QStringList kTiny{"--epochs", "1", "--hidden", "8", "--embedding", "4", "--train-size", "120",
                         "--valid-size", "20", "--batch", "16", "--max-len", "12"};
 
@@ -79,11 +90,7 @@ void TestCliTrain::trainsAndTranslates()
 void TestCliTrain::fileTask()
 {
     QTemporaryDir dir;
-    QFile f(dir.filePath("pairs.tsv"));
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    for (int i = 0; i < 60; ++i)
-        f.write(QString("the cat %1\tel gato %1\n").arg(i % 7).toUtf8());
-    f.close();
+    QVERIFY(writePairs(dir, "pairs.tsv", "the cat %1\tel gato %1\n", 60, 7));
     const Run r = attnviz(QStringList{"train", "--task", "file:pairs.tsv", "--arch", "seq2seq_attention", "-o", "w.json",
                                       "--min-count", "1"} + kTiny, dir.path());
     QVERIFY2(r.status == 0, qPrintable(r.err));
@@ -123,11 +130,7 @@ void TestCliTrain::interruptKeepsBest()
 void TestCliTrain::resumeMatchesStraight()
 {
     QTemporaryDir dir;
-    QFile f(dir.filePath("pairs.tsv"));
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    for (int i = 0; i < 80; ++i)
-        f.write(QString("the cat %1 sat\tel gato %1 se sentó\n").arg(i % 9).toUtf8());
-    f.close();
+    QVERIFY(writePairs(dir, "pairs.tsv", "the cat %1 sat\tel gato %1 se sentó\n", 80, 9));
     const QStringList common{"--task", "file:pairs.tsv", "--arch", "bahdanau", "--min-count", "1", "--hidden", "8",
                              "--embedding", "4", "--batch", "8", "--lr", "0.02", "--threads", "2", "--quiet"};
     const Run a = attnviz(QStringList{"train", "-o", "a.cbor", "--epochs", "3"} + common, dir.path());
@@ -150,14 +153,8 @@ void TestCliTrain::resumeMatchesStraight()
 void TestCliTrain::resumeOnNewData()
 {
     QTemporaryDir dir;
-    const auto write = [&](const QString& name, const QString& line, int n) {
-        QFile f(dir.filePath(name));
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        for (int i = 0; i < n; ++i)
-            f.write(line.arg(i % 9).toUtf8());
-    };
-    write("old.tsv", "the cat %1 sat\tel gato %1 se sentó\n", 80);
-    write("new.tsv", "%1 the cat sat\t%1 el gato se sentó\n", 60);
+    QVERIFY(writePairs(dir, "old.tsv", "the cat %1 sat\tel gato %1 se sentó\n", 80, 9));
+    QVERIFY(writePairs(dir, "new.tsv", "%1 the cat sat\t%1 el gato se sentó\n", 60, 9));
     const Run a = attnviz({"train", "--task", "file:old.tsv", "--arch", "bahdanau", "--min-count", "1", "--hidden", "8",
                            "--embedding", "4", "--batch", "8", "--lr", "0.02", "--threads", "1", "--quiet", "-o", "m.cbor",
                            "--epochs", "1"},
@@ -176,7 +173,7 @@ void TestCliTrain::resumeOnNewData()
     const Run more = attnviz({"train", "--resume", "m.cbor", "--epochs", "3", "--quiet"}, dir.path());
     QVERIFY2(more.status == 0, qPrintable(more.err));
     QVERIFY2(more.err.contains("new.tsv") && !more.err.contains("old.tsv"), qPrintable(more.err));
-    write("new.tsv", "%1 cat\t%1 gato\n", 50);
+    QVERIFY(writePairs(dir, "new.tsv", "%1 cat\t%1 gato\n", 50, 9));
     const Run changed = attnviz({"train", "--resume", "m.cbor", "--epochs", "4", "--quiet"}, dir.path());
     QCOMPARE(changed.status, 2);
     QVERIFY2(changed.err.contains("/task: expected the data it was trained on"), qPrintable(changed.err));
@@ -190,11 +187,7 @@ void TestCliTrain::resumeOnNewData()
 void TestCliTrain::initFineTunes()
 {
     QTemporaryDir dir;
-    QFile f(dir.filePath("pairs.tsv"));
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    for (int i = 0; i < 80; ++i)
-        f.write(QString("the cat %1 sat\tel gato %1 se sentó\n").arg(i % 9).toUtf8());
-    f.close();
+    QVERIFY(writePairs(dir, "pairs.tsv", "the cat %1 sat\tel gato %1 se sentó\n", 80, 9));
     const Run a = attnviz({"train", "--task", "file:pairs.tsv", "--arch", "luong", "--min-count", "1", "--hidden", "8",
                            "--embedding", "4", "--batch", "8", "--lr", "0.02", "--threads", "1", "-o", "m.cbor", "--epochs", "2"},
                           dir.path());
