@@ -66,10 +66,9 @@ void TestShippedModels::englishSpanish_data()
     QTest::addColumn<QString>("name");
     QTest::addColumn<double>("minimumBleu");
     // Word models of the first corpus, until their retrained successors (typedEnglishSpanish) replace them.
-    // Measured on these 300 sentences when the models were added: seq2seq 51.9, gnmt 93.9. The minimums are 5 points lower (rounding differences between
-    // machines can flip a few greedy choices); the bar for attention models is 40.
+    // Measured on these 300 sentences when the model was added: seq2seq 51.9. The minimum is 5 points lower (rounding
+    // differences between machines can flip a few greedy choices).
     QTest::newRow("en_es_seq2seq") << QStringLiteral("en_es_seq2seq") << 46.0;
-    QTest::newRow("en_es_gnmt") << QStringLiteral("en_es_gnmt") << 88.0;
 }
 
 void TestShippedModels::englishSpanish()
@@ -107,13 +106,14 @@ void TestShippedModels::typedEnglishSpanish_data()
     QTest::addColumn<bool>("trainStation");  // trained after "train station" entered the corpus
     // Measured when each model was added (float32 file, greedy; all 2,969 test sentences / the 162 typed ones, and
     // the first 300 test sentences): bahdanau 90.10 / 63.97 (90.10), seq2seq_attention 92.22 / 68.49 (90.69),
-    // luong 91.87 / 65.01 (90.42), transformer 94.06 / 73.57 (93.92). The minimums are about 5 points below the
+    // luong 91.87 / 65.01 (90.42), transformer 94.06 / 73.57 (93.92), gnmt 85.61 / 53.30 (84.87). The minimums are about 5 points below the
     // first 300 and the typed set (rounding differences between machines flip a few greedy choices); the bar
     // for attention models is 60 on the test split and 40 on typed text.
     QTest::newRow("en_es_bahdanau") << QStringLiteral("en_es_bahdanau") << 85.0 << 58.0 << false;
     QTest::newRow("en_es_seq2seq_attention") << QStringLiteral("en_es_seq2seq_attention") << 85.0 << 63.0 << true;
     QTest::newRow("en_es_luong") << QStringLiteral("en_es_luong") << 85.0 << 60.0 << true;
     QTest::newRow("en_es_transformer") << QStringLiteral("en_es_transformer") << 88.0 << 68.0 << true;
+    QTest::newRow("en_es_gnmt") << QStringLiteral("en_es_gnmt") << 80.0 << 48.0 << true;
 }
 
 void TestShippedModels::typedEnglishSpanish()
@@ -174,6 +174,7 @@ void TestShippedModels::typedEnglishSpanishReorders_data()
     QTest::addColumn<QString>("name");
     QTest::newRow("en_es_bahdanau") << QStringLiteral("en_es_bahdanau");
     QTest::newRow("en_es_transformer") << QStringLiteral("en_es_transformer");
+    QTest::newRow("en_es_gnmt") << QStringLiteral("en_es_gnmt");
 }
 
 void TestShippedModels::typedEnglishSpanishReorders()
