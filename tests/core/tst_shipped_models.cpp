@@ -41,8 +41,6 @@ private slots:
     void examplesTranslate();
     void heldOutQuality_data();
     void heldOutQuality();
-    void englishSpanish_data();
-    void englishSpanish();
     void typedEnglishSpanish_data();
     void typedEnglishSpanish();
     void typedEnglishSpanishReorders_data();
@@ -59,42 +57,6 @@ void TestShippedModels::examplesTranslate_data()
     QTest::newRow("reverse_bahdanau") << QStringLiteral("reverse_bahdanau");
 }
 
-// The English → Spanish models (issue 7): title and examples, the examples translate without <unk>, and
-// corpus BLEU on the first 300 sentences of the held-out test split (the README's table uses all 2,500).
-void TestShippedModels::englishSpanish_data()
-{
-    QTest::addColumn<QString>("name");
-    QTest::addColumn<double>("minimumBleu");
-    // Word models of the first corpus, until their retrained successors (typedEnglishSpanish) replace them.
-    // Measured on these 300 sentences when the model was added: seq2seq 51.9. The minimum is 5 points lower (rounding
-    // differences between machines can flip a few greedy choices).
-    QTest::newRow("en_es_seq2seq") << QStringLiteral("en_es_seq2seq") << 46.0;
-}
-
-void TestShippedModels::englishSpanish()
-{
-    QFETCH(QString, name);
-    QFETCH(double, minimumBleu);
-    const Model m = loadModel(modelPath(qPrintable(name)));
-    QVERIFY(!m.title.empty());
-    QVERIFY(m.examples.size() >= 4);
-    for (const std::string& e : m.examples) {
-        const std::string out = joined(translate(m, e).best, m);
-        QVERIFY2(!out.empty() && out.find("<unk>") == std::string::npos, (e + " → " + out).c_str());
-    }
-    std::vector<TextPair> test = readParallelFile(std::string(ATTNVIZ_SAMPLES_DIR) + "/data/en-es/test.tsv.gz");
-    QVERIFY(test.size() >= 2000);
-    test.resize(300);
-    std::vector<std::string> hyps, refs;
-    for (const TextPair& p : test) {
-        hyps.push_back(joined(translate(m, p.source).best, m));
-        refs.push_back(p.target);
-    }
-    const double bleu = corpusBleu(hyps, refs);
-    qInfo("%s: BLEU %.2f on the first 300 test sentences", qPrintable(name), bleu);
-    QVERIFY2(bleu >= minimumBleu, qPrintable(QStringLiteral("BLEU %1 < %2").arg(bleu).arg(minimumBleu)));
-}
-
 // The English → Spanish models retrained on the everyday corpus with SentencePiece pieces (issue 11): typed
 // examples and typed sentences never give <unk>, corpus BLEU on the first 300 sentences of the everyday test
 // split and on all of the hand-typed held-out set (typed.tsv; the README's table uses the 3,000 test sentences).
@@ -103,17 +65,19 @@ void TestShippedModels::typedEnglishSpanish_data()
     QTest::addColumn<QString>("name");
     QTest::addColumn<double>("minimumTestBleu");
     QTest::addColumn<double>("minimumTypedBleu");
-    QTest::addColumn<bool>("trainStation");  // trained after "train station" entered the corpus
+    QTest::addColumn<bool>("contentWords");  // the issue's sentences with every content word (the attention models)
     // Measured when each model was added (float32 file, greedy; all 2,969 test sentences / the 162 typed ones, and
     // the first 300 test sentences): bahdanau 93.33 / 68.39 (92.87), seq2seq_attention 92.22 / 68.49 (90.69),
     // luong 91.87 / 65.01 (90.42), transformer 94.06 / 73.57 (93.92), gnmt 90.41 / 63.13 (89.06). The minimums are about 5 points below the
     // first 300 and the typed set (rounding differences between machines flip a few greedy choices); the issue's bar
-    // for attention models is 60 on the test split and 40 on typed text.
+    // for attention models is 60 on the test split and 40 on typed text; seq2seq, without attention, is reported,
+    // not held to it: seq2seq 38.08 / 27.50 (37.54).
     QTest::newRow("en_es_bahdanau") << QStringLiteral("en_es_bahdanau") << 88.0 << 63.0 << true;
     QTest::newRow("en_es_seq2seq_attention") << QStringLiteral("en_es_seq2seq_attention") << 85.0 << 63.0 << true;
     QTest::newRow("en_es_luong") << QStringLiteral("en_es_luong") << 85.0 << 60.0 << true;
     QTest::newRow("en_es_transformer") << QStringLiteral("en_es_transformer") << 88.0 << 68.0 << true;
     QTest::newRow("en_es_gnmt") << QStringLiteral("en_es_gnmt") << 84.0 << 58.0 << true;
+    QTest::newRow("en_es_seq2seq") << QStringLiteral("en_es_seq2seq") << 32.0 << 22.0 << false;
 }
 
 void TestShippedModels::typedEnglishSpanish()
@@ -121,7 +85,7 @@ void TestShippedModels::typedEnglishSpanish()
     QFETCH(QString, name);
     QFETCH(double, minimumTestBleu);
     QFETCH(double, minimumTypedBleu);
-    QFETCH(bool, trainStation);
+    QFETCH(bool, contentWords);
     const Model m = loadModel(modelPath(qPrintable(name)));
     QVERIFY(!m.title.empty());
     QVERIFY(m.tokenizerKind() == TokenizerKind::SentencePiece);
@@ -155,11 +119,12 @@ void TestShippedModels::typedEnglishSpanish()
     QVERIFY2(testBleu >= minimumTestBleu, qPrintable(QStringLiteral("test BLEU %1 < %2").arg(testBleu).arg(minimumTestBleu)));
     QVERIFY2(typedBleu >= minimumTypedBleu,
              qPrintable(QStringLiteral("typed BLEU %1 < %2").arg(typedBleu).arg(minimumTypedBleu)));
-    // the issue's sentence, typed as people type it: every content word translated
-    const std::string out = joined(translate(m, "I went to the park with my dog.").best, m);
-    for (const char* w : {"parque", "perro"})
-        QVERIFY2(out.find(w) != std::string::npos, out.c_str());
-    if (trainStation) {  // the issue's third sentence: Apertium cannot say it, the respelt corpus can
+    if (contentWords) {
+        // the issue's sentences, typed as people type them: every content word translated
+        const std::string out = joined(translate(m, "I went to the park with my dog.").best, m);
+        for (const char* w : {"parque", "perro"})
+            QVERIFY2(out.find(w) != std::string::npos, out.c_str());
+        // Apertium cannot say the third; the respelt corpus can
         const std::string station = joined(translate(m, "Where is the train station?").best, m);
         for (const char* w : {"estación", "tren", "¿", "?"})
             QVERIFY2(station.find(w) != std::string::npos, station.c_str());
