@@ -68,7 +68,7 @@ void TestShippedModels::typedEnglishSpanish_data()
     QTest::addColumn<bool>("contentWords");  // the sentences with every content word (the attention models)
     // Measured when each model was added (float32 file, greedy; all 2,969 test sentences / the 162 typed ones, and
     // the first 300 test sentences): bahdanau 93.33 / 68.39 (92.87), seq2seq_attention 92.22 / 68.49 (90.69),
-    // luong 91.87 / 65.01 (90.42), transformer 94.06 / 73.57 (93.92), gnmt 90.41 / 63.13 (89.06). The minimums are about 5 points below the
+    // luong 91.87 / 65.01 (90.42), transformer 94.06 / 73.57 (93.92), gnmt 91.53 / 66.84 (90.77). The minimums are about 5 points below the
     // first 300 and the typed set (rounding differences between machines flip a few greedy choices); the bar
     // for attention models is 60 on the test split and 40 on typed text; seq2seq, without attention, is reported,
     // not held to it: seq2seq 38.08 / 27.50 (37.54).
@@ -76,7 +76,7 @@ void TestShippedModels::typedEnglishSpanish_data()
     QTest::newRow("en_es_seq2seq_attention") << QStringLiteral("en_es_seq2seq_attention") << 85.0 << 63.0 << true;
     QTest::newRow("en_es_luong") << QStringLiteral("en_es_luong") << 85.0 << 60.0 << true;
     QTest::newRow("en_es_transformer") << QStringLiteral("en_es_transformer") << 88.0 << 68.0 << true;
-    QTest::newRow("en_es_gnmt") << QStringLiteral("en_es_gnmt") << 84.0 << 58.0 << true;
+    QTest::newRow("en_es_gnmt") << QStringLiteral("en_es_gnmt") << 86.0 << 62.0 << true;
     QTest::newRow("en_es_seq2seq") << QStringLiteral("en_es_seq2seq") << 32.0 << 22.0 << false;
 }
 
