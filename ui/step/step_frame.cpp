@@ -669,7 +669,12 @@ void StepFrame::drawBottleneck()
         p_.setFont(fonts_.small);
         p_.setPen(pal_.query);
         p_.setOpacity(t);
-        p_.drawText(QRectF(from.x(), from.y() - 20, to.x() - from.x(), 18), Qt::AlignCenter, QStringLiteral("final state"));
+        // On one line above the arrow when the gap allows, else on two (a wide line would run under the last state).
+        const double gap = to.x() - from.x();
+        const bool oneLine = QFontMetricsF(fonts_.small).horizontalAdvance(QStringLiteral("final state")) <= gap;
+        const double h = oneLine ? 18.0 : 32.0;
+        p_.drawText(QRectF(from.x(), from.y() - h - 2, gap, h), Qt::AlignHCenter | Qt::AlignBottom,
+                    oneLine ? QStringLiteral("final state") : QStringLiteral("final\nstate"));
         p_.setOpacity(1.0);
     }
     const int n = L_.n;
