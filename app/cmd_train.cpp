@@ -23,9 +23,11 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <vector>
 
 namespace attnviz::app {
 
@@ -106,6 +108,13 @@ const char* kHelp =
     "(default 400) to --lr (default 0.001) and then decays as 1/√step; Adam β2 = 0.98 (Vaswani et al. 2017 §5.3).\n"
     "Pairs whose source, or target with <eos>, is longer than --max-len are left out.";
 
+// The options that shape a model (architecture, sizes, tokenizer, vocabulary): fixed by a checkpoint (--resume)
+// or by the model file (--init).
+const char* const kShapeOptions[] = {"--arch", "--hidden", "--embedding", "--layers", "--cell", "--score",
+                                     "--attention-size", "--no-input-feeding", "--max-len", "--min-count", "--lowercase",
+                                     "--tokenizer", "--pieces", "--source-pieces", "--target-pieces", "--bpe", "--d-model",
+                                     "--heads", "--encoder-layers", "--decoder-layers", "--ff-size"};
+
 // The model without its weights and labels: what must agree between a model file and its checkpoint.
 json skeleton(const Model& m)
 {
@@ -154,13 +163,12 @@ int cmdTrain(const CommandArgs& argv)
     }
     const bool resume = args.has("--resume");
     if (resume) {
-        for (const char* fixed : {"--task", "--arch", "-o", "--seed", "--hidden", "--embedding", "--layers", "--cell",
-                                  "--score", "--attention-size", "--max-len", "--batch", "--lr", "--clip", "--train-size",
-                                  "--valid-size", "--min-count", "--no-input-feeding", "--lowercase", "--tokenizer", "--pieces",
-                                  "--source-pieces", "--target-pieces", "--bpe", "--d-model", "--heads", "--encoder-layers",
-                                  "--decoder-layers", "--ff-size", "--warmup", "--init"})
-            if (args.has(fixed))
-                throw UsageError(std::string("--resume continues with the saved options; ") + fixed
+        std::vector<const char*> fixed(std::begin(kShapeOptions), std::end(kShapeOptions));
+        fixed.insert(fixed.end(), {"--task", "-o", "--seed", "--batch", "--lr", "--clip", "--train-size", "--valid-size",
+                                   "--warmup", "--init"});
+        for (const char* option : fixed)
+            if (args.has(option))
+                throw UsageError(std::string("--resume continues with the saved options; ") + option
                                  + " cannot change them (only --epochs, --threads, --checkpoint-minutes, --timeline, --snapshot-every, --quiet)\nusage: " + kUsage);
         if (args.has("--probe"))
             throw UsageError("--resume continues the timeline with its own probes; --probe cannot change them\nusage: " + std::string(kUsage));
@@ -168,10 +176,7 @@ int cmdTrain(const CommandArgs& argv)
         if (args.has("--data"))
             throw UsageError("--data goes with --resume MODEL (new data for a trained model); a new training takes --task\nusage: " + std::string(kUsage));
         if (args.has("--init"))
-            for (const char* shape : {"--arch", "--hidden", "--embedding", "--layers", "--cell", "--score", "--attention-size",
-                                      "--no-input-feeding", "--max-len", "--min-count", "--lowercase", "--tokenizer", "--pieces",
-                                      "--source-pieces", "--target-pieces", "--bpe", "--d-model", "--heads", "--encoder-layers",
-                                      "--decoder-layers", "--ff-size"})
+            for (const char* shape : kShapeOptions)
                 if (args.has(shape))
                     throw UsageError(std::string("--init starts from the model's own architecture, configuration and tokenizer; ")
                                      + shape + " cannot change them\nusage: " + kUsage);
